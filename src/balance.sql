@@ -1,0 +1,220 @@
+
+-------------------------------------------------------------------------------
+-- Open items, aged balance and dashboard
+--
+-- Each view is computed as of dunning.as_of() and has a function twin of
+-- the same name taking the date.  As-of is retrospective: entries dated
+-- after the day and allocations dated after it are ignored, so the view
+-- shows the ledger as it stood that day.  The twins are plain SQL
+-- functions that the planner inlines, so a filter on the view (one
+-- customer, one currency) reaches the tables.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.open_items(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    bucket              @extschema@.aging,
+    status              text,
+    disputed_amount     numeric,
+    excluded            boolean,
+    payment_method      text,
+    source              text,
+    letter_code         text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date,
+       coalesce(e.due_date, e.doc_date),
+       e.currency, e.amount,
+       e.open_amount OPERATOR(pg_catalog.+) coalesce(l.back, 0),
+       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
+            THEN p.d OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
+       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
+            THEN @extschema@.bucket(p.d OPERATOR(pg_catalog.-)
+                                    coalesce(e.due_date, e.doc_date)) END,
+       e.status, e.disputed_amount, e.excluded, e.payment_method, e.source,
+       e.letter_code, e.level, e.reminder_count, e.last_reminded_on, p.d
+  FROM (SELECT @extschema@._as_of_arg($1) AS d) p
+  CROSS JOIN @extschema@.entry e
+  LEFT JOIN (
+        -- allocations dated after the day are taken back
+        SELECT x.customer_id, x.entry_id, pg_catalog.sum(x.back) AS back
+          FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on OPERATOR(pg_catalog.>) $1
+                UNION ALL
+                SELECT a.customer_id, a.credit_id, OPERATOR(pg_catalog.-) a.amount
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on OPERATOR(pg_catalog.>) $1) x
+         GROUP BY x.customer_id, x.entry_id
+       ) l ON l.customer_id OPERATOR(pg_catalog.=) e.customer_id
+          AND l.entry_id OPERATOR(pg_catalog.=) e.entry_id
+ WHERE e.doc_date OPERATOR(pg_catalog.<=) p.d
+   AND (e.open_amount OPERATOR(pg_catalog.<>) 0 OR l.entry_id IS NOT NULL)
+$$;
+COMMENT ON FUNCTION @extschema@.open_items(date) IS
+    'open entries of the ledger as it stood on a day, with days overdue and bucket';
+
+CREATE VIEW @extschema@.open_items AS
+    SELECT * FROM @extschema@.open_items(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.open_items IS
+    'open entries as of dunning.as_of(), with days overdue and bucket';
+
+
+CREATE FUNCTION @extschema@.aged_balance(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    manager_id          text,
+    currency            text,
+    not_due             numeric,
+    overdue_1_30        numeric,
+    overdue_31_60       numeric,
+    overdue_61_90       numeric,
+    overdue_91_120      numeric,
+    overdue_over_120    numeric,
+    unapplied           numeric,
+    overdue             numeric,
+    total               numeric,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT c.customer_id, c.name, c.manager_id, o.currency,
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 1
+             AND o.days_overdue OPERATOR(pg_catalog.<=) 30), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 31
+             AND o.days_overdue OPERATOR(pg_catalog.<=) 60), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 61
+             AND o.days_overdue OPERATOR(pg_catalog.<=) 90), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 91
+             AND o.days_overdue OPERATOR(pg_catalog.<=) 120), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 121), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue IS NULL), 0),
+       coalesce(pg_catalog.sum(o.open_amount) FILTER (
+           WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0),
+       pg_catalog.sum(o.open_amount),
+       pg_catalog.count(*),
+       pg_catalog.count(*) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0),
+       pg_catalog.min(o.due_date) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0),
+       $1
+  FROM @extschema@.open_items($1) o
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+ GROUP BY c.customer_id, o.currency
+$$;
+COMMENT ON FUNCTION @extschema@.aged_balance(date) IS
+    'aged balance per customer and currency on a day: not due, 1-30, 31-60, 61-90, 91-120, over 120 days, unapplied credits, total';
+
+CREATE VIEW @extschema@.aged_balance AS
+    SELECT * FROM @extschema@.aged_balance(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.aged_balance IS
+    'aged balance per customer and currency as of dunning.as_of()';
+
+
+CREATE FUNCTION @extschema@.aged_buckets(as_of date,
+        scheme @extschema@.aging[] DEFAULT @extschema@.default_scheme(),
+        language text DEFAULT 'en')
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    bucket              @extschema@.aging,
+    label               text,
+    amount              numeric,
+    items               bigint,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT b.customer_id, b.currency, b.bucket,
+       @extschema@.label(b.bucket, $3), b.amount, b.items, $1
+  FROM (SELECT o.customer_id, o.currency,
+               @extschema@.bucket(o.days_overdue, $2) AS bucket,
+               pg_catalog.sum(o.open_amount) AS amount,
+               pg_catalog.count(*) AS items
+          FROM @extschema@.open_items($1) o
+         WHERE o.days_overdue IS NOT NULL
+         GROUP BY 1, 2, 3) b
+$$;
+COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
+    'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
+
+
+CREATE FUNCTION @extschema@.dashboard(as_of date)
+RETURNS TABLE (
+    currency            text,
+    receivables         numeric,
+    not_due             numeric,
+    overdue             numeric,
+    unapplied           numeric,
+    balance             numeric,
+    overdue_pct         numeric,
+    customers           bigint,
+    late_customers      bigint,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    max_days_overdue    integer,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
+       s.receivables OPERATOR(pg_catalog.+) s.unapplied,
+       pg_catalog.round(100 OPERATOR(pg_catalog.*) s.overdue
+                        OPERATOR(pg_catalog./)
+                        nullif(s.receivables, 0), 1),
+       s.customers, s.late_customers, s.open_items, s.overdue_items,
+       s.oldest_due_date, s.max_days_overdue, $1
+  FROM (SELECT o.currency,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0) AS not_due,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0) AS overdue,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue IS NULL), 0) AS unapplied,
+               pg_catalog.count(DISTINCT o.customer_id) AS customers,
+               pg_catalog.count(DISTINCT o.customer_id) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS late_customers,
+               pg_catalog.count(*) AS open_items,
+               pg_catalog.count(*) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS overdue_items,
+               pg_catalog.min(o.due_date) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS oldest_due_date,
+               pg_catalog.max(o.days_overdue) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS max_days_overdue
+          FROM @extschema@.open_items($1) o
+         GROUP BY o.currency) s
+$$;
+COMMENT ON FUNCTION @extschema@.dashboard(date) IS
+    'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
+
+CREATE VIEW @extschema@.dashboard AS
+    SELECT * FROM @extschema@.dashboard(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.dashboard IS
+    'per currency as of dunning.as_of(): receivables, overdue, late customers, oldest overdue';

@@ -1,0 +1,449 @@
+/*
+ * counters.c
+ *		Triggers that keep maintained columns equal to what their source
+ *		rows say.
+ *
+ * entry.open_amount follows allocation: a debit's open amount is its amount
+ * less what is allocated to it, a credit's its amount plus what is allocated
+ * from it.  The triggers here are the only writers of open_amount: a user's
+ * UPDATE of it is ignored, and the amount, currency and date of an entry in
+ * use by an allocation cannot change.
+ *
+ * Every trigger touches only rows of the same customer_id, so the tables can
+ * be distributed by customer.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datum.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+
+#include "dunning.h"
+
+/* true while our own triggers write entry.open_amount */
+static bool maintaining_open_amount = false;
+
+static SPIPlanPtr lock_entries_plan = NULL;
+static SPIPlanPtr apply_plan = NULL;
+static SPIPlanPtr reset_plan = NULL;
+
+/*
+ * Check that a trigger function is called the way it was declared.
+ */
+static TriggerData *
+trigger_check(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
+{
+	TriggerData *trigdata;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by the trigger manager", name)));
+	trigdata = (TriggerData *) fcinfo->context;
+	if ((before && !TRIGGER_FIRED_BEFORE(trigdata->tg_event)) ||
+		(!before && !TRIGGER_FIRED_AFTER(trigdata->tg_event)) ||
+		(row && !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event)) ||
+		(!row && !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired %s %s", name,
+						before ? "BEFORE" : "AFTER",
+						row ? "FOR EACH ROW" : "FOR EACH STATEMENT")));
+	return trigdata;
+}
+
+/*
+ * Attribute number of a column, or an error naming it.
+ */
+static int
+column_number(TupleDesc tupdesc, const char *col)
+{
+	int			attnum = SPI_fnumber(tupdesc, col);
+
+	if (attnum <= 0)
+		elog(ERROR, "column \"%s\" not found", col);
+	return attnum;
+}
+
+/*
+ * Value of a column that must not be NULL (table constraints ensure it).
+ */
+static Datum
+column_value(HeapTuple tuple, TupleDesc tupdesc, int attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attnum, tupdesc, &isnull);
+
+	if (isnull)
+		elog(ERROR, "column %d is null", attnum);
+	return d;
+}
+
+/*
+ * numeric a = b
+ */
+static inline bool
+numeric_equal(Datum a, Datum b)
+{
+	return DatumGetBool(DirectFunctionCall2(numeric_eq, a, b));
+}
+
+/*
+ * Text of a numeric, for messages.
+ */
+static char *
+numeric_text(Datum n)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, n));
+}
+
+/*
+ * Are two values of a column equal, both NULL counting as equal?
+ */
+static bool
+column_unchanged(HeapTuple a, HeapTuple b, TupleDesc tupdesc, const char *col)
+{
+	int			attnum = column_number(tupdesc, col);
+	Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+	bool		anull,
+				bnull;
+	Datum		ad = heap_getattr(a, attnum, tupdesc, &anull);
+	Datum		bd = heap_getattr(b, attnum, tupdesc, &bnull);
+
+	if (anull || bnull)
+		return anull == bnull;
+	if (att->atttypid == NUMERICOID)
+		return numeric_equal(ad, bd);
+	return datumIsEqual(ad, bd, att->attbyval, att->attlen);
+}
+
+/*
+ * dunning.entry_open_amount(): BEFORE INSERT OR UPDATE on entry.  A new
+ * entry is open for its whole amount; an update keeps the open amount the
+ * allocations give it, and refuses to change an allocated entry's amount,
+ * currency, date or keys.
+ */
+PG_FUNCTION_INFO_V1(dunning_entry_open_amount);
+Datum
+dunning_entry_open_amount(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_check(fcinfo, "entry_open_amount", true, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+	HeapTuple	newtuple;
+	int			open_col = column_number(tupdesc, "open_amount");
+	int			amount_col = column_number(tupdesc, "amount");
+	int			cols[1];
+	Datum		vals[1];
+	bool		nulls[1] = {false};
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		newtuple = trigdata->tg_trigtuple;
+		vals[0] = column_value(newtuple, tupdesc, amount_col);
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		HeapTuple	oldtuple = trigdata->tg_trigtuple;
+		Datum		old_open = column_value(oldtuple, tupdesc, open_col);
+		Datum		old_amount = column_value(oldtuple, tupdesc, amount_col);
+
+		newtuple = trigdata->tg_newtuple;
+		if (maintaining_open_amount)
+			return PointerGetDatum(newtuple);
+
+		if (!numeric_equal(old_open, old_amount))
+		{
+			/* allocations use this entry: its money facts are fixed */
+			static const char *const fixed[] = {
+				"customer_id", "entry_id", "amount", "currency", "doc_date"
+			};
+			Size		i;
+
+			for (i = 0; i < lengthof(fixed); i++)
+				if (!column_unchanged(oldtuple, newtuple, tupdesc, fixed[i]))
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("cannot change %s of an allocated entry", fixed[i]),
+							 errdetail("Entry %s of customer %s is used by an allocation (open %s of %s).",
+									   SPI_getvalue(oldtuple, tupdesc, column_number(tupdesc, "entry_id")),
+									   SPI_getvalue(oldtuple, tupdesc, column_number(tupdesc, "customer_id")),
+									   numeric_text(old_open), numeric_text(old_amount)),
+							 errhint("Unletter the entry first.")));
+			vals[0] = old_open;
+		}
+		else
+			vals[0] = column_value(newtuple, tupdesc, amount_col);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"entry_open_amount\" must be fired for INSERT or UPDATE")));
+
+	cols[0] = open_col;
+	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols, vals, nulls);
+	return PointerGetDatum(newtuple);
+}
+
+/*
+ * Prepare and keep a plan.
+ */
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/*
+ * dunning.allocation_check(): BEFORE INSERT OR UPDATE on allocation.  Locks
+ * the two entries, checks that the debit is a debit, the credit a credit,
+ * both in one currency, and dates the allocation the later of their
+ * document dates.
+ */
+PG_FUNCTION_INFO_V1(dunning_allocation_check);
+Datum
+dunning_allocation_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_check(fcinfo, "allocation_check", true, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+	HeapTuple	newtuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	Datum		customer = column_value(newtuple, tupdesc, column_number(tupdesc, "customer_id"));
+	Datum		debit_id = column_value(newtuple, tupdesc, column_number(tupdesc, "debit_id"));
+	Datum		credit_id = column_value(newtuple, tupdesc, column_number(tupdesc, "credit_id"));
+	Datum		args[3];
+	bool		found_debit = false;
+	bool		found_credit = false;
+	char	   *debit_cur = NULL;
+	char	   *credit_cur = NULL;
+	DateADT		latest = DATEVAL_NOBEGIN;
+	uint64		i;
+	volatile int ret;
+	int			cols[1];
+	Datum		vals[1];
+	bool		nulls[1] = {false};
+	char	   *cust = TextDatumGetCString(customer);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (lock_entries_plan == NULL)
+	{
+		Oid			types[3] = {TEXTOID, INT8OID, INT8OID};
+
+		lock_entries_plan = keep_plan(
+									  "SELECT entry_id, amount OPERATOR(pg_catalog.>) 0, currency, doc_date "
+									  "FROM " DUNNING_SCHEMA ".entry "
+									  "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+									  "AND (entry_id OPERATOR(pg_catalog.=) $2 "
+									  "OR entry_id OPERATOR(pg_catalog.=) $3) "
+									  "FOR NO KEY UPDATE",
+									  3, types);
+	}
+	args[0] = customer;
+	args[1] = debit_id;
+	args[2] = credit_id;
+	ret = SPI_execute_plan(lock_entries_plan, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		int64		id = DatumGetInt64(column_value(t, td, 1));
+		bool		is_debit = DatumGetBool(column_value(t, td, 2));
+		DateADT		doc = DatumGetDateADT(column_value(t, td, 4));
+
+		if (id == DatumGetInt64(debit_id))
+		{
+			if (!is_debit)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("entry %lld of customer %s is not a debit",
+								(long long) id, cust),
+						 errdetail("The debit side of an allocation is an entry with a positive amount (invoice, fee, interest)."),
+						 errhint("Swap debit_id and credit_id.")));
+			found_debit = true;
+			debit_cur = SPI_getvalue(t, td, 3);
+		}
+		if (id == DatumGetInt64(credit_id))
+		{
+			if (is_debit)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("entry %lld of customer %s is not a credit",
+								(long long) id, cust),
+						 errdetail("The credit side of an allocation is an entry with a negative amount (payment, credit note).")));
+			found_credit = true;
+			credit_cur = SPI_getvalue(t, td, 3);
+		}
+		if (doc > latest)
+			latest = doc;
+	}
+	if (!found_debit || !found_credit)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("entry %lld of customer %s does not exist",
+						(long long) DatumGetInt64(found_debit ? credit_id : debit_id), cust),
+				 errdetail("An allocation links a debit and a credit of the same customer.")));
+	if (strcmp(debit_cur, credit_cur) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot allocate a %s credit to a %s debit", credit_cur, debit_cur),
+				 errdetail("Entries %lld and %lld of customer %s are in different currencies; lettering never mixes currencies.",
+						   (long long) DatumGetInt64(debit_id),
+						   (long long) DatumGetInt64(credit_id), cust)));
+	SPI_finish();
+
+	cols[0] = column_number(tupdesc, "allocated_on");
+	vals[0] = DateADTGetDatum(latest);
+	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols, vals, nulls);
+	return PointerGetDatum(newtuple);
+}
+
+/*
+ * Move the open amounts of an allocation's two entries by sign * amount:
+ * sign 1 applies the allocation, -1 takes it back.
+ */
+static void
+allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
+{
+	Datum		args[4];
+	Datum		amount = column_value(tuple, tupdesc, column_number(tupdesc, "amount"));
+	int64		debit = DatumGetInt64(column_value(tuple, tupdesc, column_number(tupdesc, "debit_id")));
+	uint64		i;
+	volatile int ret;
+
+	args[0] = column_value(tuple, tupdesc, column_number(tupdesc, "customer_id"));
+	args[1] = Int64GetDatum(debit);
+	args[2] = column_value(tuple, tupdesc, column_number(tupdesc, "credit_id"));
+	args[3] = sign > 0 ? amount : DirectFunctionCall1(numeric_uminus, amount);
+
+	if (apply_plan == NULL)
+	{
+		Oid			types[4] = {TEXTOID, INT8OID, INT8OID, NUMERICOID};
+
+		apply_plan = keep_plan(
+							   "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = "
+							   "CASE WHEN entry_id OPERATOR(pg_catalog.=) $2 "
+							   "THEN open_amount OPERATOR(pg_catalog.-) $4 "
+							   "ELSE open_amount OPERATOR(pg_catalog.+) $4 END "
+							   "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+							   "AND (entry_id OPERATOR(pg_catalog.=) $2 "
+							   "OR entry_id OPERATOR(pg_catalog.=) $3) "
+							   "RETURNING entry_id, kind, amount, open_amount, "
+							   "open_amount OPERATOR(pg_catalog.>=) "
+							   "least(0::pg_catalog.numeric, amount) "
+							   "AND open_amount OPERATOR(pg_catalog.<=) "
+							   "greatest(0::pg_catalog.numeric, amount)",
+							   4, types);
+	}
+
+	maintaining_open_amount = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(apply_plan, args, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		maintaining_open_amount = false;
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	if (SPI_processed != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("allocation of customer %s refers to a missing entry",
+						TextDatumGetCString(args[0])),
+				 errdetail("Entries %lld and %lld must both exist.",
+						   (long long) debit, (long long) DatumGetInt64(args[2]))));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+
+		if (!DatumGetBool(column_value(t, td, 5)))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("allocation exceeds the open amount of entry %s of customer %s",
+							SPI_getvalue(t, td, 1), TextDatumGetCString(args[0])),
+					 errdetail("The %s of %s would be left with %s open; an allocation may use at most what is open.",
+							   SPI_getvalue(t, td, 2), SPI_getvalue(t, td, 3),
+							   SPI_getvalue(t, td, 4))));
+	}
+}
+
+/*
+ * dunning.allocation_apply(): AFTER INSERT OR UPDATE OR DELETE on
+ * allocation.  Keeps the open amounts of the entries it links.
+ */
+PG_FUNCTION_INFO_V1(dunning_allocation_apply);
+Datum
+dunning_allocation_apply(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_check(fcinfo, "allocation_apply", false, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		allocation_move(trigdata->tg_trigtuple, tupdesc, -1);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		allocation_move(trigdata->tg_trigtuple, tupdesc, 1);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		allocation_move(trigdata->tg_newtuple, tupdesc, 1);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * dunning.allocation_truncated(): AFTER TRUNCATE on allocation.  With no
+ * allocation left, every entry is open for its whole amount.
+ */
+PG_FUNCTION_INFO_V1(dunning_allocation_truncated);
+Datum
+dunning_allocation_truncated(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_check(fcinfo, "allocation_truncated", false, false);
+	volatile int ret;
+
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"allocation_truncated\" must be fired for TRUNCATE")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (reset_plan == NULL)
+		reset_plan = keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET open_amount = amount "
+							   "WHERE open_amount OPERATOR(pg_catalog.<>) amount",
+							   0, NULL);
+	maintaining_open_amount = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(reset_plan, NULL, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		maintaining_open_amount = false;
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,32 @@
+
+-------------------------------------------------------------------------------
+-- Maintained columns (src/counters.c)
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.entry_open_amount() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_entry_open_amount' LANGUAGE C;
+CREATE FUNCTION @extschema@.allocation_check() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_allocation_check' LANGUAGE C;
+CREATE FUNCTION @extschema@.allocation_apply() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_allocation_apply' LANGUAGE C;
+CREATE FUNCTION @extschema@.allocation_truncated() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_allocation_truncated' LANGUAGE C;
+
+-- entry.open_amount: the amount on insert, kept by allocations after
+CREATE TRIGGER entry_open_amount
+    BEFORE INSERT OR UPDATE ON @extschema@.entry
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.entry_open_amount();
+
+-- allocation: lock and check the two entries, date the allocation
+CREATE TRIGGER allocation_check
+    BEFORE INSERT OR UPDATE ON @extschema@.allocation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocation_check();
+
+-- allocation: move the open amounts of the two entries
+CREATE TRIGGER allocation_apply
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.allocation
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocation_apply();
+
+CREATE TRIGGER allocation_truncated
+    AFTER TRUNCATE ON @extschema@.allocation
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.allocation_truncated();

@@ -1,0 +1,163 @@
+/*
+ * dunning.c
+ *		Module entry point and the session's as-of date.
+ *
+ * Every view of the extension is computed "as of" a date: the setting
+ * dunning.as_of when it is set, else current_date.  The setting is parsed
+ * once, when it is assigned, so dunning.as_of() costs a branch per call.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+
+#include "dunning.h"
+
+PG_MODULE_MAGIC;
+
+static char *as_of_setting = NULL;
+static bool as_of_is_set = false;
+static DateADT as_of_value = 0;
+
+/*
+ * Parse an ISO date YYYY-MM-DD without raising; false when it is not one.
+ */
+bool
+dunning_parse_iso_date(const char *s, DateADT *result)
+{
+	int			y = 0,
+				m = 0,
+				d = 0,
+				n = 0;
+	int			yy,
+				mm,
+				dd;
+
+	while (*s == ' ')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++, n++)
+		if (n < 5)
+			y = y * 10 + (*s - '0');
+	if (n != 4 || *s++ != '-')
+		return false;
+	for (n = 0; *s >= '0' && *s <= '9'; s++, n++)
+		if (n < 3)
+			m = m * 10 + (*s - '0');
+	if (n < 1 || n > 2 || *s++ != '-')
+		return false;
+	for (n = 0; *s >= '0' && *s <= '9'; s++, n++)
+		if (n < 3)
+			d = d * 10 + (*s - '0');
+	if (n < 1 || n > 2)
+		return false;
+	while (*s == ' ')
+		s++;
+	if (*s != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	/* reject 2025-02-30 and friends: the day must survive a round trip */
+	j2date(date2j(y, m, d), &yy, &mm, &dd);
+	if (yy != y || mm != m || dd != d)
+		return false;
+	*result = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
+	return true;
+}
+
+/*
+ * Check hook of dunning.as_of: empty (use current_date) or an ISO date.
+ */
+static bool
+check_as_of(char **newval, void **extra, GucSource source)
+{
+	DateADT		d;
+	DateADT    *keep;
+
+	if (*newval == NULL || **newval == '\0')
+		return true;
+	if (!dunning_parse_iso_date(*newval, &d))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_DATETIME_FORMAT);
+		GUC_check_errmsg("invalid value for dunning.as_of: \"%s\"", *newval);
+		GUC_check_errdetail("The as-of date is written YYYY-MM-DD, for example 2025-06-30, or is empty for the current date.");
+		return false;
+	}
+	keep = (DateADT *) malloc(sizeof(DateADT));
+	if (keep == NULL)
+		return false;
+	*keep = d;
+	*extra = keep;
+	return true;
+}
+
+/*
+ * Assign hook of dunning.as_of: remember the parsed date.
+ */
+static void
+assign_as_of(const char *newval, void *extra)
+{
+	as_of_is_set = (extra != NULL);
+	if (extra != NULL)
+		as_of_value = *(DateADT *) extra;
+}
+
+/*
+ * Module load: define the settings.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("dunning.as_of",
+							   "Date the views of dunning are computed as of.",
+							   "Empty means current_date. Written YYYY-MM-DD.",
+							   &as_of_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_as_of,
+							   assign_as_of,
+							   NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("dunning");
+#else
+	EmitWarningsOnPlaceholders("dunning");
+#endif
+}
+
+/*
+ * dunning.as_of(): the setting dunning.as_of, else current_date.
+ */
+PG_FUNCTION_INFO_V1(dunning_as_of);
+Datum
+dunning_as_of(PG_FUNCTION_ARGS)
+{
+	if (as_of_is_set)
+		PG_RETURN_DATEADT(as_of_value);
+	PG_RETURN_DATEADT(GetSQLCurrentDate());
+}
+
+/*
+ * dunning._as_of_arg(date): the as-of argument of a view's function twin;
+ * a NULL date is refused rather than silently giving no rows.
+ */
+PG_FUNCTION_INFO_V1(dunning_as_of_arg);
+Datum
+dunning_as_of_arg(PG_FUNCTION_ARGS)
+{
+	DateADT		d;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be null"),
+				 errdetail("The function twins of the dunning views need a date; pass dunning.as_of() for the session's date.")));
+	d = PG_GETARG_DATEADT(0);
+	if (DATE_NOT_FINITE(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be a finite date"),
+				 errdetail("An aged balance is computed as of a calendar day, not \"infinity\".")));
+	PG_RETURN_DATEADT(d);
+}

@@ -1,0 +1,19 @@
+/*
+ * dunning.h
+ *		Declarations shared by the C files of the dunning extension.
+ */
+#ifndef DUNNING_H
+#define DUNNING_H
+
+#include "utils/date.h"
+
+/* Schema of the extension: relocatable = false, so it is fixed. */
+#define DUNNING_SCHEMA "dunning"
+
+#if PG_VERSION_NUM < 160000
+extern void _PG_init(void);
+#endif
+
+extern bool dunning_parse_iso_date(const char *s, DateADT *result);
+
+#endif							/* DUNNING_H */
