@@ -32,6 +32,7 @@ static bool maintaining_open_amount = false;
 
 static SPIPlanPtr lock_entries_plan = NULL;
 static SPIPlanPtr apply_plan = NULL;
+static SPIPlanPtr check_plan = NULL;
 static SPIPlanPtr reset_plan = NULL;
 
 /*
@@ -315,7 +316,9 @@ dunning_allocation_check(PG_FUNCTION_ARGS)
 
 /*
  * Move the open amounts of an allocation's two entries by sign * amount:
- * sign 1 applies the allocation, -1 takes it back.
+ * sign 1 applies the allocation, -1 takes it back.  The UPDATE touches only
+ * entries that stay within [0, amount]; when one does not, the entry is read
+ * again to say which and by how much.
  */
 static void
 allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
@@ -323,6 +326,7 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 	Datum		args[4];
 	Datum		amount = column_value(tuple, tupdesc, column_number(tupdesc, "amount"));
 	int64		debit = DatumGetInt64(column_value(tuple, tupdesc, column_number(tupdesc, "debit_id")));
+	char	   *cust;
 	uint64		i;
 	volatile int ret;
 
@@ -336,18 +340,31 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 		Oid			types[4] = {TEXTOID, INT8OID, INT8OID, NUMERICOID};
 
 		apply_plan = keep_plan(
-							   "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = "
-							   "CASE WHEN entry_id OPERATOR(pg_catalog.=) $2 "
-							   "THEN open_amount OPERATOR(pg_catalog.-) $4 "
-							   "ELSE open_amount OPERATOR(pg_catalog.+) $4 END "
+							   "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = n.v "
+							   "FROM (SELECT CASE WHEN e.entry_id OPERATOR(pg_catalog.=) $2 "
+							   "             THEN e.open_amount OPERATOR(pg_catalog.-) $4 "
+							   "             ELSE e.open_amount OPERATOR(pg_catalog.+) $4 END AS v, "
+							   "             e.entry_id, e.amount "
+							   "        FROM " DUNNING_SCHEMA ".entry e "
+							   "       WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+							   "         AND (e.entry_id OPERATOR(pg_catalog.=) $2 "
+							   "              OR e.entry_id OPERATOR(pg_catalog.=) $3)) n "
+							   "WHERE entry.customer_id OPERATOR(pg_catalog.=) $1 "
+							   "AND entry.entry_id OPERATOR(pg_catalog.=) n.entry_id "
+							   "AND n.v OPERATOR(pg_catalog.>=) least(0::pg_catalog.numeric, n.amount) "
+							   "AND n.v OPERATOR(pg_catalog.<=) greatest(0::pg_catalog.numeric, n.amount)",
+							   4, types);
+		check_plan = keep_plan(
+							   "SELECT entry_id, kind, amount, open_amount "
+							   "FROM " DUNNING_SCHEMA ".entry "
 							   "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
 							   "AND (entry_id OPERATOR(pg_catalog.=) $2 "
 							   "OR entry_id OPERATOR(pg_catalog.=) $3) "
-							   "RETURNING entry_id, kind, amount, open_amount, "
-							   "open_amount OPERATOR(pg_catalog.>=) "
-							   "least(0::pg_catalog.numeric, amount) "
-							   "AND open_amount OPERATOR(pg_catalog.<=) "
-							   "greatest(0::pg_catalog.numeric, amount)",
+							   "AND (CASE WHEN entry_id OPERATOR(pg_catalog.=) $2 "
+							   "     THEN open_amount OPERATOR(pg_catalog.-) $4 "
+							   "     ELSE open_amount OPERATOR(pg_catalog.+) $4 END) "
+							   "    NOT BETWEEN least(0::pg_catalog.numeric, amount) "
+							   "    AND greatest(0::pg_catalog.numeric, amount)",
 							   4, types);
 	}
 
@@ -361,30 +378,43 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 		maintaining_open_amount = false;
 	}
 	PG_END_TRY();
-	if (ret != SPI_OK_UPDATE_RETURNING)
+	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "SPI_execute_plan failed: %d", ret);
-	if (SPI_processed != 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("allocation of customer %s refers to a missing entry",
-						TextDatumGetCString(args[0])),
-				 errdetail("Entries %lld and %lld must both exist.",
-						   (long long) debit, (long long) DatumGetInt64(args[2]))));
+	if (SPI_processed == 2)
+		return;
 
+	/* say what went wrong: the entries were locked by allocation_check */
+	cust = TextDatumGetCString(args[0]);
+	ret = SPI_execute_plan(check_plan, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	t = SPI_tuptable->vals[i];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 
-		if (!DatumGetBool(column_value(t, td, 5)))
+		if (sign > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("allocation exceeds the open amount of entry %s of customer %s",
-							SPI_getvalue(t, td, 1), TextDatumGetCString(args[0])),
-					 errdetail("The %s of %s would be left with %s open; an allocation may use at most what is open.",
+							SPI_getvalue(t, td, 1), cust),
+					 errdetail("The %s of %s has %s open; %s cannot be allocated to it.",
 							   SPI_getvalue(t, td, 2), SPI_getvalue(t, td, 3),
-							   SPI_getvalue(t, td, 4))));
+							   SPI_getvalue(t, td, 4), numeric_text(amount))));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("allocation exceeds the amount of entry %s of customer %s",
+							SPI_getvalue(t, td, 1), cust),
+					 errdetail("The %s of %s has %s open; taking back %s would exceed its amount.",
+							   SPI_getvalue(t, td, 2), SPI_getvalue(t, td, 3),
+							   SPI_getvalue(t, td, 4), numeric_text(amount))));
 	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("allocation of customer %s refers to a missing entry", cust),
+			 errdetail("Entries %lld and %lld must both exist.",
+					   (long long) debit, (long long) DatumGetInt64(args[2]))));
 }
 
 /*
