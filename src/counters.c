@@ -327,7 +327,7 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 	Datum		amount = column_value(tuple, tupdesc, column_number(tupdesc, "amount"));
 	int64		debit = DatumGetInt64(column_value(tuple, tupdesc, column_number(tupdesc, "debit_id")));
 	char	   *cust;
-	uint64		i;
+	int64		failed;
 	volatile int ret;
 
 	args[0] = column_value(tuple, tupdesc, column_number(tupdesc, "customer_id"));
@@ -352,20 +352,15 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 							   "WHERE entry.customer_id OPERATOR(pg_catalog.=) $1 "
 							   "AND entry.entry_id OPERATOR(pg_catalog.=) n.entry_id "
 							   "AND n.v OPERATOR(pg_catalog.>=) least(0::pg_catalog.numeric, n.amount) "
-							   "AND n.v OPERATOR(pg_catalog.<=) greatest(0::pg_catalog.numeric, n.amount)",
+							   "AND n.v OPERATOR(pg_catalog.<=) greatest(0::pg_catalog.numeric, n.amount) "
+							   "RETURNING entry.entry_id",
 							   4, types);
 		check_plan = keep_plan(
-							   "SELECT entry_id, kind, amount, open_amount "
+							   "SELECT kind, amount, open_amount "
 							   "FROM " DUNNING_SCHEMA ".entry "
 							   "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
-							   "AND (entry_id OPERATOR(pg_catalog.=) $2 "
-							   "OR entry_id OPERATOR(pg_catalog.=) $3) "
-							   "AND (CASE WHEN entry_id OPERATOR(pg_catalog.=) $2 "
-							   "     THEN open_amount OPERATOR(pg_catalog.-) $4 "
-							   "     ELSE open_amount OPERATOR(pg_catalog.+) $4 END) "
-							   "    NOT BETWEEN least(0::pg_catalog.numeric, amount) "
-							   "    AND greatest(0::pg_catalog.numeric, amount)",
-							   4, types);
+							   "AND entry_id OPERATOR(pg_catalog.=) $2",
+							   2, types);
 	}
 
 	maintaining_open_amount = true;
@@ -378,43 +373,59 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 		maintaining_open_amount = false;
 	}
 	PG_END_TRY();
-	if (ret != SPI_OK_UPDATE)
+	if (ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "SPI_execute_plan failed: %d", ret);
 	if (SPI_processed == 2)
 		return;
 
-	/* say what went wrong: the entries were locked by allocation_check */
+	/*
+	 * One entry was left out: the one not returned.  Read it again (both are
+	 * locked by allocation_check) to say which and by how much.
+	 */
+	failed = debit;
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		int64		done = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (done == debit)
+			failed = DatumGetInt64(args[2]);
+	}
 	cust = TextDatumGetCString(args[0]);
-	ret = SPI_execute_plan(check_plan, args, NULL, true, 0);
+	{
+		Datum		cargs[2] = {args[0], Int64GetDatum(failed)};
+
+		ret = SPI_execute_plan(check_plan, cargs, NULL, false, 0);
+	}
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed: %d", ret);
-	for (i = 0; i < SPI_processed; i++)
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("entry %lld of customer %s does not exist", (long long) failed, cust),
+				 errdetail("An allocation links a debit and a credit of the same customer.")));
 	{
-		HeapTuple	t = SPI_tuptable->vals[i];
+		HeapTuple	t = SPI_tuptable->vals[0];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 
 		if (sign > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("allocation exceeds the open amount of entry %s of customer %s",
-							SPI_getvalue(t, td, 1), cust),
+					 errmsg("allocation exceeds the open amount of entry %lld of customer %s",
+							(long long) failed, cust),
 					 errdetail("The %s of %s has %s open; %s cannot be allocated to it.",
-							   SPI_getvalue(t, td, 2), SPI_getvalue(t, td, 3),
-							   SPI_getvalue(t, td, 4), numeric_text(amount))));
+							   SPI_getvalue(t, td, 1), SPI_getvalue(t, td, 2),
+							   SPI_getvalue(t, td, 3), numeric_text(amount))));
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("allocation exceeds the amount of entry %s of customer %s",
-							SPI_getvalue(t, td, 1), cust),
+					 errmsg("allocation exceeds the amount of entry %lld of customer %s",
+							(long long) failed, cust),
 					 errdetail("The %s of %s has %s open; taking back %s would exceed its amount.",
-							   SPI_getvalue(t, td, 2), SPI_getvalue(t, td, 3),
-							   SPI_getvalue(t, td, 4), numeric_text(amount))));
+							   SPI_getvalue(t, td, 1), SPI_getvalue(t, td, 2),
+							   SPI_getvalue(t, td, 3), numeric_text(amount))));
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-			 errmsg("allocation of customer %s refers to a missing entry", cust),
-			 errdetail("Entries %lld and %lld must both exist.",
-					   (long long) debit, (long long) DatumGetInt64(args[2]))));
 }
 
 /*

@@ -1,0 +1,80 @@
+-- The real sample ledger (examples/data/accounts-receivable-sample.csv):
+-- for any past day, the aged balance holds exactly the invoices open that
+-- day, issued on or before it and settled after it.  The expected figures
+-- are computed here from the raw file alone, without the extension.
+CREATE EXTENSION dunning;
+\set QUIET on
+\i examples/load_sample.sql
+\set QUIET off
+
+SELECT count(*) AS invoices, count(DISTINCT customer_id) AS customers,
+       sum(invoice_amount) AS invoiced, min(invoice_date), max(settled_date)
+  FROM ar_sample;
+SELECT kind, count(*), sum(amount), sum(open_amount) AS open_now
+  FROM dunning.entry GROUP BY kind ORDER BY kind;
+
+-- Expected, from the raw file: per month end, per customer, per bucket.
+CREATE TEMP TABLE expected AS
+SELECT d.as_of, s.customer_id,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date <= 0) AS not_due,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date BETWEEN 1 AND 30) AS d1_30,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date BETWEEN 31 AND 60) AS d31_60,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date BETWEEN 61 AND 90) AS d61_90,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date BETWEEN 91 AND 120) AS d91_120,
+       sum(s.invoice_amount) FILTER (WHERE d.as_of - s.due_date > 120) AS d121,
+       sum(s.invoice_amount) AS total,
+       count(*) AS items
+  FROM (VALUES ('2012-12-31'::date), ('2013-06-30'::date)) d(as_of)
+  JOIN ar_sample s ON s.invoice_date <= d.as_of AND s.settled_date > d.as_of
+ GROUP BY d.as_of, s.customer_id;
+
+-- The figures of the two month ends, from the raw file ...
+SELECT as_of, count(*) AS customers, sum(items) AS open_invoices,
+       sum(not_due) AS not_due, sum(d1_30) AS d1_30, sum(d31_60) AS d31_60,
+       sum(d61_90) AS d61_90, sum(d91_120) AS d91_120, sum(d121) AS d121, sum(total) AS total
+  FROM expected GROUP BY as_of ORDER BY as_of;
+
+-- ... and from the extension: the same.
+SELECT a.as_of, count(*) AS customers, sum(a.open_items) AS open_invoices,
+       sum(a.not_due) AS not_due, sum(a.overdue_1_30) AS d1_30, sum(a.overdue_31_60) AS d31_60,
+       sum(a.overdue_61_90) AS d61_90, sum(a.overdue_91_120) AS d91_120,
+       sum(a.overdue_over_120) AS d121, sum(a.total) AS total
+  FROM (VALUES ('2012-12-31'::date), ('2013-06-30'::date)) d(as_of),
+       LATERAL dunning.aged_balance(d.as_of) a
+ GROUP BY a.as_of ORDER BY a.as_of;
+
+-- Customer by customer and bucket by bucket, no difference either way.
+WITH got AS (
+    SELECT a.as_of, a.customer_id,
+           nullif(a.not_due, 0) AS not_due, nullif(a.overdue_1_30, 0) AS d1_30,
+           nullif(a.overdue_31_60, 0) AS d31_60, nullif(a.overdue_61_90, 0) AS d61_90,
+           nullif(a.overdue_91_120, 0) AS d91_120, nullif(a.overdue_over_120, 0) AS d121,
+           a.total, a.open_items AS items
+      FROM (VALUES ('2012-12-31'::date), ('2013-06-30'::date)) d(as_of),
+           LATERAL dunning.aged_balance(d.as_of) a)
+SELECT 'missing' AS side, count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM got) x
+UNION ALL
+SELECT 'extra', count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM expected) y;
+
+-- The same invoices, item by item, on the last day of every month.
+SELECT count(*) AS month_ends_checked,
+       count(*) FILTER (WHERE ok) AS month_ends_equal
+  FROM (SELECT m.as_of,
+               (SELECT array_agg(ref ORDER BY ref) FROM dunning.open_items(m.as_of) o
+                 WHERE o.kind = 'invoice')
+               IS NOT DISTINCT FROM
+               (SELECT array_agg(invoice_number ORDER BY invoice_number) FROM ar_sample s
+                 WHERE s.invoice_date <= m.as_of AND s.settled_date > m.as_of) AS ok
+          FROM (SELECT (g + interval '1 month' - interval '1 day')::date AS as_of
+                  FROM generate_series('2012-01-01'::date, '2013-12-01', '1 month') g) m) c;
+
+-- Payments never stand open: each is lettered with its invoice on its own date.
+SELECT count(*) AS open_payments FROM dunning.open_items('2013-06-30') WHERE amount < 0;
+
+-- Dashboard at the half-year.
+SELECT currency, receivables, not_due, overdue, overdue_pct, customers, late_customers,
+       open_items, overdue_items, oldest_due_date, max_days_overdue
+  FROM dunning.dashboard('2013-06-30');
+
+DROP TABLE ar_sample;
+DROP EXTENSION dunning;
