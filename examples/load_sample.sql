@@ -47,12 +47,12 @@ SELECT row_number() OVER (ORDER BY invoice_date, invoice_number) AS n, *
   FROM ar_sample;
 
 INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency)
-SELECT customer_id, 2 * n - 1, 'invoice', invoice_number, invoice_date, due_date, invoice_amount, 'EUR'
+SELECT customer_id, 2 * n - 1, 'invoice', invoice_number, invoice_date, due_date, round(invoice_amount, 2), 'EUR'
   FROM ar_numbered
 UNION ALL
-SELECT customer_id, 2 * n, 'payment', 'PAY-' || invoice_number, settled_date, NULL, -invoice_amount, 'EUR'
+SELECT customer_id, 2 * n, 'payment', 'PAY-' || invoice_number, settled_date, NULL, -round(invoice_amount, 2), 'EUR'
   FROM ar_numbered;
-SELECT setval('dunning.entry_entry_id_seq', (SELECT max(entry_id) FROM dunning.entry));
+SELECT setval('dunning.entry_entry_id_seq', (SELECT max(entry_id) FROM dunning.entry)) AS last_entry_id \gset
 
 -- One total lettering group per invoice and its payment, coded AAA, AAB, ...
 -- per customer in the order of settlement.
@@ -67,7 +67,7 @@ INSERT INTO dunning.lettering (customer_id, letter_code, partial, strategy, lett
 SELECT customer_id, letter_code, false, 'reference', settled_date, 'sample'
   FROM ar_lettered;
 INSERT INTO dunning.allocation (customer_id, letter_code, debit_id, credit_id, amount)
-SELECT customer_id, letter_code, 2 * n - 1, 2 * n, invoice_amount
+SELECT customer_id, letter_code, 2 * n - 1, 2 * n, round(invoice_amount, 2)
   FROM ar_lettered;
 UPDATE dunning.entry e
    SET letter_code = l.letter_code, lettered_on = l.settled_date

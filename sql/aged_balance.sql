@@ -1,5 +1,6 @@
 -- Open items, aged balance and dashboard, as of any day.
 CREATE EXTENSION dunning;
+SET datestyle = ISO;
 
 INSERT INTO dunning.credit_manager (manager_id, name) VALUES ('claire', 'Claire Martin'), ('paul', 'Paul Leroy');
 INSERT INTO dunning.customer (customer_id, name, language, manager_id)

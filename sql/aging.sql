@@ -1,5 +1,6 @@
 -- The aging interval type: buckets of days relative to the due date.
 CREATE EXTENSION dunning;
+SET datestyle = ISO;
 -- the operators live in schema dunning, as a user would have it:
 SET search_path = public, dunning;
 

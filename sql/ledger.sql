@@ -1,5 +1,6 @@
 -- The customer ledger: entries, allocations and the open amounts they keep.
 CREATE EXTENSION dunning;
+SET datestyle = ISO;
 
 INSERT INTO dunning.credit_manager (manager_id, name, email)
 VALUES ('claire', 'Claire Martin', 'claire@example.com');

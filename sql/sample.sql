@@ -3,9 +3,12 @@
 -- day, issued on or before it and settled after it.  The expected figures
 -- are computed here from the raw file alone, without the extension.
 CREATE EXTENSION dunning;
+SET datestyle = ISO;
+\set ECHO none
 \set QUIET on
 \i examples/load_sample.sql
 \set QUIET off
+\set ECHO all
 
 SELECT count(*) AS invoices, count(DISTINCT customer_id) AS customers,
        sum(invoice_amount) AS invoiced, min(invoice_date), max(settled_date)

@@ -1,5 +1,6 @@
 -- Payment terms: the due date of a document.
 CREATE EXTENSION dunning;
+SET datestyle = ISO;
 
 -- The worked examples: an invoice of 2025-03-10.
 SELECT terms, dunning.due_date('2025-03-10', terms) AS due_date
