@@ -409,22 +409,15 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 		HeapTuple	t = SPI_tuptable->vals[0];
 		TupleDesc	td = SPI_tuptable->tupdesc;
 
-		if (sign > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("allocation exceeds the open amount of entry %lld of customer %s",
-							(long long) failed, cust),
-					 errdetail("The %s of %s has %s open; %s cannot be allocated to it.",
-							   SPI_getvalue(t, td, 1), SPI_getvalue(t, td, 2),
-							   SPI_getvalue(t, td, 3), numeric_text(amount))));
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("allocation exceeds the amount of entry %lld of customer %s",
-							(long long) failed, cust),
-					 errdetail("The %s of %s has %s open; taking back %s would exceed its amount.",
-							   SPI_getvalue(t, td, 1), SPI_getvalue(t, td, 2),
-							   SPI_getvalue(t, td, 3), numeric_text(amount))));
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("allocation exceeds the %s of entry %lld of customer %s",
+						sign > 0 ? "open amount" : "amount", (long long) failed, cust),
+				 errdetail("The %s of %s has %s open; %s %s %s.",
+						   SPI_getvalue(t, td, 1), SPI_getvalue(t, td, 2),
+						   SPI_getvalue(t, td, 3), sign > 0 ? "allocating" : "taking back",
+						   numeric_text(amount),
+						   sign > 0 ? "would take it past zero" : "would exceed its amount")));
 	}
 }
 

@@ -1,12 +1,5 @@
 -- pgTAP: the aging type's catalog facts and error codes.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION dunning;
+\i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
 SELECT * FROM no_plan();
 

@@ -1,12 +1,5 @@
 -- pgTAP: the schema contract, the ledger's errors and that they change nothing.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION dunning;
+\i test/pgtap/setup.psql
 SELECT * FROM no_plan();
 
 -- every table of the data model, and customer_id in the keys of per-customer tables
