@@ -11,17 +11,17 @@ EXTENSION   = dunning
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = dunning
-OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o
+OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering.o
 
 # The install script is built from one SQL file per concept, in this order
 # (data flows one way: types, tables, triggers, views).
 SQL_SOURCES = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
-              src/counters.sql src/reference_rate.sql src/balance.sql
+              src/counters.sql src/lettering.sql src/reference_rate.sql src/balance.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard src/$(EXTENSION)--*--*.sql)
 
-REGRESS     = aging terms ledger aged_balance sample
-ISOLATION   = allocation
+REGRESS     = aging terms ledger lettering aged_balance sample
+ISOLATION   = allocation lettering
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DATA_built) output_iso results regression.diffs regression.out
 

@@ -1,7 +1,8 @@
 -- Load the public accounts-receivable sample (examples/data/, 2,466 settled
 -- invoices of 2012-2013) into the dunning ledger: each invoice is posted on
--- its InvoiceDate, its payment on its SettledDate, and the two are lettered
--- together.  Run from the top of the source tree with psql:
+-- its InvoiceDate, its payment on its SettledDate, and dunning.auto_letter
+-- letters the two together by reference.  Run from the top of the source
+-- tree with psql:
 --     \i examples/load_sample.sql
 -- The raw file stays in table ar_sample for comparison.
 
@@ -54,26 +55,10 @@ SELECT customer_id, 2 * n, 'payment', 'PAY-' || invoice_number, settled_date, NU
   FROM ar_numbered;
 SELECT setval('dunning.entry_entry_id_seq', (SELECT max(entry_id) FROM dunning.entry)) AS last_entry_id \gset
 
--- One total lettering group per invoice and its payment, coded AAA, AAB, ...
--- per customer in the order of settlement.
-CREATE TEMP TABLE ar_lettered AS
-SELECT n, customer_id, settled_date, invoice_amount,
-       chr(65 + (k / 676) % 26) || chr(65 + (k / 26) % 26) || chr(65 + k % 26) AS letter_code
-  FROM (SELECT n, customer_id, settled_date, invoice_amount,
-               (row_number() OVER (PARTITION BY customer_id ORDER BY settled_date, n) - 1)::integer AS k
-          FROM ar_numbered) s;
+-- Letter each payment with the invoice its reference names: one total
+-- group per invoice, dated the day it was settled.
+SELECT count(*) AS lettered_lines FROM dunning.auto_letter(strategies => '{reference}') \gset
 
-INSERT INTO dunning.lettering (customer_id, letter_code, partial, strategy, lettered_on, lettered_by)
-SELECT customer_id, letter_code, false, 'reference', settled_date, 'sample'
-  FROM ar_lettered;
-INSERT INTO dunning.allocation (customer_id, letter_code, debit_id, credit_id, amount)
-SELECT customer_id, letter_code, 2 * n - 1, 2 * n, round(invoice_amount, 2)
-  FROM ar_lettered;
-UPDATE dunning.entry e
-   SET letter_code = l.letter_code, lettered_on = l.settled_date
-  FROM ar_lettered l
- WHERE e.customer_id = l.customer_id AND e.entry_id IN (2 * l.n - 1, 2 * l.n);
-
-DROP TABLE ar_numbered, ar_lettered;
+DROP TABLE ar_numbered;
 ANALYZE dunning.entry;
 ANALYZE dunning.allocation;

@@ -127,9 +127,10 @@ column_unchanged(HeapTuple a, HeapTuple b, TupleDesc tupdesc, const char *col)
 
 /*
  * dunning.entry_open_amount(): BEFORE INSERT OR UPDATE on entry.  A new
- * entry is open for its whole amount; an update keeps the open amount the
- * allocations give it, and refuses to change an allocated entry's amount,
- * currency, date or keys.
+ * entry is open for its whole amount and in no lettering group; an update
+ * keeps the open amount, letter code and lettering date the allocations
+ * give it, and refuses to change an allocated entry's amount, currency,
+ * date or keys.
  */
 PG_FUNCTION_INFO_V1(dunning_entry_open_amount);
 Datum
@@ -138,21 +139,25 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_check(fcinfo, "entry_open_amount", true, true);
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	newtuple;
-	int			open_col = column_number(tupdesc, "open_amount");
 	int			amount_col = column_number(tupdesc, "amount");
-	int			cols[1];
-	Datum		vals[1];
-	bool		nulls[1] = {false};
+	int			cols[3];
+	Datum		vals[3] = {0, 0, 0};
+	bool		nulls[3] = {false, true, true};
+
+	cols[0] = column_number(tupdesc, "open_amount");
+	cols[1] = column_number(tupdesc, "letter_code");
+	cols[2] = column_number(tupdesc, "lettered_on");
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
+		/* open for the whole amount, in no lettering group */
 		newtuple = trigdata->tg_trigtuple;
 		vals[0] = column_value(newtuple, tupdesc, amount_col);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		HeapTuple	oldtuple = trigdata->tg_trigtuple;
-		Datum		old_open = column_value(oldtuple, tupdesc, open_col);
+		Datum		old_open = column_value(oldtuple, tupdesc, cols[0]);
 		Datum		old_amount = column_value(oldtuple, tupdesc, amount_col);
 
 		newtuple = trigdata->tg_newtuple;
@@ -181,14 +186,16 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 		}
 		else
 			vals[0] = column_value(newtuple, tupdesc, amount_col);
+		/* the lettering columns stay what the allocations made them */
+		vals[1] = heap_getattr(oldtuple, cols[1], tupdesc, &nulls[1]);
+		vals[2] = heap_getattr(oldtuple, cols[2], tupdesc, &nulls[2]);
 	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"entry_open_amount\" must be fired for INSERT or UPDATE")));
 
-	cols[0] = open_col;
-	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols, vals, nulls);
+	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 3, cols, vals, nulls);
 	return PointerGetDatum(newtuple);
 }
 
@@ -323,7 +330,7 @@ dunning_allocation_check(PG_FUNCTION_ARGS)
 static void
 allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 {
-	Datum		args[4];
+	Datum		args[6];
 	Datum		amount = column_value(tuple, tupdesc, column_number(tupdesc, "amount"));
 	int64		debit = DatumGetInt64(column_value(tuple, tupdesc, column_number(tupdesc, "debit_id")));
 	char	   *cust;
@@ -334,13 +341,32 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 	args[1] = Int64GetDatum(debit);
 	args[2] = column_value(tuple, tupdesc, column_number(tupdesc, "credit_id"));
 	args[3] = sign > 0 ? amount : DirectFunctionCall1(numeric_uminus, amount);
+	args[4] = column_value(tuple, tupdesc, column_number(tupdesc, "letter_code"));
+	args[5] = BoolGetDatum(sign > 0);
 
 	if (apply_plan == NULL)
 	{
 		Oid			types[4] = {TEXTOID, INT8OID, INT8OID, NUMERICOID};
 
+		Oid			types6[6] = {TEXTOID, INT8OID, INT8OID, NUMERICOID, TEXTOID, BOOLOID};
+
+		/*
+		 * n.v is the entry's new open amount.  Applying an allocation puts
+		 * the entry in the allocation's lettering group (and takes the
+		 * group's lettered_on); taking it back leaves the group only when no
+		 * allocation is left, that is when the entry is whole again.
+		 */
 		apply_plan = keep_plan(
-							   "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = n.v "
+							   "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = n.v, "
+							   "letter_code = CASE WHEN $6 THEN $5 "
+							   "  WHEN n.v OPERATOR(pg_catalog.=) n.amount THEN NULL "
+							   "  ELSE entry.letter_code END, "
+							   "lettered_on = CASE WHEN $6 THEN "
+							   "  (SELECT l.lettered_on FROM " DUNNING_SCHEMA ".lettering l "
+							   "    WHERE l.customer_id OPERATOR(pg_catalog.=) $1 "
+							   "      AND l.letter_code OPERATOR(pg_catalog.=) $5 AND NOT l.partial) "
+							   "  WHEN n.v OPERATOR(pg_catalog.=) n.amount THEN NULL "
+							   "  ELSE entry.lettered_on END "
 							   "FROM (SELECT CASE WHEN e.entry_id OPERATOR(pg_catalog.=) $2 "
 							   "             THEN e.open_amount OPERATOR(pg_catalog.-) $4 "
 							   "             ELSE e.open_amount OPERATOR(pg_catalog.+) $4 END AS v, "
@@ -354,7 +380,7 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 							   "AND n.v OPERATOR(pg_catalog.>=) least(0::pg_catalog.numeric, n.amount) "
 							   "AND n.v OPERATOR(pg_catalog.<=) greatest(0::pg_catalog.numeric, n.amount) "
 							   "RETURNING entry.entry_id",
-							   4, types);
+							   6, types6);
 		check_plan = keep_plan(
 							   "SELECT kind, amount, open_amount "
 							   "FROM " DUNNING_SCHEMA ".entry "

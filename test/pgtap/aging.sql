@@ -35,8 +35,11 @@ SELECT volatility_is('dunning', 'due_date', ARRAY['date', 'text', 'text'], 'stab
 SELECT volatility_is('dunning', 'as_of', ARRAY[]::text[], 'stable');
 SELECT volatility_is('dunning', 'aged_balance', ARRAY['date'], 'stable');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::regnamespace
-            AND proparallel <> 's' AND prorettype <> 'trigger'::regtype), 0,
-          'every non-trigger function is PARALLEL SAFE');
+            AND provolatile IN ('i', 's') AND proparallel <> 's'), 0,
+          'every IMMUTABLE or STABLE function is PARALLEL SAFE');
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::regnamespace
+            AND provolatile = 'v' AND proparallel <> 'u' AND prorettype <> 'trigger'::regtype), 0,
+          'every function that writes is PARALLEL UNSAFE');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::regnamespace
             AND prosecdef), 0, 'no SECURITY DEFINER function');
 

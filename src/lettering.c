@@ -1,0 +1,1648 @@
+/*
+ * lettering.c
+ *		Lettering: matching credits (payments, credit notes) to debits
+ *		(invoices, fees, interest) of a customer account.
+ *
+ * The engine works on a "book": the open lines of one customer in one
+ * currency, with amounts as int64 millionths so that the strategies do
+ * integer arithmetic.  Strategies plan allocations on the book; lines joined
+ * by allocations, or already in one partial lettering group, form a group
+ * (union-find).  A group whose lines are all settled is total and gets the
+ * next upper-case code of the customer (AAA, AAB, ... ZZZ, AAAA); otherwise
+ * it is partial and keeps, or gets, a lower-case code.  A residual within
+ * the tolerance is written off by a 'writeoff' entry.
+ *
+ * The plan is then written with a few set-based statements per customer;
+ * the triggers of counters.c keep open amounts and letter codes of the
+ * entries.  auto_letter reads the ledger through one cursor ordered by
+ * customer, locking rows as it goes, and resets a memory context after each
+ * customer: its memory is bounded by the largest customer.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/tuplestore.h"
+
+#include "dunning.h"
+
+/* amounts are handled as int64 millionths */
+#define SCALE			INT64CONST(1000000)
+#define SCALE_DIGITS	6
+
+/* a code is at most this long: 26^12 groups per customer */
+#define CODE_MAX_LEN	12
+
+/* subset search: lines considered and nodes visited per search, at most */
+#define SUBSET_MAX_LINES	64
+#define SUBSET_MAX_NODES	2000000
+
+/* auto_letter reads the ledger in batches of rows */
+#define FETCH_ROWS		1000
+
+typedef enum Strategy
+{
+	STRAT_REFERENCE,
+	STRAT_EXACT,
+	STRAT_SUBSET,
+	STRAT_FIFO,
+	STRAT_MANUAL,
+	NSTRATEGIES
+} Strategy;
+
+static const char *const strategy_names[NSTRATEGIES] = {
+	"reference", "exact", "subset", "fifo", "manual"
+};
+
+typedef struct Line
+{
+	int64		entry_id;		/* 0 for a write-off not yet written */
+	int64		amount;			/* millionths, signed */
+	int64		open;			/* millionths, as planned so far */
+	int64		moved;			/* allocated by this call, signed like open */
+	DateADT		doc_date;
+	DateADT		due_date;
+	char	   *ref;			/* NULL when none */
+	char	   *code;			/* the line's partial group, or NULL */
+	int			parent;			/* union-find */
+	bool		writeoff;		/* created by this call */
+} Line;
+
+typedef struct Alloc
+{
+	int			debit;			/* line index */
+	int			credit;			/* line index */
+	int64		amount;			/* millionths, > 0 */
+	Strategy	strategy;
+} Alloc;
+
+typedef struct Book
+{
+	char	   *customer_id;
+	char	   *currency;
+	Line	   *lines;
+	int			nlines;
+	int			maxlines;
+	Alloc	   *allocs;
+	int			nallocs;
+	int			maxallocs;
+} Book;
+
+/* a lettering group to write, computed from the book */
+typedef struct LetterGroup
+{
+	int			root;
+	char		code[CODE_MAX_LEN + 1];
+	bool		partial;
+	Strategy	strategy;
+	DateADT		lettered_on;
+	int64		writeoff;		/* millionths, signed like the write-off entry */
+	int			nold;			/* existing partial groups merged into it */
+	char	  **old;
+} LetterGroup;
+
+/* per customer: the next free codes */
+typedef struct Codes
+{
+	bool		loaded;
+	char		upper[CODE_MAX_LEN + 1];	/* last used, "" if none */
+	char		lower[CODE_MAX_LEN + 1];
+} Codes;
+
+/*
+ * Next letter code after code: AAA -> AAB, AAZ -> ABA, ZZZ -> AAAA, in the
+ * case of the code.  "" gives AAA (or aaa).  Returns false when code is not
+ * a letter code.
+ */
+static bool
+code_next(const char *code, bool upper, char *out)
+{
+	int			len = strlen(code);
+	char		a = upper ? 'A' : 'a';
+	char		z = upper ? 'Z' : 'z';
+	int			i;
+
+	if (len == 0)
+	{
+		memset(out, a, 3);
+		out[3] = '\0';
+		return true;
+	}
+	if (len < 3 || len > CODE_MAX_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (code[i] < a || code[i] > z)
+			return false;
+	memcpy(out, code, len + 1);
+	for (i = len - 1; i >= 0; i--)
+	{
+		if (out[i] < z)
+		{
+			out[i]++;
+			return true;
+		}
+		out[i] = a;
+	}
+	/* all letters were Z: one letter more */
+	if (len == CODE_MAX_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("no letter code left after \"%s\"", code),
+				 errdetail("Letter codes have at most %d letters.", CODE_MAX_LEN)));
+	memset(out, a, len + 1);
+	out[len + 1] = '\0';
+	return true;
+}
+
+/*
+ * dunning.next_letter_code(text): the code after the one given.
+ */
+PG_FUNCTION_INFO_V1(dunning_next_letter_code);
+Datum
+dunning_next_letter_code(PG_FUNCTION_ARGS)
+{
+	char	   *code = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char		out[CODE_MAX_LEN + 2];
+	bool		upper = (code[0] >= 'A' && code[0] <= 'Z');
+
+	if (code[0] == '\0' || !code_next(code, upper, out))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid letter code: \"%s\"", code),
+				 errdetail("A letter code is 3 to %d letters, all upper case (a total group) or all lower case (a partial one), such as AAA or aab.",
+						   CODE_MAX_LEN)));
+	PG_RETURN_TEXT_P(cstring_to_text(out));
+}
+
+/*
+ * Convert a numeric to millionths; error when it has more decimals.
+ */
+static int64
+numeric_to_scaled(Datum num, const char *what)
+{
+	Datum		scaled = DirectFunctionCall2(numeric_mul, num,
+											 DirectFunctionCall1(int8_numeric,
+																 Int64GetDatum(SCALE)));
+	Datum		truncated = DirectFunctionCall2(numeric_trunc, scaled, Int32GetDatum(0));
+
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, scaled, truncated)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s has more than %d decimals", what, SCALE_DIGITS),
+				 errdetail("Lettering works on amounts to the millionth.")));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, scaled));
+}
+
+/*
+ * Text of millionths, trailing zeros removed down to the cents:
+ * 1234500000 -> "1234.50".
+ */
+static char *
+scaled_text(int64 v)
+{
+	char		buf[64];
+	uint64		a = (v < 0) ? -(uint64) v : (uint64) v;
+	uint64		ip = a / SCALE;
+	uint64		fp = a % SCALE;
+	int			len;
+
+	len = snprintf(buf, sizeof(buf), "%s%llu.%06llu",
+				   v < 0 ? "-" : "", (unsigned long long) ip, (unsigned long long) fp);
+	/* keep the cents: 1234.50, 0.30, 12.345 */
+	while (buf[len - 1] == '0' && buf[len - 3] != '.')
+		buf[--len] = '\0';
+	return pstrdup(buf);
+}
+
+/*
+ * Millionths as a numeric Datum.
+ */
+static Datum
+scaled_numeric(int64 v)
+{
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(scaled_text(v)),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * Does a text datum hold the C string s?  No allocation.
+ */
+static bool
+text_is(text *t, const char *s)
+{
+	Size		len = VARSIZE_ANY_EXHDR(t);
+
+	return strlen(s) == len && memcmp(VARDATA_ANY(t), s, len) == 0;
+}
+
+/*
+ * Union-find: root of line i.
+ */
+static int
+find_root(Book *b, int i)
+{
+	while (b->lines[i].parent != i)
+	{
+		b->lines[i].parent = b->lines[b->lines[i].parent].parent;
+		i = b->lines[i].parent;
+	}
+	return i;
+}
+
+/*
+ * Union-find: join the groups of lines i and j.
+ */
+static void
+join(Book *b, int i, int j)
+{
+	int			ri = find_root(b, i);
+	int			rj = find_root(b, j);
+
+	if (ri != rj)
+		b->lines[Max(ri, rj)].parent = Min(ri, rj);
+}
+
+/*
+ * Add a line to the book, growing it as needed.
+ */
+static Line *
+book_add_line(Book *b)
+{
+	Line	   *l;
+
+	if (b->nlines == b->maxlines)
+	{
+		b->maxlines = b->maxlines ? b->maxlines * 2 : 16;
+		b->lines = b->lines ? repalloc(b->lines, sizeof(Line) * b->maxlines)
+			: palloc(sizeof(Line) * b->maxlines);
+	}
+	l = &b->lines[b->nlines];
+	memset(l, 0, sizeof(Line));
+	l->parent = b->nlines;
+	b->nlines++;
+	return l;
+}
+
+/*
+ * Plan an allocation of amount from credit line c to debit line d.
+ */
+static void
+book_allocate(Book *b, int d, int c, int64 amount, Strategy s)
+{
+	Alloc	   *a;
+
+	Assert(amount > 0);
+	Assert(b->lines[d].open >= amount);
+	Assert(-b->lines[c].open >= amount);
+	if (b->nallocs == b->maxallocs)
+	{
+		b->maxallocs = b->maxallocs ? b->maxallocs * 2 : 16;
+		b->allocs = b->allocs ? repalloc(b->allocs, sizeof(Alloc) * b->maxallocs)
+			: palloc(sizeof(Alloc) * b->maxallocs);
+	}
+	a = &b->allocs[b->nallocs++];
+	a->debit = d;
+	a->credit = c;
+	a->amount = amount;
+	a->strategy = s;
+	b->lines[d].open -= amount;
+	b->lines[d].moved += amount;
+	b->lines[c].open += amount;
+	b->lines[c].moved -= amount;
+	join(b, d, c);
+}
+
+/* sort orders: debits by due date, credits by document date, then id */
+
+static Book *sort_book;
+
+static int
+cmp_debit_order(const void *x, const void *y)
+{
+	const Line *a = &sort_book->lines[*(const int *) x];
+	const Line *b = &sort_book->lines[*(const int *) y];
+
+	if (a->due_date != b->due_date)
+		return a->due_date < b->due_date ? -1 : 1;
+	if (a->doc_date != b->doc_date)
+		return a->doc_date < b->doc_date ? -1 : 1;
+	return a->entry_id < b->entry_id ? -1 : (a->entry_id > b->entry_id);
+}
+
+static int
+cmp_credit_order(const void *x, const void *y)
+{
+	const Line *a = &sort_book->lines[*(const int *) x];
+	const Line *b = &sort_book->lines[*(const int *) y];
+
+	if (a->doc_date != b->doc_date)
+		return a->doc_date < b->doc_date ? -1 : 1;
+	return a->entry_id < b->entry_id ? -1 : (a->entry_id > b->entry_id);
+}
+
+/*
+ * Indexes of the open debits (sign 1) or credits (sign -1) among the lines
+ * marked in `only` (all when NULL), in allocation order.
+ */
+static int *
+open_lines(Book *b, int sign, const bool *only, int *n)
+{
+	int		   *idx = palloc(sizeof(int) * (b->nlines + 1));
+	int			i;
+
+	*n = 0;
+	for (i = 0; i < b->nlines; i++)
+		if ((only == NULL || only[i]) &&
+			((sign > 0 && b->lines[i].open > 0) || (sign < 0 && b->lines[i].open < 0)))
+			idx[(*n)++] = i;
+	sort_book = b;
+	qsort(idx, *n, sizeof(int), sign > 0 ? cmp_debit_order : cmp_credit_order);
+	return idx;
+}
+
+/*
+ * FIFO: the credits, oldest first, settle the debits, oldest due first.
+ */
+static void
+strategy_fifo(Book *b, const bool *only, Strategy tag)
+{
+	int			nd,
+				nc,
+				i = 0,
+				j = 0;
+	int		   *d = open_lines(b, 1, only, &nd);
+	int		   *c = open_lines(b, -1, only, &nc);
+
+	while (i < nd && j < nc)
+	{
+		int64		amt = Min(b->lines[d[i]].open, -b->lines[c[j]].open);
+
+		book_allocate(b, d[i], c[j], amt, tag);
+		if (b->lines[d[i]].open == 0)
+			i++;
+		if (b->lines[c[j]].open == 0)
+			j++;
+	}
+	pfree(d);
+	pfree(c);
+}
+
+/*
+ * Does text `ref` name `name`: equal, or holding it as a whole token
+ * (delimited by the ends or by characters that are not letters or digits)?
+ * Case is ignored.
+ */
+static bool
+ref_names(const char *ref, const char *name)
+{
+	int			rl = strlen(ref);
+	int			nl = strlen(name);
+	int			i;
+
+	if (nl == 0 || nl > rl)
+		return false;
+	for (i = 0; i + nl <= rl; i++)
+	{
+		if (pg_strncasecmp(ref + i, name, nl) != 0)
+			continue;
+		if (i > 0 && isalnum((unsigned char) ref[i - 1]))
+			continue;
+		if (i + nl < rl && isalnum((unsigned char) ref[i + nl]))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Reference: a credit whose ref names the ref of one or more debits settles
+ * them, oldest due first.
+ */
+static void
+strategy_reference(Book *b)
+{
+	int			nd,
+				nc,
+				i,
+				j;
+	int		   *d = open_lines(b, 1, NULL, &nd);
+	int		   *c = open_lines(b, -1, NULL, &nc);
+
+	for (j = 0; j < nc; j++)
+	{
+		Line	   *cl = &b->lines[c[j]];
+
+		if (cl->ref == NULL)
+			continue;
+		for (i = 0; i < nd && cl->open < 0; i++)
+		{
+			Line	   *dl = &b->lines[d[i]];
+
+			if (dl->open > 0 && dl->ref != NULL && ref_names(cl->ref, dl->ref))
+				book_allocate(b, d[i], c[j], Min(dl->open, -cl->open), STRAT_REFERENCE);
+		}
+	}
+	pfree(d);
+	pfree(c);
+}
+
+/* candidate pair of the exact strategy */
+typedef struct Pair
+{
+	int			debit;
+	int			credit;
+	int32		gap;			/* days between credit date and debit due date */
+} Pair;
+
+static int
+cmp_pair(const void *x, const void *y)
+{
+	const Pair *a = (const Pair *) x;
+	const Pair *b = (const Pair *) y;
+	int			r;
+
+	if (a->gap != b->gap)
+		return a->gap < b->gap ? -1 : 1;
+	/* a tie: the older debit, then the older credit */
+	r = cmp_debit_order(&a->debit, &b->debit);
+	if (r != 0)
+		return r;
+	return cmp_credit_order(&a->credit, &b->credit);
+}
+
+static int
+cmp_open_abs(const void *x, const void *y)
+{
+	int64		a = sort_book->lines[*(const int *) x].open;
+	int64		b = sort_book->lines[*(const int *) y].open;
+
+	a = a < 0 ? -a : a;
+	b = b < 0 ? -b : b;
+	return a < b ? -1 : (a > b);
+}
+
+/*
+ * Exact: a debit and a credit of the same open amount settle each other,
+ * the pairs with the nearest dates first (credit date against debit due
+ * date).
+ */
+static void
+strategy_exact(Book *b)
+{
+	int			nd,
+				nc,
+				i = 0,
+				j = 0;
+	int		   *d = open_lines(b, 1, NULL, &nd);
+	int		   *c = open_lines(b, -1, NULL, &nc);
+
+	sort_book = b;
+	qsort(d, nd, sizeof(int), cmp_open_abs);
+	qsort(c, nc, sizeof(int), cmp_open_abs);
+	while (i < nd && j < nc)
+	{
+		int64		v = b->lines[d[i]].open;
+		int64		w = -b->lines[c[j]].open;
+
+		if (v < w)
+			i++;
+		else if (v > w)
+			j++;
+		else
+		{
+			/* runs of debits and credits of this amount */
+			int			i2 = i,
+						j2 = j,
+						np = 0,
+						k,
+						m;
+			Pair	   *pairs;
+
+			while (i2 < nd && b->lines[d[i2]].open == v)
+				i2++;
+			while (j2 < nc && -b->lines[c[j2]].open == v)
+				j2++;
+			pairs = palloc(sizeof(Pair) * (Size) (i2 - i) * (j2 - j));
+			for (k = i; k < i2; k++)
+				for (m = j; m < j2; m++)
+				{
+					int64		gap = (int64) b->lines[c[m]].doc_date - b->lines[d[k]].due_date;
+
+					pairs[np].debit = d[k];
+					pairs[np].credit = c[m];
+					pairs[np].gap = (int32) Min(gap < 0 ? -gap : gap, PG_INT32_MAX);
+					np++;
+				}
+			qsort(pairs, np, sizeof(Pair), cmp_pair);
+			for (k = 0; k < np; k++)
+				if (b->lines[pairs[k].debit].open == v && -b->lines[pairs[k].credit].open == v)
+					book_allocate(b, pairs[k].debit, pairs[k].credit, v, STRAT_EXACT);
+			pfree(pairs);
+			i = i2;
+			j = j2;
+		}
+	}
+	pfree(d);
+	pfree(c);
+}
+
+/* state of the subset search */
+typedef struct SubsetSearch
+{
+	int			n;
+	int64	   *v;				/* open amounts, by decreasing magnitude */
+	int64	   *pos_rest;		/* sum of positive v[i..] */
+	int64	   *neg_rest;		/* sum of negative v[i..] */
+	int64		tolerance;
+	int			max_size;
+	long		nodes;
+	int		   *chosen;
+	int			nchosen;
+	int		   *best;
+	int			nbest;
+} SubsetSearch;
+
+/*
+ * Depth-first search for the largest set of lines whose sum is within the
+ * tolerance of zero, pruned by what the remaining lines can still add.
+ */
+static void
+subset_dfs(SubsetSearch *s, int i, int64 sum)
+{
+	if (++s->nodes > SUBSET_MAX_NODES)
+		return;
+	if ((s->nchosen & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (s->nchosen >= 2 && sum <= s->tolerance && sum >= -s->tolerance &&
+		s->nchosen > s->nbest)
+	{
+		memcpy(s->best, s->chosen, sizeof(int) * s->nchosen);
+		s->nbest = s->nchosen;
+	}
+	if (i >= s->n || s->nchosen >= s->max_size)
+		return;
+	/* cannot beat the best set any more */
+	if (s->nchosen + (s->n - i) <= s->nbest)
+		return;
+	/* cannot come back within the tolerance */
+	if (sum + s->pos_rest[i] < -s->tolerance || sum + s->neg_rest[i] > s->tolerance)
+		return;
+	s->chosen[s->nchosen++] = i;
+	subset_dfs(s, i + 1, sum + s->v[i]);
+	s->nchosen--;
+	subset_dfs(s, i + 1, sum);
+}
+
+/*
+ * Subset: repeatedly, the largest set of at most max_size open lines whose
+ * sum is zero within the tolerance, settled together (FIFO inside it).
+ */
+static void
+strategy_subset(Book *b, int64 tolerance, int max_size)
+{
+	for (;;)
+	{
+		SubsetSearch s;
+		int		   *idx = palloc(sizeof(int) * (b->nlines + 1));
+		bool	   *only;
+		int			n = 0,
+					i;
+
+		for (i = 0; i < b->nlines; i++)
+			if (b->lines[i].open != 0)
+				idx[n++] = i;
+		sort_book = b;
+		qsort(idx, n, sizeof(int), cmp_open_abs);
+		/* the largest amounts first prunes best; keep the SUBSET_MAX_LINES largest */
+		for (i = 0; i < n / 2; i++)
+		{
+			int			t = idx[i];
+
+			idx[i] = idx[n - 1 - i];
+			idx[n - 1 - i] = t;
+		}
+		n = Min(n, SUBSET_MAX_LINES);
+		if (n < 2)
+		{
+			pfree(idx);
+			return;
+		}
+		memset(&s, 0, sizeof(s));
+		s.n = n;
+		s.v = palloc(sizeof(int64) * n);
+		s.pos_rest = palloc0(sizeof(int64) * (n + 1));
+		s.neg_rest = palloc0(sizeof(int64) * (n + 1));
+		s.chosen = palloc(sizeof(int) * n);
+		s.best = palloc(sizeof(int) * n);
+		s.tolerance = tolerance;
+		s.max_size = max_size;
+		for (i = 0; i < n; i++)
+			s.v[i] = b->lines[idx[i]].open;
+		for (i = n - 1; i >= 0; i--)
+		{
+			s.pos_rest[i] = s.pos_rest[i + 1] + Max(s.v[i], 0);
+			s.neg_rest[i] = s.neg_rest[i + 1] + Min(s.v[i], 0);
+		}
+		subset_dfs(&s, 0, 0);
+		if (s.nbest < 2)
+		{
+			pfree(idx);
+			return;
+		}
+		only = palloc0(sizeof(bool) * b->nlines);
+		for (i = 0; i < s.nbest; i++)
+			only[idx[s.best[i]]] = true;
+		strategy_fifo(b, only, STRAT_SUBSET);
+		/* the set is one group even where FIFO made two */
+		{
+			int			first = -1;
+
+			for (i = 0; i < b->nlines; i++)
+				if (only[i])
+				{
+					if (first < 0)
+						first = i;
+					else
+						join(b, first, i);
+				}
+		}
+		pfree(only);
+		pfree(idx);
+	}
+}
+
+/*
+ * Load the last codes used by a customer.
+ */
+static void
+codes_load(Codes *codes, const char *customer_id)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[1];
+	int			ret;
+	bool		isnull;
+	Datum		d;
+
+	if (codes->loaded)
+		return;
+	if (plan == NULL)
+	{
+		Oid			types[1] = {TEXTOID};
+
+		plan = SPI_prepare("SELECT (SELECT l.letter_code FROM " DUNNING_SCHEMA ".lettering l "
+						   "        WHERE l.customer_id OPERATOR(pg_catalog.=) $1 AND NOT l.partial "
+						   "        ORDER BY pg_catalog.length(l.letter_code) DESC, "
+						   "                 l.letter_code COLLATE \"C\" DESC LIMIT 1), "
+						   "       (SELECT l.letter_code FROM " DUNNING_SCHEMA ".lettering l "
+						   "        WHERE l.customer_id OPERATOR(pg_catalog.=) $1 AND l.partial "
+						   "        ORDER BY pg_catalog.length(l.letter_code) DESC, "
+						   "                 l.letter_code COLLATE \"C\" DESC LIMIT 1)",
+						   1, types);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_prepare failed");
+	}
+	args[0] = CStringGetTextDatum(customer_id);
+	/* not read-only: a fresh snapshot sees codes committed while we waited */
+	ret = SPI_execute_plan(plan, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	codes->upper[0] = codes->lower[0] = '\0';
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		strlcpy(codes->upper, TextDatumGetCString(d), sizeof(codes->upper));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (!isnull)
+		strlcpy(codes->lower, TextDatumGetCString(d), sizeof(codes->lower));
+	SPI_freetuptable(SPI_tuptable);
+	codes->loaded = true;
+}
+
+/*
+ * Take the next code of a kind for the customer.
+ */
+static void
+codes_take(Codes *codes, const char *customer_id, bool upper, char *out)
+{
+	char	   *last;
+
+	codes_load(codes, customer_id);
+	last = upper ? codes->upper : codes->lower;
+	if (!code_next(last, upper, out))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("customer %s has an invalid letter code \"%s\"", customer_id, last)));
+	strlcpy(last, out, CODE_MAX_LEN + 1);
+}
+
+/*
+ * After the strategies: settle a group's small residual by a write-off line
+ * when it is within the tolerance and all its open lines lean one way.
+ */
+static void
+book_writeoffs(Book *b, int64 tolerance)
+{
+	int			nlines = b->nlines;
+	int			i;
+
+	if (tolerance <= 0)
+		return;
+	for (i = 0; i < nlines; i++)
+	{
+		int			root = find_root(b, i);
+		int64		sum = 0;
+		bool		pos = false,
+					neg = false,
+					moved = false;
+		int			k;
+		DateADT		latest = 0;
+		Line	   *w;
+		int			wi;
+
+		if (root != i)
+			continue;
+		for (k = 0; k < nlines; k++)
+			if (find_root(b, k) == root)
+			{
+				sum += b->lines[k].open;
+				pos |= b->lines[k].open > 0;
+				neg |= b->lines[k].open < 0;
+				moved |= b->lines[k].moved != 0;
+				if (b->lines[k].doc_date > latest)
+					latest = b->lines[k].doc_date;
+			}
+		if (!moved || sum == 0 || (pos && neg) || sum > tolerance || sum < -tolerance)
+			continue;
+		/* a write-off of the opposite sign, allocated to the open lines */
+		w = book_add_line(b);
+		wi = b->nlines - 1;
+		w->writeoff = true;
+		w->amount = w->open = -sum;
+		w->doc_date = w->due_date = latest;
+		for (k = 0; k < nlines; k++)
+			if (find_root(b, k) == root && b->lines[k].open != 0)
+			{
+				if (sum > 0)
+					book_allocate(b, k, wi, b->lines[k].open, b->allocs[b->nallocs - 1].strategy);
+				else
+					book_allocate(b, wi, k, -b->lines[k].open, b->allocs[b->nallocs - 1].strategy);
+			}
+	}
+}
+
+/*
+ * The groups of a book that this call changed, with their codes.
+ */
+static LetterGroup *
+book_groups(Book *b, Codes *codes, int *ngroups)
+{
+	LetterGroup	   *groups = palloc0(sizeof(LetterGroup) * (b->nlines + 1));
+	int		   *gof = palloc(sizeof(int) * b->nlines);
+	int			n = 0;
+	int			i,
+				k;
+
+	/* one group per root that has an allocation of this call */
+	for (i = 0; i < b->nlines; i++)
+		gof[i] = -1;
+	for (k = 0; k < b->nallocs; k++)
+	{
+		int			root = find_root(b, b->allocs[k].debit);
+
+		if (gof[root] < 0)
+		{
+			gof[root] = n;
+			groups[n].root = root;
+			groups[n].strategy = b->allocs[k].strategy;
+			groups[n].old = palloc(sizeof(char *) * b->nlines);
+			n++;
+		}
+	}
+	for (i = 0; i < b->nlines; i++)
+	{
+		LetterGroup	   *g;
+		int			root = find_root(b, i);
+		int			j;
+
+		if (gof[root] < 0)
+			continue;
+		g = &groups[gof[root]];
+		if (b->lines[i].open != 0)
+			g->partial = true;
+		if (b->lines[i].doc_date > g->lettered_on)
+			g->lettered_on = b->lines[i].doc_date;
+		if (b->lines[i].writeoff)
+			g->writeoff += b->lines[i].amount;
+		if (b->lines[i].code == NULL)
+			continue;
+		for (j = 0; j < g->nold; j++)
+			if (strcmp(g->old[j], b->lines[i].code) == 0)
+				break;
+		if (j == g->nold)
+			g->old[g->nold++] = b->lines[i].code;
+	}
+	for (k = 0; k < n; k++)
+	{
+		LetterGroup	   *g = &groups[k];
+
+		/* keep the oldest partial code while the group stays partial */
+		if (g->partial && g->nold > 0)
+		{
+			int			j,
+						first = 0;
+
+			for (j = 1; j < g->nold; j++)
+				if (strlen(g->old[j]) < strlen(g->old[first]) ||
+					(strlen(g->old[j]) == strlen(g->old[first]) &&
+					 strcmp(g->old[j], g->old[first]) < 0))
+					first = j;
+			strlcpy(g->code, g->old[first], sizeof(g->code));
+		}
+		else
+			codes_take(codes, b->customer_id, !g->partial, g->code);
+	}
+	pfree(gof);
+	*ngroups = n;
+	return groups;
+}
+
+/*
+ * Build a one-dimensional array of the given element type.
+ */
+static Datum
+make_array(Datum *elems, int n, Oid elemtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, n, elemtype, typlen, typbyval, typalign));
+}
+
+/*
+ * Run a statement, keeping its plan in *plan.
+ */
+static void
+run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args,
+		 int expected)
+{
+	int			ret;
+
+	if (*plan == NULL)
+	{
+		*plan = SPI_prepare(sql, nargs, types);
+		if (*plan == NULL || SPI_keepplan(*plan) != 0)
+			elog(ERROR, "SPI_prepare failed: %s", sql);
+	}
+	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
+	if (ret != expected)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
+ * Write the groups and allocations of a book: write-off entries, lettering
+ * rows (renaming and merging the partial groups they grow from), then the
+ * allocations, whose triggers move the open amounts and codes of the entries.
+ */
+static void
+book_write(Book *b, LetterGroup *groups, int ngroups)
+{
+	static SPIPlanPtr writeoff_plan = NULL;
+	static SPIPlanPtr rename_plan = NULL;
+	static SPIPlanPtr merge_plan = NULL;
+	static SPIPlanPtr drop_plan = NULL;
+	static SPIPlanPtr insert_group_plan = NULL;
+	static SPIPlanPtr insert_alloc_plan = NULL;
+	Datum		customer = CStringGetTextDatum(b->customer_id);
+	Datum	   *codes,
+			   *debits,
+			   *credits,
+			   *amounts;
+	int			i,
+				k,
+				n = 0;
+	int		   *gof = palloc(sizeof(int) * b->nlines);
+
+	for (i = 0; i < b->nlines; i++)
+		gof[i] = -1;
+	for (k = 0; k < ngroups; k++)
+		gof[groups[k].root] = k;
+
+	/* write-off entries first: the allocations need their ids */
+	for (i = 0; i < b->nlines; i++)
+	{
+		Line	   *l = &b->lines[i];
+		LetterGroup	   *g = &groups[gof[find_root(b, i)]];
+		Oid			types[5] = {TEXTOID, TEXTOID, DATEOID, NUMERICOID, TEXTOID};
+		Datum		args[5];
+		bool		isnull;
+
+		if (!l->writeoff)
+			continue;
+		args[0] = customer;
+		args[1] = CStringGetTextDatum(g->code);
+		args[2] = DateADTGetDatum(l->doc_date);
+		args[3] = scaled_numeric(l->amount);
+		args[4] = CStringGetTextDatum(b->currency);
+		run_plan(&writeoff_plan,
+				 "INSERT INTO " DUNNING_SCHEMA ".entry (customer_id, kind, ref, doc_date, "
+				 "due_date, amount, currency, source) "
+				 "VALUES ($1, 'writeoff', $2, $3, $3, $4, $5, 'lettering') RETURNING entry_id",
+				 5, types, args, SPI_OK_INSERT_RETURNING);
+		l->entry_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+	}
+
+	for (k = 0; k < ngroups; k++)
+	{
+		LetterGroup	   *g = &groups[k];
+		Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, DATEOID,
+		NUMERICOID, TEXTARRAYOID};
+		Datum		args[8];
+		Datum	   *old = palloc(sizeof(Datum) * (g->nold + 1));
+		int			j;
+		int			keep = -1;
+
+		for (j = 0; j < g->nold; j++)
+			old[j] = CStringGetTextDatum(g->old[j]);
+		args[0] = customer;
+		args[1] = CStringGetTextDatum(g->code);
+		args[7] = make_array(old, g->nold, TEXTOID);
+		args[2] = CStringGetTextDatum(g->code);
+		args[3] = BoolGetDatum(g->partial);
+		args[4] = CStringGetTextDatum(strategy_names[g->strategy]);
+		args[5] = DateADTGetDatum(g->lettered_on);
+		args[6] = scaled_numeric(g->writeoff);
+
+		/* the partial group that lives on under the code: first one */
+		if (g->nold > 0)
+		{
+			keep = 0;
+			for (j = 0; j < g->nold; j++)
+				if (strcmp(g->old[j], g->code) == 0)
+					keep = j;
+			args[1] = CStringGetTextDatum(g->old[keep]);
+			run_plan(&rename_plan,
+					 "UPDATE " DUNNING_SCHEMA ".lettering SET letter_code = $3, partial = $4, "
+					 "lettered_on = CASE WHEN $4 THEN NULL ELSE "
+					 "  greatest($6, (SELECT pg_catalog.max(a.allocated_on) FROM "
+					 DUNNING_SCHEMA ".allocation a "
+					 "  WHERE a.customer_id OPERATOR(pg_catalog.=) $1 "
+					 "    AND a.letter_code OPERATOR(pg_catalog.=) ANY ($8))) END, "
+					 "writeoff = writeoff OPERATOR(pg_catalog.+) $7 "
+					 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+					 "AND letter_code OPERATOR(pg_catalog.=) $2",
+					 8, types, args, SPI_OK_UPDATE);
+			/* the other partial groups join it */
+			for (j = 0; j < g->nold; j++)
+			{
+				Oid			mtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+				Datum		margs[3];
+
+				if (j == keep)
+					continue;
+				margs[0] = customer;
+				margs[1] = CStringGetTextDatum(g->old[j]);
+				margs[2] = args[2];
+				run_plan(&merge_plan,
+						 "UPDATE " DUNNING_SCHEMA ".allocation SET letter_code = $3 "
+						 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+						 "AND letter_code OPERATOR(pg_catalog.=) $2",
+						 3, mtypes, margs, SPI_OK_UPDATE);
+				run_plan(&drop_plan,
+						 "DELETE FROM " DUNNING_SCHEMA ".lettering "
+						 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+						 "AND letter_code OPERATOR(pg_catalog.=) $2",
+						 2, mtypes, margs, SPI_OK_DELETE);
+			}
+		}
+		else
+			run_plan(&insert_group_plan,
+					 "INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, partial, "
+					 "strategy, lettered_on, writeoff) "
+					 "VALUES ($1, $3, $4, $5, CASE WHEN $4 THEN NULL ELSE $6 END, $7)",
+					 8, types, args, SPI_OK_INSERT);
+	}
+
+	/* all allocations of the book in one statement */
+	codes = palloc(sizeof(Datum) * b->nallocs);
+	debits = palloc(sizeof(Datum) * b->nallocs);
+	credits = palloc(sizeof(Datum) * b->nallocs);
+	amounts = palloc(sizeof(Datum) * b->nallocs);
+	for (k = 0; k < b->nallocs; k++)
+	{
+		Alloc	   *a = &b->allocs[k];
+
+		codes[n] = CStringGetTextDatum(groups[gof[find_root(b, a->debit)]].code);
+		debits[n] = Int64GetDatum(b->lines[a->debit].entry_id);
+		credits[n] = Int64GetDatum(b->lines[a->credit].entry_id);
+		amounts[n] = scaled_numeric(a->amount);
+		n++;
+	}
+	if (n > 0)
+	{
+		Oid			types[5] = {TEXTOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID};
+		Datum		args[5];
+
+		args[0] = customer;
+		args[1] = make_array(codes, n, TEXTOID);
+		args[2] = make_array(debits, n, INT8OID);
+		args[3] = make_array(credits, n, INT8OID);
+		args[4] = make_array(amounts, n, NUMERICOID);
+		run_plan(&insert_alloc_plan,
+				 "INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, debit_id, "
+				 "credit_id, amount) "
+				 "SELECT $1, u.c, u.d, u.k, u.a "
+				 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
+				 "pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(c, d, k, a)",
+				 5, types, args, SPI_OK_INSERT);
+	}
+	pfree(gof);
+}
+
+/*
+ * Emit one row per entry the book's groups touched.
+ */
+static void
+book_emit(Book *b, LetterGroup *groups, int ngroups, Tuplestorestate *ts,
+		  TupleDesc tupdesc)
+{
+	int			i,
+				k;
+
+	for (k = 0; k < ngroups; k++)
+	{
+		LetterGroup	   *g = &groups[k];
+
+		for (i = 0; i < b->nlines; i++)
+		{
+			Line	   *l = &b->lines[i];
+			Datum		values[6];
+			bool		nulls[6] = {false, false, false, false, false, false};
+
+			if (l->moved == 0 || find_root(b, i) != g->root)
+				continue;
+			values[0] = CStringGetTextDatum(b->customer_id);
+			values[1] = CStringGetTextDatum(g->code);
+			values[2] = Int64GetDatum(l->entry_id);
+			nulls[2] = (l->entry_id == 0);
+			values[3] = scaled_numeric(l->moved);
+			values[4] = CStringGetTextDatum(strategy_names[g->strategy]);
+			values[5] = BoolGetDatum(g->partial);
+			tuplestore_putvalues(ts, tupdesc, values, nulls);
+		}
+	}
+}
+
+/*
+ * The columns read for each open line, in this order, by auto_letter and
+ * letter.
+ */
+#define LINE_COLUMNS \
+	"e.customer_id, e.entry_id, e.currency, " \
+	"(e.amount OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, " \
+	"(e.open_amount OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, " \
+	"e.open_amount OPERATOR(pg_catalog.*) 1000000 OPERATOR(pg_catalog.=) " \
+	"  pg_catalog.trunc(e.open_amount OPERATOR(pg_catalog.*) 1000000) " \
+	"  AND e.amount OPERATOR(pg_catalog.*) 1000000 OPERATOR(pg_catalog.=) " \
+	"  pg_catalog.trunc(e.amount OPERATOR(pg_catalog.*) 1000000), " \
+	"e.ref, e.doc_date, coalesce(e.due_date, e.doc_date), " \
+	"CASE WHEN e.letter_code OPERATOR(pg_catalog.~) '^[a-z]+$' THEN e.letter_code END "
+
+/*
+ * Add the line of a row read with LINE_COLUMNS to a book.
+ */
+static Line *
+book_read_line(Book *b, HeapTuple t, TupleDesc td)
+{
+	Line	   *l = book_add_line(b);
+	bool		isnull;
+	Datum		d;
+
+	l->entry_id = DatumGetInt64(SPI_getbinval(t, td, 2, &isnull));
+	l->amount = DatumGetInt64(SPI_getbinval(t, td, 4, &isnull));
+	l->open = DatumGetInt64(SPI_getbinval(t, td, 5, &isnull));
+	if (!DatumGetBool(SPI_getbinval(t, td, 6, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("entry %lld of customer %s has an amount with more than %d decimals",
+						(long long) l->entry_id, b->customer_id, SCALE_DIGITS),
+				 errdetail("Lettering works on amounts to the millionth.")));
+	d = SPI_getbinval(t, td, 7, &isnull);
+	l->ref = isnull ? NULL : TextDatumGetCString(d);
+	l->doc_date = DatumGetDateADT(SPI_getbinval(t, td, 8, &isnull));
+	l->due_date = DatumGetDateADT(SPI_getbinval(t, td, 9, &isnull));
+	d = SPI_getbinval(t, td, 10, &isnull);
+	l->code = isnull ? NULL : TextDatumGetCString(d);
+	return l;
+}
+
+/*
+ * Join the lines that are already in one partial group.
+ */
+static void
+book_join_codes(Book *b)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < b->nlines; i++)
+		if (b->lines[i].code != NULL)
+			for (j = i + 1; j < b->nlines; j++)
+				if (b->lines[j].code != NULL && strcmp(b->lines[i].code, b->lines[j].code) == 0)
+				{
+					join(b, i, j);
+					break;
+				}
+}
+
+/* the options of a call */
+typedef struct LetterOptions
+{
+	bool		strategies[NSTRATEGIES];
+	Strategy	order[NSTRATEGIES * 4];
+	int			norder;
+	int64		tolerance;
+	int			max_subset;
+	bool		dry_run;
+} LetterOptions;
+
+/*
+ * Letter one book with the strategies of opts, write and emit it.
+ */
+static void
+book_letter(Book *b, LetterOptions *opts, Codes *codes, Tuplestorestate *ts,
+			TupleDesc tupdesc)
+{
+	int			s;
+	LetterGroup	   *groups;
+	int			ngroups;
+
+	book_join_codes(b);
+	for (s = 0; s < opts->norder; s++)
+	{
+		switch (opts->order[s])
+		{
+			case STRAT_REFERENCE:
+				strategy_reference(b);
+				break;
+			case STRAT_EXACT:
+				strategy_exact(b);
+				break;
+			case STRAT_SUBSET:
+				strategy_subset(b, opts->tolerance, opts->max_subset);
+				break;
+			case STRAT_FIFO:
+			case STRAT_MANUAL:
+				strategy_fifo(b, NULL, opts->order[s]);
+				break;
+			case NSTRATEGIES:
+				break;
+		}
+	}
+	if (b->nallocs == 0)
+		return;
+	book_writeoffs(b, opts->tolerance);
+	groups = book_groups(b, codes, &ngroups);
+	if (!opts->dry_run)
+		book_write(b, groups, ngroups);
+	book_emit(b, groups, ngroups, ts, tupdesc);
+}
+
+/*
+ * Parse the strategies array.
+ */
+static void
+parse_strategies(ArrayType *arr, LetterOptions *opts)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i,
+				s;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("strategies must not be empty"),
+				 errdetail("Give one or more of reference, exact, subset and fifo.")));
+	if (n > (int) lengthof(opts->order))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("too many strategies"),
+				 errdetail("At most %d strategies may be given.", (int) lengthof(opts->order))));
+	for (i = 0; i < n; i++)
+	{
+		char	   *name;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("strategies must not contain NULL"),
+					 errdetail("Element %d is NULL.", i + 1)));
+		name = TextDatumGetCString(elems[i]);
+		for (s = 0; s < STRAT_MANUAL; s++)
+			if (strcmp(name, strategy_names[s]) == 0)
+				break;
+		if (s == STRAT_MANUAL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown lettering strategy \"%s\"", name),
+					 errdetail("The strategies are reference, exact, subset and fifo.")));
+		opts->order[opts->norder++] = (Strategy) s;
+	}
+}
+
+/*
+ * Check the tolerance argument and convert it.
+ */
+static int64
+parse_tolerance(FunctionCallInfo fcinfo, int argno)
+{
+	int64		tol;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tolerance must not be null"),
+				 errdetail("Pass 0 to letter only groups that balance exactly.")));
+	tol = numeric_to_scaled(PG_GETARG_DATUM(argno), "tolerance");
+	if (tol < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tolerance must not be negative"),
+				 errdetail("The tolerance is the largest gap written off, as a positive amount.")));
+	return tol;
+}
+
+/*
+ * Raise unless the customer exists.
+ */
+static void
+check_customer(text *customer_id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {PointerGetDatum(customer_id)};
+	int			ret;
+
+	ret = SPI_execute_with_args("SELECT 1 FROM " DUNNING_SCHEMA ".customer "
+								"WHERE customer_id OPERATOR(pg_catalog.=) $1",
+								1, types, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown customer \"%s\"", text_to_cstring(customer_id)),
+				 errdetail("No row of dunning.customer has this customer_id.")));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * Set up a materialized result; returns the tuplestore and its descriptor.
+ */
+static Tuplestorestate *
+materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	Tuplestorestate *ts;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	*tupdesc = CreateTupleDescCopy(*tupdesc);
+	ts = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts;
+	rsinfo->setDesc = *tupdesc;
+	return ts;
+}
+
+/*
+ * dunning.auto_letter(customer_id, strategies, tolerance, max_subset,
+ * dry_run): letter one customer, or the whole ledger, with the strategies
+ * in the order given.
+ */
+PG_FUNCTION_INFO_V1(dunning_auto_letter);
+Datum
+dunning_auto_letter(PG_FUNCTION_ARGS)
+{
+	LetterOptions opts;
+	TupleDesc	tupdesc;
+	Tuplestorestate *ts;
+	MemoryContext cust_cxt;
+	MemoryContext old;
+	Portal		portal;
+	Book		book;
+	Codes		codes;
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+
+	memset(&opts, 0, sizeof(opts));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("strategies must not be null"),
+				 errdetail("Give one or more of reference, exact, subset and fifo.")));
+	parse_strategies(PG_GETARG_ARRAYTYPE_P(1), &opts);
+	opts.tolerance = parse_tolerance(fcinfo, 2);
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(3) ? "max_subset" : "dry_run")));
+	opts.max_subset = PG_GETARG_INT32(3);
+	if (opts.max_subset < 2 || opts.max_subset > 30)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_subset must be between 2 and 30"),
+				 errdetail("max_subset is the largest number of lines the subset strategy puts in one group; it was %d.",
+						   opts.max_subset)));
+	opts.dry_run = PG_GETARG_BOOL(4);
+
+	ts = materialize(fcinfo, &tupdesc);
+	/* outside SPI's contexts: SPI_finish must not free it */
+	cust_cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning lettering customer",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (!PG_ARGISNULL(0))
+		check_customer(PG_GETARG_TEXT_PP(0));
+
+	/* one cursor over the open lines, ordered by customer, locking as it reads */
+	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT " LINE_COLUMNS
+									   "FROM " DUNNING_SCHEMA ".entry e "
+									   "WHERE e.open_amount OPERATOR(pg_catalog.<>) 0 "
+									   "AND ($1 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) $1) "
+									   "ORDER BY e.customer_id, e.currency, e.entry_id "
+									   "FOR UPDATE OF e",
+									   1, types, args, PG_ARGISNULL(0) ? "n" : " ",
+									   false, 0);
+
+	memset(&book, 0, sizeof(book));
+	memset(&codes, 0, sizeof(codes));
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		i,
+					nrows;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		tt = SPI_tuptable;
+		nrows = SPI_processed;
+
+		for (i = 0; i < nrows; i++)
+		{
+			bool		isnull;
+			text	   *customer = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+			text	   *currency = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+			bool		same_customer;
+
+			same_customer = book.nlines > 0 && text_is(customer, book.customer_id);
+			/* a book ends when the customer or the currency changes */
+			if (book.nlines > 0 && !(same_customer && text_is(currency, book.currency)))
+			{
+				old = MemoryContextSwitchTo(cust_cxt);
+				book_letter(&book, &opts, &codes, ts, tupdesc);
+				MemoryContextSwitchTo(old);
+				memset(&book, 0, sizeof(book));
+				if (!same_customer)
+				{
+					MemoryContextReset(cust_cxt);
+					memset(&codes, 0, sizeof(codes));
+				}
+			}
+			old = MemoryContextSwitchTo(cust_cxt);
+			if (book.nlines == 0)
+			{
+				book.customer_id = text_to_cstring(customer);
+				book.currency = text_to_cstring(currency);
+			}
+			book_read_line(&book, tt->vals[i], tt->tupdesc);
+			MemoryContextSwitchTo(old);
+		}
+		SPI_freetuptable(tt);
+		if (nrows == 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (book.nlines > 0)
+	{
+		old = MemoryContextSwitchTo(cust_cxt);
+		book_letter(&book, &opts, &codes, ts, tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	MemoryContextDelete(cust_cxt);
+	return (Datum) 0;
+}
+
+/*
+ * dunning.letter(customer_id, entry_ids, tolerance): letter the given
+ * entries together, credits to debits oldest due first; returns the code.
+ */
+PG_FUNCTION_INFO_V1(dunning_letter);
+Datum
+dunning_letter(PG_FUNCTION_ARGS)
+{
+	LetterOptions opts;
+	Book		book;
+	Codes		codes;
+	ArrayType  *ids;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nids,
+				i;
+	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
+	Datum		args[2];
+	int			ret;
+	bool		debit = false,
+				credit = false;
+	LetterGroup	   *groups;
+	int			ngroups;
+	char	   *code;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "customer_id" : "entry_ids"),
+				 errdetail("dunning.letter letters entries of one customer.")));
+	ids = PG_GETARG_ARRAYTYPE_P(1);
+	deconstruct_array(ids, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &nids);
+	if (nids < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("at least two entries are needed to letter"),
+				 errdetail("A lettering group holds at least one debit and one credit.")));
+	for (i = 0; i < nids; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("entry_ids must not contain NULL"),
+					 errdetail("Element %d is NULL.", i + 1)));
+	memset(&opts, 0, sizeof(opts));
+	opts.tolerance = parse_tolerance(fcinfo, 2);
+	opts.order[opts.norder++] = STRAT_MANUAL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_customer(PG_GETARG_TEXT_PP(0));
+
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PointerGetDatum(ids);
+	ret = SPI_execute_with_args("SELECT " LINE_COLUMNS ", e.open_amount, coalesce(e.letter_code, '-') "
+								"FROM " DUNNING_SCHEMA ".entry e "
+								"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+								"AND e.entry_id OPERATOR(pg_catalog.=) ANY ($2) "
+								"ORDER BY e.entry_id FOR UPDATE OF e",
+								2, types, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+
+	memset(&book, 0, sizeof(book));
+	memset(&codes, 0, sizeof(codes));
+	book.customer_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	for (i = 0; i < nids; i++)
+	{
+		int64		id = DatumGetInt64(elems[i]);
+		uint64		r;
+		bool		found = false;
+
+		for (r = 0; r < SPI_processed && !found; r++)
+		{
+			bool		isnull;
+
+			found = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+												SPI_tuptable->tupdesc, 2, &isnull)) == id;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("entry %lld is not an entry of customer %s",
+							(long long) id, book.customer_id),
+					 errdetail("Every entry lettered together belongs to the customer given.")));
+	}
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char	   *currency = SPI_getvalue(t, td, 3);
+		Line	   *l;
+
+		if (book.currency == NULL)
+			book.currency = currency;
+		else if (strcmp(book.currency, currency) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot letter entries in %s and %s together", book.currency, currency),
+					 errdetail("Lettering never mixes currencies.")));
+		l = book_read_line(&book, t, td);
+		if (l->open == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("entry %lld of customer %s is already lettered",
+							(long long) l->entry_id, book.customer_id),
+					 errdetail("It is settled in group %s.", SPI_getvalue(t, td, 12))));
+		debit |= l->open > 0;
+		credit |= l->open < 0;
+	}
+	if (!debit || !credit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to letter: the entries hold no %s", debit ? "credit" : "debit"),
+				 errdetail("A lettering group holds at least one open debit and one open credit.")));
+
+	/* the entries given are one group, whatever FIFO pairs */
+	book_join_codes(&book);
+	for (i = 1; i < book.nlines; i++)
+		join(&book, 0, i);
+	strategy_fifo(&book, NULL, STRAT_MANUAL);
+	book_writeoffs(&book, opts.tolerance);
+	groups = book_groups(&book, &codes, &ngroups);
+	Assert(ngroups == 1);
+	book_write(&book, groups, ngroups);
+	code = pstrdup(groups[0].code);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(code));
+}
+
+/*
+ * dunning.unletter(customer_id, letter_code): remove a lettering group;
+ * open amounts come back, write-offs of the group are deleted.
+ */
+PG_FUNCTION_INFO_V1(dunning_unletter);
+Datum
+dunning_unletter(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	int			ret;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "customer_id" : "letter_code")));
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	check_customer(PG_GETARG_TEXT_PP(0));
+
+	/* lock the group's entries, then the group */
+	ret = SPI_execute_with_args("SELECT 1 FROM " DUNNING_SCHEMA ".entry e "
+								"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+								"AND e.letter_code OPERATOR(pg_catalog.=) $2 "
+								"ORDER BY e.entry_id FOR UPDATE",
+								2, types, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	ret = SPI_execute_with_args("DELETE FROM " DUNNING_SCHEMA ".lettering "
+								"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+								"AND letter_code OPERATOR(pg_catalog.=) $2",
+								2, types, args, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customer %s has no lettering group \"%s\"",
+						text_to_cstring(PG_GETARG_TEXT_PP(0)),
+						text_to_cstring(PG_GETARG_TEXT_PP(1))),
+				 errdetail("See dunning.lettering for the customer's groups.")));
+	/* the group's write-offs: whole again now, they are removed */
+	ret = SPI_execute_with_args("DELETE FROM " DUNNING_SCHEMA ".entry e "
+								"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+								"AND e.kind OPERATOR(pg_catalog.=) 'writeoff' "
+								"AND e.source OPERATOR(pg_catalog.=) 'lettering' "
+								"AND e.letter_code IS NULL "
+								"AND e.open_amount OPERATOR(pg_catalog.=) e.amount "
+								"AND e.ref OPERATOR(pg_catalog.=) $2",
+								2, types, args, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
