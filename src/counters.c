@@ -30,7 +30,15 @@
 /* true while our own triggers write entry.open_amount */
 static bool maintaining_open_amount = false;
 
+/*
+ * True while the lettering engine writes allocations and entries in bulk:
+ * it keeps open amounts and codes itself, so the row triggers stand aside.
+ */
+bool		dunning_bulk_writes = false;
+
 static SPIPlanPtr lock_entries_plan = NULL;
+
+static HeapTuple allocation_check_row(TupleDesc tupdesc, HeapTuple newtuple);
 static SPIPlanPtr apply_plan = NULL;
 static SPIPlanPtr check_plan = NULL;
 static SPIPlanPtr reset_plan = NULL;
@@ -161,7 +169,7 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 		Datum		old_amount = column_value(oldtuple, tupdesc, amount_col);
 
 		newtuple = trigdata->tg_newtuple;
-		if (maintaining_open_amount)
+		if (maintaining_open_amount || dunning_bulk_writes)
 			return PointerGetDatum(newtuple);
 
 		if (!numeric_equal(old_open, old_amount))
@@ -228,6 +236,18 @@ dunning_allocation_check(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	newtuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	if (dunning_bulk_writes)
+		return PointerGetDatum(newtuple);
+	return PointerGetDatum(allocation_check_row(tupdesc, newtuple));
+}
+
+/*
+ * The checks of allocation_check on one row; returns the row dated.
+ */
+static HeapTuple
+allocation_check_row(TupleDesc tupdesc, HeapTuple newtuple)
+{
 	Datum		customer = column_value(newtuple, tupdesc, column_number(tupdesc, "customer_id"));
 	Datum		debit_id = column_value(newtuple, tupdesc, column_number(tupdesc, "debit_id"));
 	Datum		credit_id = column_value(newtuple, tupdesc, column_number(tupdesc, "credit_id"));
@@ -317,8 +337,7 @@ dunning_allocation_check(PG_FUNCTION_ARGS)
 
 	cols[0] = column_number(tupdesc, "allocated_on");
 	vals[0] = DateADTGetDatum(latest);
-	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols, vals, nulls);
-	return PointerGetDatum(newtuple);
+	return heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols, vals, nulls);
 }
 
 /*
@@ -457,6 +476,9 @@ dunning_allocation_apply(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_check(fcinfo, "allocation_apply", false, true);
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+
+	if (dunning_bulk_writes)
+		return PointerGetDatum(NULL);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

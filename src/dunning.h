@@ -16,4 +16,7 @@ extern void _PG_init(void);
 
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
 
+/* counters.c: set by the lettering engine while it writes in bulk */
+extern bool dunning_bulk_writes;
+
 #endif							/* DUNNING_H */

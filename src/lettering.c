@@ -910,39 +910,218 @@ run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args,
 }
 
 /*
- * Write the groups and allocations of a book: write-off entries, lettering
- * rows (renaming and merging the partial groups they grow from), then the
- * allocations, whose triggers move the open amounts and codes of the entries.
+ * A column of values gathered for a set-based statement.
+ */
+typedef struct Column
+{
+	Oid			type;
+	int			n;
+	int			max;
+	Datum	   *values;
+	bool	   *nulls;
+} Column;
+
+/*
+ * The writes of many books, flushed together: new lettering groups, new
+ * allocations and the entries they change.
+ */
+typedef struct Batch
+{
+	MemoryContext cxt;
+	Column		g[6];			/* customer, code, partial, strategy, lettered_on, writeoff */
+	Column		a[6];			/* customer, code, debit, credit, amount, allocated_on */
+	Column		e[5];			/* customer, entry, open, code, lettered_on */
+} Batch;
+
+#define BATCH_ALLOCS	5000
+
+/*
+ * Start an empty batch.
  */
 static void
-book_write(Book *b, LetterGroup *groups, int ngroups)
+batch_init(Batch *batch, MemoryContext parent)
+{
+	static const Oid gtypes[6] = {TEXTOID, TEXTOID, BOOLOID, TEXTOID, DATEOID, NUMERICOID};
+	static const Oid atypes[6] = {TEXTOID, TEXTOID, INT8OID, INT8OID, NUMERICOID, DATEOID};
+	static const Oid etypes[5] = {TEXTOID, INT8OID, NUMERICOID, TEXTOID, DATEOID};
+	int			i;
+
+	memset(batch, 0, sizeof(Batch));
+	batch->cxt = AllocSetContextCreate(parent, "dunning lettering batch",
+									   ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < 6; i++)
+		batch->g[i].type = gtypes[i];
+	for (i = 0; i < 6; i++)
+		batch->a[i].type = atypes[i];
+	for (i = 0; i < 5; i++)
+		batch->e[i].type = etypes[i];
+}
+
+/*
+ * Append a value to a column (in the batch's context).
+ */
+static void
+col_push(Batch *batch, Column *c, Datum v, bool isnull)
+{
+	if (c->n == c->max)
+	{
+		c->max = c->max ? c->max * 2 : 256;
+		if (c->values == NULL)
+		{
+			c->values = MemoryContextAlloc(batch->cxt, sizeof(Datum) * c->max);
+			c->nulls = MemoryContextAlloc(batch->cxt, sizeof(bool) * c->max);
+		}
+		else
+		{
+			c->values = repalloc(c->values, sizeof(Datum) * c->max);
+			c->nulls = repalloc(c->nulls, sizeof(bool) * c->max);
+		}
+	}
+	c->values[c->n] = v;
+	c->nulls[c->n] = isnull;
+	c->n++;
+}
+
+/*
+ * The column as an array Datum.
+ */
+static Datum
+col_array(Column *c)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {c->n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(c->type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(c->values, c->nulls, 1, dims, lbs,
+											  c->type, typlen, typbyval, typalign));
+}
+
+/*
+ * Run a statement whose parameters are the columns given, as arrays.  The
+ * plan is kept, and generic: it joins a few thousand rows to the ledger
+ * through its indexes, whatever the size of the batch.
+ */
+static void
+run_columns(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expected)
+{
+	Oid			types[8];
+	Datum		args[8];
+	int			i,
+				ret;
+
+	for (i = 0; i < ncols; i++)
+	{
+		types[i] = get_array_type(cols[i].type);
+		args[i] = col_array(&cols[i]);
+	}
+	if (*plan == NULL)
+	{
+		*plan = SPI_prepare_cursor(sql, ncols, types, CURSOR_OPT_GENERIC_PLAN);
+		if (*plan == NULL || SPI_keepplan(*plan) != 0)
+			elog(ERROR, "SPI_prepare failed: %s", sql);
+	}
+	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
+	if (ret != expected)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
+ * Write what the batch holds: groups, allocations, then the entries.  The
+ * row triggers of allocation stand aside meanwhile: the batch carries the
+ * open amounts and codes they would compute.
+ */
+static void
+batch_flush(Batch *batch)
+{
+	static SPIPlanPtr groups_plan = NULL;
+	static SPIPlanPtr allocs_plan = NULL;
+	static SPIPlanPtr entries_plan = NULL;
+	MemoryContext old;
+
+	if (batch->a[0].n == 0 && batch->g[0].n == 0)
+		return;
+	old = MemoryContextSwitchTo(batch->cxt);
+	dunning_bulk_writes = true;
+	PG_TRY();
+	{
+		if (batch->g[0].n > 0)
+			run_columns(&groups_plan,
+						"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
+						"partial, strategy, lettered_on, writeoff) "
+						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+						"pg_catalog.unnest($6))",
+						batch->g, 6, SPI_OK_INSERT);
+		if (batch->a[0].n > 0)
+			run_columns(&allocs_plan,
+						"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
+						"debit_id, credit_id, amount, allocated_on) "
+						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+						"pg_catalog.unnest($6))",
+						batch->a, 6, SPI_OK_INSERT);
+		if (batch->e[0].n > 0)
+			run_columns(&entries_plan,
+						"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
+						"letter_code = u.c, lettered_on = u.d "
+						"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) "
+						"AS u(k, i, o, c, d) "
+						"WHERE e.customer_id OPERATOR(pg_catalog.=) u.k "
+						"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
+						batch->e, 5, SPI_OK_UPDATE);
+	}
+	PG_FINALLY();
+	{
+		dunning_bulk_writes = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(batch->cxt);
+	{
+		MemoryContext cxt = batch->cxt;
+		int			i;
+
+		for (i = 0; i < 6; i++)
+			batch->g[i].n = batch->g[i].max = 0, batch->g[i].values = NULL, batch->g[i].nulls = NULL;
+		for (i = 0; i < 6; i++)
+			batch->a[i].n = batch->a[i].max = 0, batch->a[i].values = NULL, batch->a[i].nulls = NULL;
+		for (i = 0; i < 5; i++)
+			batch->e[i].n = batch->e[i].max = 0, batch->e[i].values = NULL, batch->e[i].nulls = NULL;
+		batch->cxt = cxt;
+	}
+}
+
+/*
+ * Write a book: write-off entries and the renaming of the partial groups it
+ * grows at once (they are few), the rest into the batch.
+ */
+static void
+book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 {
 	static SPIPlanPtr writeoff_plan = NULL;
 	static SPIPlanPtr rename_plan = NULL;
 	static SPIPlanPtr merge_plan = NULL;
 	static SPIPlanPtr drop_plan = NULL;
-	static SPIPlanPtr insert_group_plan = NULL;
-	static SPIPlanPtr insert_alloc_plan = NULL;
 	Datum		customer = CStringGetTextDatum(b->customer_id);
-	Datum	   *codes,
-			   *debits,
-			   *credits,
-			   *amounts;
 	int			i,
-				k,
-				n = 0;
+				k;
 	int		   *gof = palloc(sizeof(int) * b->nlines);
+	MemoryContext old;
 
 	for (i = 0; i < b->nlines; i++)
 		gof[i] = -1;
 	for (k = 0; k < ngroups; k++)
 		gof[groups[k].root] = k;
 
-	/* write-off entries first: the allocations need their ids */
+	/* write-off entries: their ids are needed by the allocations */
 	for (i = 0; i < b->nlines; i++)
 	{
 		Line	   *l = &b->lines[i];
-		LetterGroup	   *g = &groups[gof[find_root(b, i)]];
+		LetterGroup *g = &groups[gof[find_root(b, i)]];
 		Oid			types[5] = {TEXTOID, TEXTOID, DATEOID, NUMERICOID, TEXTOID};
 		Datum		args[5];
 		bool		isnull;
@@ -966,109 +1145,134 @@ book_write(Book *b, LetterGroup *groups, int ngroups)
 
 	for (k = 0; k < ngroups; k++)
 	{
-		LetterGroup	   *g = &groups[k];
+		LetterGroup *g = &groups[k];
 		Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, DATEOID,
 		NUMERICOID, TEXTARRAYOID};
 		Datum		args[8];
-		Datum	   *old = palloc(sizeof(Datum) * (g->nold + 1));
+		Datum	   *oldcodes;
 		int			j;
-		int			keep = -1;
+		int			keep = 0;
 
+		if (g->nold == 0)
+		{
+			/* a new group */
+			old = MemoryContextSwitchTo(batch->cxt);
+			col_push(batch, &batch->g[0], CStringGetTextDatum(b->customer_id), false);
+			col_push(batch, &batch->g[1], CStringGetTextDatum(g->code), false);
+			col_push(batch, &batch->g[2], BoolGetDatum(g->partial), false);
+			col_push(batch, &batch->g[3], CStringGetTextDatum(strategy_names[g->strategy]), false);
+			col_push(batch, &batch->g[4], DateADTGetDatum(g->lettered_on), g->partial);
+			col_push(batch, &batch->g[5], scaled_numeric(g->writeoff), false);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
+
+		/*
+		 * It grows from partial groups: the first lives on under the code,
+		 * the others join it.  Their allocations are rewritten by the
+		 * cascade, whose triggers move their entries to the code.
+		 */
+		oldcodes = palloc(sizeof(Datum) * g->nold);
 		for (j = 0; j < g->nold; j++)
-			old[j] = CStringGetTextDatum(g->old[j]);
+		{
+			oldcodes[j] = CStringGetTextDatum(g->old[j]);
+			if (strcmp(g->old[j], g->code) == 0)
+				keep = j;
+		}
 		args[0] = customer;
-		args[1] = CStringGetTextDatum(g->code);
-		args[7] = make_array(old, g->nold, TEXTOID);
+		args[1] = oldcodes[keep];
 		args[2] = CStringGetTextDatum(g->code);
 		args[3] = BoolGetDatum(g->partial);
 		args[4] = CStringGetTextDatum(strategy_names[g->strategy]);
 		args[5] = DateADTGetDatum(g->lettered_on);
 		args[6] = scaled_numeric(g->writeoff);
-
-		/* the partial group that lives on under the code: first one */
-		if (g->nold > 0)
+		args[7] = make_array(oldcodes, g->nold, TEXTOID);
+		run_plan(&rename_plan,
+				 "UPDATE " DUNNING_SCHEMA ".lettering SET letter_code = $3, partial = $4, "
+				 "lettered_on = CASE WHEN $4 THEN NULL ELSE "
+				 "  greatest($6, (SELECT pg_catalog.max(a.allocated_on) FROM "
+				 DUNNING_SCHEMA ".allocation a "
+				 "  WHERE a.customer_id OPERATOR(pg_catalog.=) $1 "
+				 "    AND a.letter_code OPERATOR(pg_catalog.=) ANY ($8))) END, "
+				 "writeoff = writeoff OPERATOR(pg_catalog.+) $7 "
+				 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+				 "AND letter_code OPERATOR(pg_catalog.=) $2",
+				 8, types, args, SPI_OK_UPDATE);
+		for (j = 0; j < g->nold; j++)
 		{
-			keep = 0;
-			for (j = 0; j < g->nold; j++)
-				if (strcmp(g->old[j], g->code) == 0)
-					keep = j;
-			args[1] = CStringGetTextDatum(g->old[keep]);
-			run_plan(&rename_plan,
-					 "UPDATE " DUNNING_SCHEMA ".lettering SET letter_code = $3, partial = $4, "
-					 "lettered_on = CASE WHEN $4 THEN NULL ELSE "
-					 "  greatest($6, (SELECT pg_catalog.max(a.allocated_on) FROM "
-					 DUNNING_SCHEMA ".allocation a "
-					 "  WHERE a.customer_id OPERATOR(pg_catalog.=) $1 "
-					 "    AND a.letter_code OPERATOR(pg_catalog.=) ANY ($8))) END, "
-					 "writeoff = writeoff OPERATOR(pg_catalog.+) $7 "
+			Oid			mtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+			Datum		margs[3];
+
+			if (j == keep)
+				continue;
+			margs[0] = customer;
+			margs[1] = oldcodes[j];
+			margs[2] = args[2];
+			run_plan(&merge_plan,
+					 "UPDATE " DUNNING_SCHEMA ".allocation SET letter_code = $3 "
 					 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
 					 "AND letter_code OPERATOR(pg_catalog.=) $2",
-					 8, types, args, SPI_OK_UPDATE);
-			/* the other partial groups join it */
-			for (j = 0; j < g->nold; j++)
-			{
-				Oid			mtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
-				Datum		margs[3];
-
-				if (j == keep)
-					continue;
-				margs[0] = customer;
-				margs[1] = CStringGetTextDatum(g->old[j]);
-				margs[2] = args[2];
-				run_plan(&merge_plan,
-						 "UPDATE " DUNNING_SCHEMA ".allocation SET letter_code = $3 "
-						 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
-						 "AND letter_code OPERATOR(pg_catalog.=) $2",
-						 3, mtypes, margs, SPI_OK_UPDATE);
-				run_plan(&drop_plan,
-						 "DELETE FROM " DUNNING_SCHEMA ".lettering "
-						 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
-						 "AND letter_code OPERATOR(pg_catalog.=) $2",
-						 2, mtypes, margs, SPI_OK_DELETE);
-			}
+					 3, mtypes, margs, SPI_OK_UPDATE);
+			run_plan(&drop_plan,
+					 "DELETE FROM " DUNNING_SCHEMA ".lettering "
+					 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+					 "AND letter_code OPERATOR(pg_catalog.=) $2",
+					 2, mtypes, margs, SPI_OK_DELETE);
 		}
-		else
-			run_plan(&insert_group_plan,
-					 "INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, partial, "
-					 "strategy, lettered_on, writeoff) "
-					 "VALUES ($1, $3, $4, $5, CASE WHEN $4 THEN NULL ELSE $6 END, $7)",
-					 8, types, args, SPI_OK_INSERT);
+		/* a total group's date: the later of its own and what it grew from */
+		if (!g->partial)
+		{
+			static SPIPlanPtr date_plan = NULL;
+			bool		isnull;
+			Datum		dargs[2] = {customer, args[2]};
+			Oid			dtypes[2] = {TEXTOID, TEXTOID};
+
+			run_plan(&date_plan,
+					 "SELECT lettered_on FROM " DUNNING_SCHEMA ".lettering "
+					 "WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+					 "AND letter_code OPERATOR(pg_catalog.=) $2",
+					 2, dtypes, dargs, SPI_OK_SELECT);
+			if (SPI_processed == 1)
+				g->lettered_on = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0],
+															   SPI_tuptable->tupdesc, 1, &isnull));
+			SPI_freetuptable(SPI_tuptable);
+		}
 	}
 
-	/* all allocations of the book in one statement */
-	codes = palloc(sizeof(Datum) * b->nallocs);
-	debits = palloc(sizeof(Datum) * b->nallocs);
-	credits = palloc(sizeof(Datum) * b->nallocs);
-	amounts = palloc(sizeof(Datum) * b->nallocs);
+	/* allocations, dated the later document date of their two lines */
+	old = MemoryContextSwitchTo(batch->cxt);
 	for (k = 0; k < b->nallocs; k++)
 	{
 		Alloc	   *a = &b->allocs[k];
+		LetterGroup *g = &groups[gof[find_root(b, a->debit)]];
 
-		codes[n] = CStringGetTextDatum(groups[gof[find_root(b, a->debit)]].code);
-		debits[n] = Int64GetDatum(b->lines[a->debit].entry_id);
-		credits[n] = Int64GetDatum(b->lines[a->credit].entry_id);
-		amounts[n] = scaled_numeric(a->amount);
-		n++;
+		col_push(batch, &batch->a[0], CStringGetTextDatum(b->customer_id), false);
+		col_push(batch, &batch->a[1], CStringGetTextDatum(g->code), false);
+		col_push(batch, &batch->a[2], Int64GetDatum(b->lines[a->debit].entry_id), false);
+		col_push(batch, &batch->a[3], Int64GetDatum(b->lines[a->credit].entry_id), false);
+		col_push(batch, &batch->a[4], scaled_numeric(a->amount), false);
+		col_push(batch, &batch->a[5],
+				 DateADTGetDatum(Max(b->lines[a->debit].doc_date, b->lines[a->credit].doc_date)),
+				 false);
 	}
-	if (n > 0)
+	/* the entries of the groups: open amount, code, date */
+	for (i = 0; i < b->nlines; i++)
 	{
-		Oid			types[5] = {TEXTOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID};
-		Datum		args[5];
+		Line	   *l = &b->lines[i];
+		int			gi = gof[find_root(b, i)];
 
-		args[0] = customer;
-		args[1] = make_array(codes, n, TEXTOID);
-		args[2] = make_array(debits, n, INT8OID);
-		args[3] = make_array(credits, n, INT8OID);
-		args[4] = make_array(amounts, n, NUMERICOID);
-		run_plan(&insert_alloc_plan,
-				 "INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, debit_id, "
-				 "credit_id, amount) "
-				 "SELECT $1, u.c, u.d, u.k, u.a "
-				 "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), "
-				 "pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(c, d, k, a)",
-				 5, types, args, SPI_OK_INSERT);
+		if (gi < 0 || (l->moved == 0 && l->code != NULL && strcmp(l->code, groups[gi].code) == 0))
+			continue;
+		col_push(batch, &batch->e[0], CStringGetTextDatum(b->customer_id), false);
+		col_push(batch, &batch->e[1], Int64GetDatum(l->entry_id), false);
+		col_push(batch, &batch->e[2], scaled_numeric(l->open), false);
+		col_push(batch, &batch->e[3], CStringGetTextDatum(groups[gi].code), false);
+		col_push(batch, &batch->e[4], DateADTGetDatum(groups[gi].lettered_on), groups[gi].partial);
 	}
+	MemoryContextSwitchTo(old);
 	pfree(gof);
+	if (batch->a[0].n >= BATCH_ALLOCS)
+		batch_flush(batch);
 }
 
 /*
@@ -1182,8 +1386,8 @@ typedef struct LetterOptions
  * Letter one book with the strategies of opts, write and emit it.
  */
 static void
-book_letter(Book *b, LetterOptions *opts, Codes *codes, Tuplestorestate *ts,
-			TupleDesc tupdesc)
+book_letter(Book *b, LetterOptions *opts, Codes *codes, Batch *batch,
+			Tuplestorestate *ts, TupleDesc tupdesc)
 {
 	int			s;
 	LetterGroup	   *groups;
@@ -1216,7 +1420,7 @@ book_letter(Book *b, LetterOptions *opts, Codes *codes, Tuplestorestate *ts,
 	book_writeoffs(b, opts->tolerance);
 	groups = book_groups(b, codes, &ngroups);
 	if (!opts->dry_run)
-		book_write(b, groups, ngroups);
+		book_write(b, groups, ngroups, batch);
 	book_emit(b, groups, ngroups, ts, tupdesc);
 }
 
@@ -1354,6 +1558,7 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	Portal		portal;
 	Book		book;
 	Codes		codes;
+	Batch		batch;
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1];
 
@@ -1382,6 +1587,7 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	/* outside SPI's contexts: SPI_finish must not free it */
 	cust_cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning lettering customer",
 									 ALLOCSET_DEFAULT_SIZES);
+	batch_init(&batch, CurrentMemoryContext);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -1425,7 +1631,7 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 			if (book.nlines > 0 && !(same_customer && text_is(currency, book.currency)))
 			{
 				old = MemoryContextSwitchTo(cust_cxt);
-				book_letter(&book, &opts, &codes, ts, tupdesc);
+				book_letter(&book, &opts, &codes, &batch, ts, tupdesc);
 				MemoryContextSwitchTo(old);
 				memset(&book, 0, sizeof(book));
 				if (!same_customer)
@@ -1451,12 +1657,14 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	if (book.nlines > 0)
 	{
 		old = MemoryContextSwitchTo(cust_cxt);
-		book_letter(&book, &opts, &codes, ts, tupdesc);
+		book_letter(&book, &opts, &codes, &batch, ts, tupdesc);
 		MemoryContextSwitchTo(old);
 	}
+	batch_flush(&batch);
 	SPI_cursor_close(portal);
 	SPI_finish();
 	MemoryContextDelete(cust_cxt);
+	MemoryContextDelete(batch.cxt);
 	return (Datum) 0;
 }
 
@@ -1481,9 +1689,10 @@ dunning_letter(PG_FUNCTION_ARGS)
 	int			ret;
 	bool		debit = false,
 				credit = false;
-	LetterGroup	   *groups;
+	LetterGroup *groups;
 	int			ngroups;
 	char	   *code;
+	Batch		batch;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -1583,7 +1792,10 @@ dunning_letter(PG_FUNCTION_ARGS)
 	book_writeoffs(&book, opts.tolerance);
 	groups = book_groups(&book, &codes, &ngroups);
 	Assert(ngroups == 1);
-	book_write(&book, groups, ngroups);
+	batch_init(&batch, CurrentMemoryContext);
+	book_write(&book, groups, ngroups, &batch);
+	batch_flush(&batch);
+	MemoryContextDelete(batch.cxt);
 	code = pstrdup(groups[0].code);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(code));
