@@ -208,6 +208,64 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 }
 
 /*
+ * dunning.entry_guard(): BEFORE DELETE on entry, and BEFORE TRUNCATE.  An
+ * entry with allocations (its open amount differs from its amount) is not
+ * deleted; the entries are not truncated while allocations exist.
+ */
+PG_FUNCTION_INFO_V1(dunning_entry_guard);
+Datum
+dunning_entry_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"entry_guard\" was not called by the trigger manager")));
+	trigdata = (TriggerData *) fcinfo->context;
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		int			ret;
+		bool		used;
+
+		trigger_check(fcinfo, "entry_guard", true, false);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute("SELECT 1 FROM " DUNNING_SCHEMA ".allocation LIMIT 1", true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute failed: %d", ret);
+		used = SPI_processed > 0;
+		SPI_finish();
+		if (used)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("cannot truncate dunning.entry while allocations use it"),
+					 errhint("Truncate dunning.lettering and dunning.allocation first.")));
+		return PointerGetDatum(NULL);
+	}
+	trigger_check(fcinfo, "entry_guard", true, true);
+	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"entry_guard\" must be fired for DELETE or TRUNCATE")));
+	tupdesc = trigdata->tg_relation->rd_att;
+	tuple = trigdata->tg_trigtuple;
+	if (!numeric_equal(column_value(tuple, tupdesc, column_number(tupdesc, "open_amount")),
+					   column_value(tuple, tupdesc, column_number(tupdesc, "amount"))))
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("cannot delete entry %s of customer %s: allocations use it",
+						SPI_getvalue(tuple, tupdesc, column_number(tupdesc, "entry_id")),
+						SPI_getvalue(tuple, tupdesc, column_number(tupdesc, "customer_id"))),
+				 errdetail("It is lettered in group %s.",
+						   SPI_getvalue(tuple, tupdesc, column_number(tupdesc, "letter_code"))),
+				 errhint("Unletter the entry first.")));
+	return PointerGetDatum(tuple);
+}
+
+/*
  * Prepare and keep a plan.
  */
 static SPIPlanPtr

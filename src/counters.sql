@@ -11,11 +11,21 @@ CREATE FUNCTION @extschema@.allocation_apply() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dunning_allocation_apply' LANGUAGE C;
 CREATE FUNCTION @extschema@.allocation_truncated() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dunning_allocation_truncated' LANGUAGE C;
+CREATE FUNCTION @extschema@.entry_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_entry_guard' LANGUAGE C;
 
 -- entry.open_amount: the amount on insert, kept by allocations after
 CREATE TRIGGER entry_open_amount
     BEFORE INSERT OR UPDATE ON @extschema@.entry
     FOR EACH ROW EXECUTE FUNCTION @extschema@.entry_open_amount();
+
+-- entry: an entry used by allocations is not deleted, nor truncated away
+CREATE TRIGGER entry_guard
+    BEFORE DELETE ON @extschema@.entry
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.entry_guard();
+CREATE TRIGGER entry_guard_truncate
+    BEFORE TRUNCATE ON @extschema@.entry
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.entry_guard();
 
 -- allocation: lock and check the two entries, date the allocation
 CREATE TRIGGER allocation_check

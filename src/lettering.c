@@ -682,49 +682,64 @@ strategy_subset(Book *b, int64 tolerance, int max_size)
 }
 
 /*
- * Load the last codes used by a customer.
+ * Set the last codes of a customer from their padded text (see
+ * CODES_COLUMNS), NULL when the customer has none of that kind.
+ */
+static void
+codes_set(Codes *codes, const char *upper, const char *lower)
+{
+	codes->upper[0] = codes->lower[0] = '\0';
+	if (upper != NULL)
+	{
+		while (*upper == ' ')
+			upper++;
+		strlcpy(codes->upper, upper, sizeof(codes->upper));
+	}
+	if (lower != NULL)
+	{
+		while (*lower == ' ')
+			lower++;
+		strlcpy(codes->lower, lower, sizeof(codes->lower));
+	}
+	codes->loaded = true;
+}
+
+/*
+ * The last upper-case and lower-case codes of each customer: padded on the
+ * left, the longest code is the greatest.
+ */
+#define CODES_SUBQUERY(filter) \
+	"(SELECT l.customer_id, " \
+	"  pg_catalog.max(pg_catalog.lpad(l.letter_code, 12) COLLATE \"C\") FILTER (WHERE NOT l.partial) AS up, " \
+	"  pg_catalog.max(pg_catalog.lpad(l.letter_code, 12) COLLATE \"C\") FILTER (WHERE l.partial) AS low " \
+	" FROM " DUNNING_SCHEMA ".lettering l " filter " GROUP BY l.customer_id)"
+
+/*
+ * Load the last codes used by a customer, for dunning.letter.  Planned on
+ * each call (the table grows), and not read-only: a fresh snapshot sees
+ * codes committed while we waited for the entries' locks.
  */
 static void
 codes_load(Codes *codes, const char *customer_id)
 {
-	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
 	Datum		args[1];
 	int			ret;
-	bool		isnull;
-	Datum		d;
 
 	if (codes->loaded)
 		return;
-	if (plan == NULL)
-	{
-		Oid			types[1] = {TEXTOID};
-
-		plan = SPI_prepare("SELECT (SELECT l.letter_code FROM " DUNNING_SCHEMA ".lettering l "
-						   "        WHERE l.customer_id OPERATOR(pg_catalog.=) $1 AND NOT l.partial "
-						   "        ORDER BY pg_catalog.length(l.letter_code) DESC, "
-						   "                 l.letter_code COLLATE \"C\" DESC LIMIT 1), "
-						   "       (SELECT l.letter_code FROM " DUNNING_SCHEMA ".lettering l "
-						   "        WHERE l.customer_id OPERATOR(pg_catalog.=) $1 AND l.partial "
-						   "        ORDER BY pg_catalog.length(l.letter_code) DESC, "
-						   "                 l.letter_code COLLATE \"C\" DESC LIMIT 1)",
-						   1, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_prepare failed");
-	}
 	args[0] = CStringGetTextDatum(customer_id);
-	/* not read-only: a fresh snapshot sees codes committed while we waited */
-	ret = SPI_execute_plan(plan, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute_plan failed: %d", ret);
-	codes->upper[0] = codes->lower[0] = '\0';
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		strlcpy(codes->upper, TextDatumGetCString(d), sizeof(codes->upper));
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-	if (!isnull)
-		strlcpy(codes->lower, TextDatumGetCString(d), sizeof(codes->lower));
+	ret = SPI_execute_with_args("SELECT m.up, m.low FROM "
+								CODES_SUBQUERY("WHERE l.customer_id OPERATOR(pg_catalog.=) $1")
+								" m", 1, types, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	if (SPI_processed == 0)
+		codes_set(codes, NULL, NULL);
+	else
+		codes_set(codes, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+				  SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	SPI_freetuptable(SPI_tuptable);
-	codes->loaded = true;
 }
 
 /*
@@ -1597,8 +1612,10 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	/* one cursor over the open lines, ordered by customer, locking as it reads */
 	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT " LINE_COLUMNS
+									   "SELECT " LINE_COLUMNS ", m.up, m.low "
 									   "FROM " DUNNING_SCHEMA ".entry e "
+									   "LEFT JOIN " CODES_SUBQUERY("WHERE ($1 IS NULL OR l.customer_id OPERATOR(pg_catalog.=) $1)")
+									   " m ON m.customer_id OPERATOR(pg_catalog.=) e.customer_id "
 									   "WHERE e.open_amount OPERATOR(pg_catalog.<>) 0 "
 									   "AND ($1 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) $1) "
 									   "ORDER BY e.customer_id, e.currency, e.entry_id "
@@ -1646,6 +1663,9 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 				book.customer_id = text_to_cstring(customer);
 				book.currency = text_to_cstring(currency);
 			}
+			if (!codes.loaded)
+				codes_set(&codes, SPI_getvalue(tt->vals[i], tt->tupdesc, 11),
+						  SPI_getvalue(tt->vals[i], tt->tupdesc, 12));
 			book_read_line(&book, tt->vals[i], tt->tupdesc);
 			MemoryContextSwitchTo(old);
 		}

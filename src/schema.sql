@@ -177,9 +177,10 @@ CREATE TABLE @extschema@.entry (
 COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count and last_reminded_on are maintained';
 COMMENT ON COLUMN @extschema@.entry.due_date IS 'due date of a debit; NULL means due on doc_date';
 COMMENT ON COLUMN @extschema@.entry.open_amount IS 'amount less allocations, kept by triggers on allocation';
--- the open items, read by every view
-CREATE INDEX entry_open_idx ON @extschema@.entry (customer_id, currency)
-    WHERE open_amount OPERATOR(pg_catalog.<>) 0;
+-- No index covers open_amount, letter_code or lettered_on: lettering and
+-- the allocation triggers rewrite them, and with no index to update those
+-- rewrites are HOT (heap-only) when the page has room, hence the fillfactor.
+ALTER TABLE @extschema@.entry SET (fillfactor = 85);
 CREATE INDEX entry_ref_idx ON @extschema@.entry (customer_id, ref);
 
 -- A lettering group.
@@ -210,15 +211,17 @@ CREATE TABLE @extschema@.allocation (
     amount              numeric NOT NULL CHECK (amount OPERATOR(pg_catalog.>) 0),
     allocated_on        date,    -- maintained: the later doc_date of the two entries
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (customer_id, allocation_id),
+    -- the key leads with the group, so a group's allocations are one range
+    PRIMARY KEY (customer_id, letter_code, allocation_id),
     FOREIGN KEY (customer_id, letter_code) REFERENCES @extschema@.lettering
-        ON UPDATE CASCADE ON DELETE CASCADE,
-    FOREIGN KEY (customer_id, debit_id) REFERENCES @extschema@.entry,
-    FOREIGN KEY (customer_id, credit_id) REFERENCES @extschema@.entry
+        ON UPDATE CASCADE ON DELETE CASCADE
+    -- debit_id and credit_id are checked by the triggers of counters.c
+    -- (allocation_check on insert, entry_guard on delete), not by foreign
+    -- keys: lettering writes allocations in bulk and a foreign key costs a
+    -- query per row and side.
 );
 COMMENT ON TABLE @extschema@.allocation IS 'an amount of a credit applied to a debit; dated the later doc_date of the two';
-CREATE INDEX allocation_debit_idx ON @extschema@.allocation (customer_id, debit_id);
-CREATE INDEX allocation_credit_idx ON @extschema@.allocation (customer_id, credit_id);
+-- the allocations of an entry are found through the customer (primary key)
 CREATE INDEX allocation_date_idx ON @extschema@.allocation (allocated_on);
 
 -- One call of issue_reminders.

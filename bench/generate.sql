@@ -1,0 +1,49 @@
+-- Generate a ledger of :customers customers and about 10 entries each:
+-- invoices due 30 days after issue (as in the public sample), payments that
+-- settle most of them after a delay spread like the sample's (DaysToSettle),
+-- partial payments, credit notes, and three currencies.
+\set ON_ERROR_STOP 1
+SELECT setseed(0.2025);
+
+INSERT INTO dunning.credit_manager (manager_id, name)
+SELECT 'm' || i, 'Manager ' || i FROM generate_series(1, 20) i;
+
+INSERT INTO dunning.customer (customer_id, name, language, manager_id)
+SELECT 'C' || lpad(i::text, 7, '0'), 'Customer ' || i,
+       CASE WHEN i % 3 = 0 THEN 'en' ELSE 'fr' END, 'm' || (1 + i % 20)
+  FROM generate_series(1, :customers) i;
+
+-- invoices: 6 per customer on average, issued over two years
+CREATE TEMP TABLE gen_invoice AS
+SELECT c.customer_id,
+       -- one currency per customer (80 % EUR, 15 % USD, 5 % GBP), a few
+       -- invoices in another
+       CASE WHEN random() < 0.05 THEN 'USD'
+            WHEN abs(hashtext(c.customer_id)) % 20 < 16 THEN 'EUR'
+            WHEN abs(hashtext(c.customer_id)) % 20 < 19 THEN 'USD' ELSE 'GBP' END AS currency,
+       '2024-01-01'::date + (random() * 700)::int AS doc_date,
+       round((20 + random() * random() * 5000)::numeric, 2) AS amount,
+       random() AS fate
+  FROM dunning.customer c,
+       LATERAL generate_series(1, 3 + (hashtext(c.customer_id) & 7)) k;
+
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
+SELECT customer_id, 'invoice', 'INV-' || row_number() OVER (), doc_date, doc_date + 30, amount, currency
+  FROM gen_invoice;
+
+-- payments: 70 % of invoices paid in full, 15 % in part, after 5 to 90 days
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, amount, currency)
+SELECT customer_id, 'payment', 'PAY ' || (1000000 + (random() * 8999999)::int),
+       doc_date + 5 + (random() * random() * 85)::int,
+       -CASE WHEN fate < 0.70 THEN amount ELSE round(amount * (0.2 + random() * 0.6)::numeric, 2) END,
+       currency
+  FROM gen_invoice WHERE fate < 0.85;
+
+-- credit notes on 8 % of invoices
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, amount, currency)
+SELECT customer_id, 'credit_note', 'AV-' || (random() * 1e6)::int, doc_date + 10,
+       -round(amount * 0.1, 2), currency
+  FROM gen_invoice WHERE fate BETWEEN 0.85 AND 0.93;
+
+DROP TABLE gen_invoice;
+ANALYZE;
