@@ -25,7 +25,7 @@ SELECT c.customer_id,
        round((20 + random() * random() * 5000)::numeric, 2) AS amount,
        random() AS fate
   FROM dunning.customer c,
-       LATERAL generate_series(1, 3 + (hashtext(c.customer_id) & 7)) k;
+       LATERAL generate_series(1, 2 + (hashtext(c.customer_id) & 7)) k;
 
 INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
 SELECT customer_id, 'invoice', 'INV-' || row_number() OVER (), doc_date, doc_date + 30, amount, currency

@@ -96,35 +96,40 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT c.customer_id, c.name, c.manager_id, o.currency,
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 1
-             AND o.days_overdue OPERATOR(pg_catalog.<=) 30), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 31
-             AND o.days_overdue OPERATOR(pg_catalog.<=) 60), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 61
-             AND o.days_overdue OPERATOR(pg_catalog.<=) 90), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 91
-             AND o.days_overdue OPERATOR(pg_catalog.<=) 120), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>=) 121), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue IS NULL), 0),
-       coalesce(pg_catalog.sum(o.open_amount) FILTER (
-           WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0),
-       pg_catalog.sum(o.open_amount),
-       pg_catalog.count(*),
-       pg_catalog.count(*) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0),
-       pg_catalog.min(o.due_date) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0),
-       $1
-  FROM @extschema@.open_items($1) o
-  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
- GROUP BY c.customer_id, o.currency
+-- aggregate the open items first, then name the customers: the join works
+-- on one row per customer and currency, not one per item
+SELECT b.customer_id, c.name, c.manager_id, b.currency,
+       b.not_due, b.d1_30, b.d31_60, b.d61_90, b.d91_120, b.d121,
+       b.unapplied, b.overdue, b.total, b.open_items, b.overdue_items,
+       b.oldest_due_date, $1
+  FROM (SELECT o.customer_id, o.currency,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0) AS not_due,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>=) 1
+                     AND o.days_overdue OPERATOR(pg_catalog.<=) 30), 0) AS d1_30,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>=) 31
+                     AND o.days_overdue OPERATOR(pg_catalog.<=) 60), 0) AS d31_60,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>=) 61
+                     AND o.days_overdue OPERATOR(pg_catalog.<=) 90), 0) AS d61_90,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>=) 91
+                     AND o.days_overdue OPERATOR(pg_catalog.<=) 120), 0) AS d91_120,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>=) 121), 0) AS d121,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue IS NULL), 0) AS unapplied,
+               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0) AS overdue,
+               pg_catalog.sum(o.open_amount) AS total,
+               pg_catalog.count(*) AS open_items,
+               pg_catalog.count(*) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS overdue_items,
+               pg_catalog.min(o.due_date) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS oldest_due_date
+          FROM @extschema@.open_items($1) o
+         GROUP BY o.customer_id, o.currency) b
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) b.customer_id
 $$;
 COMMENT ON FUNCTION @extschema@.aged_balance(date) IS
     'aged balance per customer and currency on a day: not due, 1-30, 31-60, 61-90, 91-120, over 120 days, unapplied credits, total';

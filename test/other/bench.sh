@@ -1,0 +1,10 @@
+#!/bin/bash
+# The benchmark at a tiny scale, so that it cannot rot: it must generate,
+# agree with its plain-SQL references and print its table.  No timing is
+# judged here.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=$(bench/measure 300 1 2>&1) || { echo "$out"; exit 1; }
+echo "$out" | tail -4
+echo "$out" | grep -q "fifo_lettering: same allocations" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "aged_balance: same results" || { echo "$out"; exit 1; }
