@@ -5,8 +5,15 @@ CREATE EXTENSION dunning;
 \i examples/load_sample.sql
 
 \echo
-\echo '== The ledger: 2,466 invoices of 2012-2013, each posted on its date and lettered with its payment'
+\echo '== The ledger: 2,466 invoices of 2012-2013 and their payments, each posted on its date'
 SELECT kind, count(*) AS entries, sum(amount) AS amount FROM dunning.entry GROUP BY kind ORDER BY kind;
+
+\echo
+\echo '== Lettering by reference (dunning.auto_letter): lines lettered, and the groups of one customer'
+\echo :lettered_lines
+SELECT f.entry_id, e.kind, e.ref, e.doc_date, e.amount, f."EcritureLet", f."DateLet"
+  FROM dunning.fec_lettering f JOIN dunning.entry e USING (customer_id, entry_id)
+ WHERE f.customer_id = '0379-NEVHP' ORDER BY f."EcritureLet", e.amount DESC LIMIT 6;
 
 -- Look at the books as they stood on 30 June 2013.
 SET dunning.as_of = '2013-06-30';
