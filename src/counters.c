@@ -37,6 +37,7 @@ static bool maintaining_open_amount = false;
 bool		dunning_bulk_writes = false;
 
 static SPIPlanPtr lock_entries_plan = NULL;
+static SPIPlanPtr lock_group_plan = NULL;
 
 static HeapTuple allocation_check_row(TupleDesc tupdesc, HeapTuple newtuple);
 static SPIPlanPtr apply_plan = NULL;
@@ -391,6 +392,28 @@ allocation_check_row(TupleDesc tupdesc, HeapTuple newtuple)
 				 errdetail("Entries %lld and %lld of customer %s are in different currencies; lettering never mixes currencies.",
 						   (long long) DatumGetInt64(debit_id),
 						   (long long) DatumGetInt64(credit_id), cust)));
+
+	/* the group must exist; locked so that it is not removed meanwhile */
+	if (lock_group_plan == NULL)
+	{
+		Oid			types[2] = {TEXTOID, TEXTOID};
+
+		lock_group_plan = keep_plan("SELECT 1 FROM " DUNNING_SCHEMA ".lettering "
+									"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+									"AND letter_code OPERATOR(pg_catalog.=) $2 "
+									"FOR KEY SHARE",
+									2, types);
+	}
+	args[1] = column_value(newtuple, tupdesc, column_number(tupdesc, "letter_code"));
+	ret = SPI_execute_plan(lock_group_plan, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("customer %s has no lettering group \"%s\"", cust,
+						TextDatumGetCString(args[1])),
+				 errdetail("An allocation belongs to a row of dunning.lettering.")));
 	SPI_finish();
 
 	cols[0] = column_number(tupdesc, "allocated_on");
@@ -552,8 +575,141 @@ dunning_allocation_apply(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run a statement of a cascade with its parameters; with `bulk` the row
+ * triggers of allocation stand aside and entry's maintained columns may be
+ * written.
+ */
+static void
+cascade_run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+			Datum *args, bool bulk)
+{
+	volatile int ret;
+
+	if (*plan == NULL)
+		*plan = keep_plan(sql, nargs, types);
+	maintaining_open_amount = true;
+	dunning_bulk_writes = bulk;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(*plan, args, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		maintaining_open_amount = false;
+		dunning_bulk_writes = false;
+	}
+	PG_END_TRY();
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
+ * dunning.lettering_cascade(): AFTER UPDATE OR DELETE on lettering, and
+ * AFTER TRUNCATE.  Removing a group removes its allocations (their triggers
+ * give the open amounts back); renaming it, or settling it, moves its
+ * allocations and entries to the new code and date.
+ */
+PG_FUNCTION_INFO_V1(dunning_lettering_cascade);
+Datum
+dunning_lettering_cascade(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr delete_plan = NULL;
+	static SPIPlanPtr move_allocs_plan = NULL;
+	static SPIPlanPtr move_entries_plan = NULL;
+	static SPIPlanPtr truncate_plan = NULL;
+	TriggerData *trigdata;
+	TupleDesc	tupdesc;
+	HeapTuple	oldtuple;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"lettering_cascade\" was not called by the trigger manager")));
+	trigdata = (TriggerData *) fcinfo->context;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		trigger_check(fcinfo, "lettering_cascade", false, false);
+		cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL, false);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
+	trigger_check(fcinfo, "lettering_cascade", false, true);
+	tupdesc = trigdata->tg_relation->rd_att;
+	oldtuple = trigdata->tg_trigtuple;
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		Oid			types[2] = {TEXTOID, TEXTOID};
+		Datum		args[2];
+
+		args[0] = column_value(oldtuple, tupdesc, column_number(tupdesc, "customer_id"));
+		args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "letter_code"));
+		/* not bulk: allocation_apply gives each amount back */
+		if (delete_plan == NULL)
+			delete_plan = keep_plan("DELETE FROM " DUNNING_SCHEMA ".allocation "
+									"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+									"AND letter_code OPERATOR(pg_catalog.=) $2",
+									2, types);
+		if (SPI_execute_plan(delete_plan, args, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "SPI_execute_plan failed");
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		HeapTuple	newtuple = trigdata->tg_newtuple;
+		Oid			types[6] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, DATEOID};
+		Datum		args[6];
+		bool		isnull;
+
+		args[0] = column_value(oldtuple, tupdesc, column_number(tupdesc, "customer_id"));
+		args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "letter_code"));
+		args[2] = column_value(newtuple, tupdesc, column_number(tupdesc, "customer_id"));
+		args[3] = column_value(newtuple, tupdesc, column_number(tupdesc, "letter_code"));
+		args[4] = column_value(newtuple, tupdesc, column_number(tupdesc, "partial"));
+		args[5] = heap_getattr(newtuple, column_number(tupdesc, "lettered_on"), tupdesc, &isnull);
+		/* the amounts do not move: no need for the allocation triggers */
+		cascade_run(&move_allocs_plan,
+					"UPDATE " DUNNING_SCHEMA ".allocation SET customer_id = $3, letter_code = $4 "
+					"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+					"AND letter_code OPERATOR(pg_catalog.=) $2 "
+					"AND (customer_id, letter_code) IS DISTINCT FROM ($3, $4)",
+					4, types, args, true);
+		{
+			char		nulls[6] = {' ', ' ', ' ', ' ', ' ', isnull ? 'n' : ' '};
+			volatile int ret;
+
+			if (move_entries_plan == NULL)
+				move_entries_plan = keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET letter_code = $4, "
+											  "lettered_on = CASE WHEN $5 THEN NULL ELSE $6 END "
+											  "WHERE customer_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $3]) "
+											  "AND letter_code OPERATOR(pg_catalog.=) $2",
+											  6, types);
+			maintaining_open_amount = true;
+			PG_TRY();
+			{
+				ret = SPI_execute_plan(move_entries_plan, args, nulls, false, 0);
+			}
+			PG_FINALLY();
+			{
+				maintaining_open_amount = false;
+			}
+			PG_END_TRY();
+			if (ret != SPI_OK_UPDATE)
+				elog(ERROR, "SPI_execute_plan failed: %d", ret);
+		}
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"lettering_cascade\" must be fired for UPDATE, DELETE or TRUNCATE")));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
  * dunning.allocation_truncated(): AFTER TRUNCATE on allocation.  With no
- * allocation left, every entry is open for its whole amount.
+ * allocation left, every entry is open for its whole amount, in no group.
  */
 PG_FUNCTION_INFO_V1(dunning_allocation_truncated);
 Datum
@@ -569,8 +725,10 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (reset_plan == NULL)
-		reset_plan = keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET open_amount = amount "
-							   "WHERE open_amount OPERATOR(pg_catalog.<>) amount",
+		reset_plan = keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET open_amount = amount, "
+							   "letter_code = NULL, lettered_on = NULL "
+							   "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
+							   "OR letter_code IS NOT NULL",
 							   0, NULL);
 	maintaining_open_amount = true;
 	PG_TRY();

@@ -13,6 +13,8 @@ CREATE FUNCTION @extschema@.allocation_truncated() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dunning_allocation_truncated' LANGUAGE C;
 CREATE FUNCTION @extschema@.entry_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'dunning_entry_guard' LANGUAGE C;
+CREATE FUNCTION @extschema@.lettering_cascade() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_lettering_cascade' LANGUAGE C;
 
 -- entry.open_amount: the amount on insert, kept by allocations after
 CREATE TRIGGER entry_open_amount
@@ -36,6 +38,15 @@ CREATE TRIGGER allocation_check
 CREATE TRIGGER allocation_apply
     AFTER INSERT OR UPDATE OR DELETE ON @extschema@.allocation
     FOR EACH ROW EXECUTE FUNCTION @extschema@.allocation_apply();
+
+-- lettering: removing a group removes its allocations, renaming or settling
+-- it moves them and its entries to the new code and date
+CREATE TRIGGER lettering_cascade
+    AFTER UPDATE OR DELETE ON @extschema@.lettering
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.lettering_cascade();
+CREATE TRIGGER lettering_truncated
+    AFTER TRUNCATE ON @extschema@.lettering
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.lettering_cascade();
 
 CREATE TRIGGER allocation_truncated
     AFTER TRUNCATE ON @extschema@.allocation

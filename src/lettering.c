@@ -950,6 +950,12 @@ typedef struct Batch
 
 #define BATCH_ALLOCS	5000
 
+/* the rows of a batch: its columns unnested side by side */
+#define UNNEST5 \
+	"ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), " \
+	"pg_catalog.unnest($4), pg_catalog.unnest($5)"
+#define UNNEST6		UNNEST5 ", pg_catalog.unnest($6))"
+
 /*
  * Start an empty batch.
  */
@@ -995,6 +1001,22 @@ col_push(Batch *batch, Column *c, Datum v, bool isnull)
 	c->values[c->n] = v;
 	c->nulls[c->n] = isnull;
 	c->n++;
+}
+
+/*
+ * Empty n columns (their memory went with the batch's context).
+ */
+static void
+col_reset(Column *cols, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		cols[i].n = cols[i].max = 0;
+		cols[i].values = NULL;
+		cols[i].nulls = NULL;
+	}
 }
 
 /*
@@ -1065,26 +1087,18 @@ batch_flush(Batch *batch)
 		if (batch->g[0].n > 0)
 			run_columns(&groups_plan,
 						"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
-						"partial, strategy, lettered_on, writeoff) "
-						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-						"pg_catalog.unnest($6))",
+						"partial, strategy, lettered_on, writeoff) SELECT * FROM " UNNEST6,
 						batch->g, 6, SPI_OK_INSERT);
 		if (batch->a[0].n > 0)
 			run_columns(&allocs_plan,
 						"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
-						"debit_id, credit_id, amount, allocated_on) "
-						"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
-						"pg_catalog.unnest($6))",
+						"debit_id, credit_id, amount, allocated_on) SELECT * FROM " UNNEST6,
 						batch->a, 6, SPI_OK_INSERT);
 		if (batch->e[0].n > 0)
 			run_columns(&entries_plan,
 						"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
 						"letter_code = u.c, lettered_on = u.d "
-						"FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-						"pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)) "
-						"AS u(k, i, o, c, d) "
+						"FROM " UNNEST5 ") AS u(k, i, o, c, d) "
 						"WHERE e.customer_id OPERATOR(pg_catalog.=) u.k "
 						"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
 						batch->e, 5, SPI_OK_UPDATE);
@@ -1096,18 +1110,9 @@ batch_flush(Batch *batch)
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(batch->cxt);
-	{
-		MemoryContext cxt = batch->cxt;
-		int			i;
-
-		for (i = 0; i < 6; i++)
-			batch->g[i].n = batch->g[i].max = 0, batch->g[i].values = NULL, batch->g[i].nulls = NULL;
-		for (i = 0; i < 6; i++)
-			batch->a[i].n = batch->a[i].max = 0, batch->a[i].values = NULL, batch->a[i].nulls = NULL;
-		for (i = 0; i < 5; i++)
-			batch->e[i].n = batch->e[i].max = 0, batch->e[i].values = NULL, batch->e[i].nulls = NULL;
-		batch->cxt = cxt;
-	}
+	col_reset(batch->g, 6);
+	col_reset(batch->a, 6);
+	col_reset(batch->e, 5);
 }
 
 /*

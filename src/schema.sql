@@ -150,7 +150,7 @@ CREATE TABLE @extschema@.entry (
     status_note         text,
     disputed_amount     numeric,
     open_amount         numeric NOT NULL DEFAULT 0,    -- maintained
-    letter_code         text,                          -- maintained
+    letter_code         text COLLATE "C",              -- maintained
     lettered_on         date,                          -- maintained
     level               integer NOT NULL DEFAULT 0,    -- maintained
     reminder_count      integer NOT NULL DEFAULT 0,    -- maintained
@@ -187,7 +187,7 @@ CREATE INDEX entry_ref_idx ON @extschema@.entry (customer_id, ref);
 CREATE TABLE @extschema@.lettering (
     customer_id         text NOT NULL
                         REFERENCES @extschema@.customer ON UPDATE CASCADE,
-    letter_code         text NOT NULL,
+    letter_code         text COLLATE "C" NOT NULL,     -- codes compare byte by byte
     partial             boolean NOT NULL DEFAULT false,
     strategy            text NOT NULL DEFAULT 'manual',
     writeoff            numeric NOT NULL DEFAULT 0,
@@ -205,20 +205,19 @@ COMMENT ON TABLE @extschema@.lettering IS 'a lettering group: upper-case code wh
 CREATE TABLE @extschema@.allocation (
     customer_id         text NOT NULL,
     allocation_id       bigserial NOT NULL,
-    letter_code         text NOT NULL,
+    letter_code         text COLLATE "C" NOT NULL,
     debit_id            bigint NOT NULL,
     credit_id           bigint NOT NULL,
     amount              numeric NOT NULL CHECK (amount OPERATOR(pg_catalog.>) 0),
     allocated_on        date,    -- maintained: the later doc_date of the two entries
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- the key leads with the group, so a group's allocations are one range
-    PRIMARY KEY (customer_id, letter_code, allocation_id),
-    FOREIGN KEY (customer_id, letter_code) REFERENCES @extschema@.lettering
-        ON UPDATE CASCADE ON DELETE CASCADE
-    -- debit_id and credit_id are checked by the triggers of counters.c
-    -- (allocation_check on insert, entry_guard on delete), not by foreign
-    -- keys: lettering writes allocations in bulk and a foreign key costs a
-    -- query per row and side.
+    PRIMARY KEY (customer_id, letter_code, allocation_id)
+    -- The group and the two entries are checked by the triggers of
+    -- counters.c rather than by foreign keys: allocation_check on insert,
+    -- lettering_cascade when a group is renamed or removed, entry_guard when
+    -- an entry is deleted.  Lettering writes allocations by the hundred
+    -- thousand, and a foreign key costs a query per row and key.
 );
 COMMENT ON TABLE @extschema@.allocation IS 'an amount of a credit applied to a debit; dated the later doc_date of the two';
 -- the allocations of an entry are found through the customer (primary key)

@@ -97,6 +97,27 @@ SELECT results_eq('SELECT customer_id, currency, sum(amount) FROM dunning.entry 
                   'SELECT customer_id, currency, balance FROM totals ORDER BY 1, 2',
                   'balances are back');
 
+-- the group rules without foreign keys: a renamed group carries its entries,
+-- TRUNCATE of the groups reopens the ledger, entries in use stay
+SELECT lives_ok($$SELECT count(*) FROM dunning.auto_letter()$$, 'letter again');
+SELECT lives_ok($$UPDATE dunning.lettering SET letter_code = 'QQQ' || letter_code
+                   WHERE customer_id = 'R7' AND NOT partial$$, 'rename groups by hand');
+SELECT is((SELECT count(*)::int FROM dunning.entry e WHERE e.customer_id = 'R7' AND e.letter_code IS DISTINCT FROM
+            (SELECT min(a.letter_code) FROM dunning.allocation a WHERE a.customer_id = e.customer_id
+                AND (a.debit_id = e.entry_id OR a.credit_id = e.entry_id))), 0, 'entries follow the renamed groups');
+SELECT ok((SELECT count(*) FROM dunning.allocation WHERE customer_id = 'R7' AND letter_code LIKE 'QQQ%') > 0, 'allocations follow the renamed groups');
+SELECT throws_ok($$TRUNCATE dunning.entry CASCADE$$, '23503', NULL, 'entries in use are not truncated');
+SELECT throws_ok($$DELETE FROM dunning.entry WHERE letter_code IS NOT NULL$$, '23503', NULL, 'entries in use are not deleted');
+SELECT throws_ok($$INSERT INTO dunning.allocation (customer_id, letter_code, debit_id, credit_id, amount)
+                   SELECT d.customer_id, 'nope', d.entry_id, c.entry_id, 0.01
+                     FROM dunning.entry d JOIN dunning.entry c USING (customer_id, currency)
+                    WHERE d.amount > 0 AND c.amount < 0 LIMIT 1$$, '23503', NULL, 'an allocation needs its group');
+SELECT lives_ok($$TRUNCATE dunning.lettering$$, 'truncate the groups');
+SELECT is((SELECT count(*)::int FROM dunning.allocation), 0, 'allocations went with them');
+SELECT is((SELECT count(*)::int FROM dunning.entry WHERE open_amount <> amount OR letter_code IS NOT NULL OR lettered_on IS NOT NULL),
+          0, 'every entry is open and in no group');
+DELETE FROM dunning.entry WHERE kind = 'writeoff';
+
 -- errors, and nothing changed
 CREATE TEMP TABLE snap AS SELECT * FROM dunning.entry;
 SELECT throws_ok(q, code, NULL, q)
