@@ -10,7 +10,7 @@ SELECT kind, count(*) AS entries, sum(amount) AS amount FROM dunning.entry GROUP
 
 \echo
 \echo '== Lettering by reference (dunning.auto_letter): lines lettered, and the groups of one customer'
-\echo :lettered_lines
+\echo 'lines lettered:' :lettered_lines
 SELECT f.entry_id, e.kind, e.ref, e.doc_date, e.amount, f."EcritureLet", f."DateLet"
   FROM dunning.fec_lettering f JOIN dunning.entry e USING (customer_id, entry_id)
  WHERE f.customer_id = '0379-NEVHP' ORDER BY f."EcritureLet", e.amount DESC LIMIT 6;
