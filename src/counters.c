@@ -148,11 +148,17 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_check(fcinfo, "entry_open_amount", true, true);
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	newtuple;
-	int			amount_col = column_number(tupdesc, "amount");
+	int			amount_col;
 	int			cols[3];
 	Datum		vals[3] = {0, 0, 0};
 	bool		nulls[3] = {false, true, true};
 
+	/* our own writes of the maintained columns pass as they are */
+	if ((maintaining_open_amount || dunning_bulk_writes) &&
+		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(trigdata->tg_newtuple);
+
+	amount_col = column_number(tupdesc, "amount");
 	cols[0] = column_number(tupdesc, "open_amount");
 	cols[1] = column_number(tupdesc, "letter_code");
 	cols[2] = column_number(tupdesc, "lettered_on");
@@ -170,8 +176,6 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 		Datum		old_amount = column_value(oldtuple, tupdesc, amount_col);
 
 		newtuple = trigdata->tg_newtuple;
-		if (maintaining_open_amount || dunning_bulk_writes)
-			return PointerGetDatum(newtuple);
 
 		if (!numeric_equal(old_open, old_amount))
 		{

@@ -161,3 +161,21 @@ dunning_as_of_arg(PG_FUNCTION_ARGS)
 				 errdetail("An aged balance is computed as of a calendar day, not \"infinity\".")));
 	PG_RETURN_DATEADT(d);
 }
+
+/*
+ * dunning._is_currency(text): three upper-case ASCII letters, the form of an
+ * ISO 4217 code.  A C function rather than a regular expression: the check
+ * constraints that use it run on every update of a ledger row.
+ */
+PG_FUNCTION_INFO_V1(dunning_is_currency);
+Datum
+dunning_is_currency(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	const char *p = VARDATA_ANY(t);
+
+	PG_RETURN_BOOL(VARSIZE_ANY_EXHDR(t) == 3 &&
+				   p[0] >= 'A' && p[0] <= 'Z' &&
+				   p[1] >= 'A' && p[1] <= 'Z' &&
+				   p[2] >= 'A' && p[2] <= 'Z');
+}

@@ -23,3 +23,8 @@ COMMENT ON FUNCTION @extschema@.as_of() IS
 CREATE FUNCTION @extschema@._as_of_arg(date) RETURNS date
     AS 'MODULE_PATHNAME', 'dunning_as_of_arg'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- private: the form of an ISO 4217 currency code, for the tables' checks
+CREATE FUNCTION @extschema@._is_currency(text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_is_currency'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

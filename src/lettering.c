@@ -47,6 +47,9 @@
 #define SUBSET_MAX_LINES	64
 #define SUBSET_MAX_NODES	2000000
 
+/* exact: amounts shared by more debit-credit pairs are paired in order */
+#define EXACT_MAX_PAIRS		1000000
+
 /* auto_letter reads the ledger in batches of rows */
 #define FETCH_ROWS		1000
 
@@ -532,6 +535,18 @@ strategy_exact(Book *b)
 				i2++;
 			while (j2 < nc && -b->lines[c[j2]].open == v)
 				j2++;
+			if ((int64) (i2 - i) * (j2 - j) > EXACT_MAX_PAIRS)
+			{
+				/* too many alike to rank every pair: oldest with oldest */
+				sort_book = b;
+				qsort(d + i, i2 - i, sizeof(int), cmp_debit_order);
+				qsort(c + j, j2 - j, sizeof(int), cmp_credit_order);
+				for (k = 0; k < Min(i2 - i, j2 - j); k++)
+					book_allocate(b, d[i + k], c[j + k], v, STRAT_EXACT);
+				i = i2;
+				j = j2;
+				continue;
+			}
 			pairs = palloc(sizeof(Pair) * (Size) (i2 - i) * (j2 - j));
 			for (k = i; k < i2; k++)
 				for (m = j; m < j2; m++)

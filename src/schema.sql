@@ -14,7 +14,7 @@ CREATE TABLE @extschema@.policy (
     policy_id           text PRIMARY KEY,
     name                text NOT NULL,
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     grace_days          integer NOT NULL DEFAULT 0
                         CHECK (grace_days OPERATOR(pg_catalog.>=) 0),
     min_balance         numeric NOT NULL DEFAULT 0
@@ -73,7 +73,7 @@ CREATE TABLE @extschema@.level_amount (
     policy_id           text NOT NULL,
     level               integer NOT NULL,
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     min_amount          numeric NOT NULL DEFAULT 0
                         CHECK (min_amount OPERATOR(pg_catalog.>=) 0),
     fee                 numeric NOT NULL DEFAULT 0
@@ -140,7 +140,7 @@ CREATE TABLE @extschema@.entry (
     due_date            date,
     amount              numeric NOT NULL,
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     payment_method      text,
     source              text,
     excluded            boolean NOT NULL DEFAULT false,
@@ -247,7 +247,7 @@ CREATE TABLE @extschema@.reminder (
                         CHECK (channel OPERATOR(pg_catalog.=) ANY
                                ('{letter,email,phone,legal,visit}'::text[])),
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     language            text,
     total_overdue       numeric NOT NULL DEFAULT 0,
     fees                numeric NOT NULL DEFAULT 0 CHECK (fees OPERATOR(pg_catalog.>=) 0),
@@ -290,7 +290,7 @@ CREATE TABLE @extschema@.promise (
     entry_ids           bigint[] NOT NULL DEFAULT '{}',
     amount              numeric NOT NULL CHECK (amount OPERATOR(pg_catalog.>) 0),
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     promised_on         date NOT NULL,
     made_on             date NOT NULL,
     status              text NOT NULL DEFAULT 'open'
@@ -309,7 +309,7 @@ CREATE TABLE @extschema@.payment_plan (
     plan_id             bigserial NOT NULL,
     entry_ids           bigint[] NOT NULL,
     currency            text NOT NULL
-                        CHECK (currency OPERATOR(pg_catalog.~) '^[A-Z]{3}$'),
+                        CHECK (@extschema@._is_currency(currency)),
     agreed_on           date NOT NULL,
     status              text NOT NULL DEFAULT 'active'
                         CHECK (status OPERATOR(pg_catalog.=) ANY
