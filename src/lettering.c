@@ -920,23 +920,33 @@ make_array(Datum *elems, int n, Oid elemtype)
 }
 
 /*
- * Run a statement, keeping its plan in *plan.
+ * Run a statement, keeping its plan in *plan, prepared with cursor_options.
  */
 static void
-run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args,
-		 int expected)
+run_plan_opts(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
+			  Datum *args, int expected, int cursor_options)
 {
 	int			ret;
 
 	if (*plan == NULL)
 	{
-		*plan = SPI_prepare(sql, nargs, types);
+		*plan = SPI_prepare_cursor(sql, nargs, types, cursor_options);
 		if (*plan == NULL || SPI_keepplan(*plan) != 0)
 			elog(ERROR, "SPI_prepare failed: %s", sql);
 	}
 	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
 	if (ret != expected)
 		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
+ * Run a statement, keeping its plan in *plan.
+ */
+static void
+run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args,
+		 int expected)
+{
+	run_plan_opts(plan, sql, nargs, types, args, expected, 0);
 }
 
 /*
@@ -1061,23 +1071,14 @@ run_columns(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expe
 {
 	Oid			types[8];
 	Datum		args[8];
-	int			i,
-				ret;
+	int			i;
 
 	for (i = 0; i < ncols; i++)
 	{
 		types[i] = get_array_type(cols[i].type);
 		args[i] = col_array(&cols[i]);
 	}
-	if (*plan == NULL)
-	{
-		*plan = SPI_prepare_cursor(sql, ncols, types, CURSOR_OPT_GENERIC_PLAN);
-		if (*plan == NULL || SPI_keepplan(*plan) != 0)
-			elog(ERROR, "SPI_prepare failed: %s", sql);
-	}
-	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
-	if (ret != expected)
-		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	run_plan_opts(plan, sql, ncols, types, args, expected, CURSOR_OPT_GENERIC_PLAN);
 }
 
 /*
