@@ -286,6 +286,33 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
+ * Execute a kept plan that writes entry's maintained columns: the entry
+ * trigger lets it through, and with `bulk` the allocation triggers stand
+ * aside.  Raises unless SPI answers `expected`.
+ */
+static void
+maintained_exec(SPIPlanPtr plan, Datum *args, const char *nulls, bool bulk,
+				int expected)
+{
+	volatile int ret;
+
+	maintaining_open_amount = true;
+	dunning_bulk_writes = bulk;
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(plan, args, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		maintaining_open_amount = false;
+		dunning_bulk_writes = false;
+	}
+	PG_END_TRY();
+	if (ret != expected)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
  * dunning.allocation_check(): BEFORE INSERT OR UPDATE on allocation.  Locks
  * the two entries, checks that the debit is a debit, the credit a credit,
  * both in one currency, and dates the allocation the later of their
@@ -321,7 +348,7 @@ allocation_check_row(TupleDesc tupdesc, HeapTuple newtuple)
 	char	   *credit_cur = NULL;
 	DateADT		latest = DATEVAL_NOBEGIN;
 	uint64		i;
-	volatile int ret;
+	int			ret;
 	int			cols[1];
 	Datum		vals[1];
 	bool		nulls[1] = {false};
@@ -439,7 +466,7 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 	int64		debit = DatumGetInt64(column_value(tuple, tupdesc, column_number(tupdesc, "debit_id")));
 	char	   *cust;
 	int64		failed;
-	volatile int ret;
+	int			ret;
 
 	args[0] = column_value(tuple, tupdesc, column_number(tupdesc, "customer_id"));
 	args[1] = Int64GetDatum(debit);
@@ -493,18 +520,7 @@ allocation_move(HeapTuple tuple, TupleDesc tupdesc, int sign)
 							   2, types);
 	}
 
-	maintaining_open_amount = true;
-	PG_TRY();
-	{
-		ret = SPI_execute_plan(apply_plan, args, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		maintaining_open_amount = false;
-	}
-	PG_END_TRY();
-	if (ret != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	maintained_exec(apply_plan, args, NULL, false, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed == 2)
 		return;
 
@@ -585,26 +601,11 @@ dunning_allocation_apply(PG_FUNCTION_ARGS)
  */
 static void
 cascade_run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
-			Datum *args, bool bulk)
+			Datum *args, bool bulk, int expected)
 {
-	volatile int ret;
-
 	if (*plan == NULL)
 		*plan = keep_plan(sql, nargs, types);
-	maintaining_open_amount = true;
-	dunning_bulk_writes = bulk;
-	PG_TRY();
-	{
-		ret = SPI_execute_plan(*plan, args, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		maintaining_open_amount = false;
-		dunning_bulk_writes = false;
-	}
-	PG_END_TRY();
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	maintained_exec(*plan, args, NULL, bulk, expected);
 }
 
 /*
@@ -636,7 +637,8 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		trigger_check(fcinfo, "lettering_cascade", false, false);
-		cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL, false);
+		cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL,
+					false, SPI_OK_UTILITY);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
@@ -678,10 +680,9 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 					"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
 					"AND letter_code OPERATOR(pg_catalog.=) $2 "
 					"AND (customer_id, letter_code) IS DISTINCT FROM ($3, $4)",
-					4, types, args, true);
+					4, types, args, true, SPI_OK_UPDATE);
 		{
 			char		nulls[6] = {' ', ' ', ' ', ' ', ' ', isnull ? 'n' : ' '};
-			volatile int ret;
 
 			if (move_entries_plan == NULL)
 				move_entries_plan = keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET letter_code = $4, "
@@ -689,18 +690,7 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 											  "WHERE customer_id OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $3]) "
 											  "AND letter_code OPERATOR(pg_catalog.=) $2",
 											  6, types);
-			maintaining_open_amount = true;
-			PG_TRY();
-			{
-				ret = SPI_execute_plan(move_entries_plan, args, nulls, false, 0);
-			}
-			PG_FINALLY();
-			{
-				maintaining_open_amount = false;
-			}
-			PG_END_TRY();
-			if (ret != SPI_OK_UPDATE)
-				elog(ERROR, "SPI_execute_plan failed: %d", ret);
+			maintained_exec(move_entries_plan, args, nulls, false, SPI_OK_UPDATE);
 		}
 	}
 	else
@@ -720,7 +710,6 @@ Datum
 dunning_allocation_truncated(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_check(fcinfo, "allocation_truncated", false, false);
-	volatile int ret;
 
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		ereport(ERROR,
@@ -734,18 +723,7 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 							   "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
 							   "OR letter_code IS NOT NULL",
 							   0, NULL);
-	maintaining_open_amount = true;
-	PG_TRY();
-	{
-		ret = SPI_execute_plan(reset_plan, NULL, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		maintaining_open_amount = false;
-	}
-	PG_END_TRY();
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+	maintained_exec(reset_plan, NULL, NULL, false, SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
