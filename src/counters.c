@@ -45,18 +45,27 @@ static SPIPlanPtr check_plan = NULL;
 static SPIPlanPtr reset_plan = NULL;
 
 /*
- * Check that a trigger function is called the way it was declared.
+ * The trigger data of a call, or an error if the trigger manager did not
+ * make it.
  */
 static TriggerData *
-trigger_check(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
+trigger_data(FunctionCallInfo fcinfo, const char *name)
 {
-	TriggerData *trigdata;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by the trigger manager", name)));
-	trigdata = (TriggerData *) fcinfo->context;
+	return (TriggerData *) fcinfo->context;
+}
+
+/*
+ * Check that a trigger function is fired the way it was declared.
+ */
+static TriggerData *
+trigger_check(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
+{
+	TriggerData *trigdata = trigger_data(fcinfo, name);
+
 	if ((before && !TRIGGER_FIRED_BEFORE(trigdata->tg_event)) ||
 		(!before && !TRIGGER_FIRED_AFTER(trigdata->tg_event)) ||
 		(row && !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event)) ||
@@ -225,11 +234,7 @@ dunning_entry_guard(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	HeapTuple	tuple;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"entry_guard\" was not called by the trigger manager")));
-	trigdata = (TriggerData *) fcinfo->context;
+	trigdata = trigger_data(fcinfo, "entry_guard");
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		int			ret;
@@ -626,11 +631,7 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	HeapTuple	oldtuple;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"lettering_cascade\" was not called by the trigger manager")));
-	trigdata = (TriggerData *) fcinfo->context;
+	trigdata = trigger_data(fcinfo, "lettering_cascade");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
