@@ -11,14 +11,21 @@ EXTENSION   = dunning
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = dunning
-OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering.o
+OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering.o \
+              src/escalation.o src/interest.o src/render.o
 
 # The install script is built from one SQL file per concept, in this order
-# (data flows one way: types, tables, triggers, views).
-SQL_SOURCES = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
+# (data flows one way: types, tables, triggers, views).  The files of a
+# released version are not edited again: what a version adds or changes is
+# written in its own files, which are also its upgrade script from the
+# version before (ALTER for what it changes).  So an upgraded database and a
+# new one run the same statements.
+SQL_0_1_0   = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
               src/counters.sql src/lettering.sql src/reference_rate.sql src/balance.sql
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard src/$(EXTENSION)--*--*.sql)
+SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql
+SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0)
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql \
+              $(EXTENSION)--0.1.0--0.2.0.sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample
 ISOLATION   = allocation lettering
@@ -44,8 +51,15 @@ all install installcheck:
 	@exit 1
 endif
 
-$(DATA_built): $(SQL_SOURCES) $(EXTENSION).control
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@
+
+$(EXTENSION)--0.1.0.sql: $(SQL_0_1_0)
+	cat $(SQL_0_1_0) > $@
+
+$(EXTENSION)--0.1.0--0.2.0.sql: $(SQL_0_2_0)
+	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.2.0'"'"'" to load this file. \quit' > $@
+	cat $(SQL_0_2_0) >> $@
 
 .PHONY: test demo bench
 test:

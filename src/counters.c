@@ -28,7 +28,7 @@
 #include "dunning.h"
 
 /* true while our own triggers write entry.open_amount */
-static bool maintaining_open_amount = false;
+static bool maintaining_open_amount = false;	/* and reminder counters */
 
 /*
  * True while the lettering engine writes allocations and entries in bulk:
@@ -145,9 +145,10 @@ column_unchanged(HeapTuple a, HeapTuple b, TupleDesc tupdesc, const char *col)
 
 /*
  * dunning.entry_open_amount(): BEFORE INSERT OR UPDATE on entry.  A new
- * entry is open for its whole amount and in no lettering group; an update
- * keeps the open amount, letter code and lettering date the allocations
- * give it, and refuses to change an allocated entry's amount, currency,
+ * entry is open for its whole amount, in no lettering group and never
+ * reminded; an update keeps the open amount, letter code and lettering date
+ * the allocations give it and the level, reminder count and last reminder
+ * date the reminders give it, and refuses to change an allocated entry's amount, currency,
  * date or keys.
  */
 PG_FUNCTION_INFO_V1(dunning_entry_open_amount);
@@ -158,9 +159,10 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	newtuple;
 	int			amount_col;
-	int			cols[3];
-	Datum		vals[3] = {0, 0, 0};
-	bool		nulls[3] = {false, true, true};
+	Size		i;
+	int			cols[6];
+	Datum		vals[6] = {0, 0, 0, Int32GetDatum(0), Int32GetDatum(0), 0};
+	bool		nulls[6] = {false, true, true, false, false, true};
 
 	/* our own writes of the maintained columns pass as they are */
 	if ((maintaining_open_amount || dunning_bulk_writes) &&
@@ -171,6 +173,9 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	cols[0] = column_number(tupdesc, "open_amount");
 	cols[1] = column_number(tupdesc, "letter_code");
 	cols[2] = column_number(tupdesc, "lettered_on");
+	cols[3] = column_number(tupdesc, "level");
+	cols[4] = column_number(tupdesc, "reminder_count");
+	cols[5] = column_number(tupdesc, "last_reminded_on");
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -192,7 +197,6 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 			static const char *const fixed[] = {
 				"customer_id", "entry_id", "amount", "currency", "doc_date"
 			};
-			Size		i;
 
 			for (i = 0; i < lengthof(fixed); i++)
 				if (!column_unchanged(oldtuple, newtuple, tupdesc, fixed[i]))
@@ -208,16 +212,19 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 		}
 		else
 			vals[0] = column_value(newtuple, tupdesc, amount_col);
-		/* the lettering columns stay what the allocations made them */
-		vals[1] = heap_getattr(oldtuple, cols[1], tupdesc, &nulls[1]);
-		vals[2] = heap_getattr(oldtuple, cols[2], tupdesc, &nulls[2]);
+		/*
+		 * the lettering columns stay what the allocations made them, the
+		 * reminder counters what the reminders made them
+		 */
+		for (i = 1; i < lengthof(cols); i++)
+			vals[i] = heap_getattr(oldtuple, cols[i], tupdesc, &nulls[i]);
 	}
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"entry_open_amount\" must be fired for INSERT or UPDATE")));
 
-	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 3, cols, vals, nulls);
+	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, lengthof(cols), cols, vals, nulls);
 	return PointerGetDatum(newtuple);
 }
 
@@ -727,4 +734,329 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 	maintained_exec(reset_plan, NULL, NULL, false, SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Reminder counters (SPEC 4.6)
+ *
+ * entry.reminder_count, last_reminded_on and level, and the same three
+ * columns of customer, say what the non-cancelled reminders say:
+ *
+ *	reminder_count		how many (an entry: how many lines dunned it)
+ *	last_reminded_on	the latest as_of
+ *	level				the highest level among those of that latest date
+ *
+ * A new reminder or line moves the counters by one step; a cancelled,
+ * changed or deleted one makes them counted again from the reminders, so
+ * an undo is exact whatever the order of events.
+ */
+
+/* the level of the latest reminders: max of [days since 2000, level] */
+#define LATEST_LEVEL(asof, lvl) \
+	"coalesce((pg_catalog.max(ARRAY[" asof " OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date, " lvl "]) " \
+	"FILTER (WHERE " asof " IS NOT NULL))[2], 0)"
+
+/*
+ * Text of a column, or NULL.
+ */
+static bool
+column_is(HeapTuple tuple, TupleDesc tupdesc, const char *col, const char *value)
+{
+	char	   *v = SPI_getvalue(tuple, tupdesc, column_number(tupdesc, col));
+
+	return v != NULL && strcmp(v, value) == 0;
+}
+
+/*
+ * Count a customer's reminders again.
+ */
+static void
+recount_customer(Datum customer)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {customer};
+
+	cascade_run(&plan,
+				"UPDATE " DUNNING_SCHEMA ".customer c SET reminder_count = s.n, "
+				"last_reminded_on = s.last, level = s.lvl "
+				"FROM (SELECT pg_catalog.count(r.reminder_id)::integer AS n, "
+				"             pg_catalog.max(r.as_of) AS last, "
+				LATEST_LEVEL("r.as_of", "r.level") " AS lvl "
+				"        FROM " DUNNING_SCHEMA ".reminder r "
+				"       WHERE r.customer_id OPERATOR(pg_catalog.=) $1 "
+				"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s "
+				"WHERE c.customer_id OPERATOR(pg_catalog.=) $1 "
+				"AND (c.reminder_count, c.last_reminded_on, c.level) "
+				"    IS DISTINCT FROM (s.n, s.last, s.lvl)",
+				1, types, args, false, SPI_OK_UPDATE);
+}
+
+/*
+ * Count again the entries of a customer that a reminder lists (entry_id
+ * NULL), or one entry.
+ */
+static void
+recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
+{
+	static SPIPlanPtr reminder_plan = NULL;
+	static SPIPlanPtr entry_plan = NULL;
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		args[2] = {customer, one ? entry_id : reminder_id};
+
+	cascade_run(one ? &entry_plan : &reminder_plan,
+				one ?
+				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "
+				"last_reminded_on = s.last, level = s.lvl "
+				"FROM (SELECT pg_catalog.count(r.reminder_id)::integer AS n, "
+				"             pg_catalog.max(r.as_of) AS last, "
+				LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
+				"        FROM " DUNNING_SCHEMA ".reminder_line l "
+				"        JOIN " DUNNING_SCHEMA ".reminder r "
+				"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
+				"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
+				"       WHERE l.customer_id OPERATOR(pg_catalog.=) $1 "
+				"         AND l.entry_id OPERATOR(pg_catalog.=) $2 AND l.dunned "
+				"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s "
+				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+				"AND e.entry_id OPERATOR(pg_catalog.=) $2 "
+				"AND (e.reminder_count, e.last_reminded_on, e.level) "
+				"    IS DISTINCT FROM (s.n, s.last, s.lvl)"
+				:
+				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "
+				"last_reminded_on = s.last, level = s.lvl "
+				"FROM (SELECT t.entry_id, pg_catalog.count(r.reminder_id)::integer AS n, "
+				"             pg_catalog.max(r.as_of) AS last, "
+				LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
+				"        FROM (SELECT DISTINCT x.entry_id FROM " DUNNING_SCHEMA ".reminder_line x "
+				"               WHERE x.customer_id OPERATOR(pg_catalog.=) $1 "
+				"                 AND x.reminder_id OPERATOR(pg_catalog.=) $2) t "
+				"        LEFT JOIN (" DUNNING_SCHEMA ".reminder_line l "
+				"                   JOIN " DUNNING_SCHEMA ".reminder r "
+				"                     ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
+				"                    AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
+				"                    AND r.status OPERATOR(pg_catalog.<>) 'cancelled') "
+				"          ON l.customer_id OPERATOR(pg_catalog.=) $1 "
+				"         AND l.entry_id OPERATOR(pg_catalog.=) t.entry_id AND l.dunned "
+				"       GROUP BY t.entry_id) s "
+				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+				"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id "
+				"AND (e.reminder_count, e.last_reminded_on, e.level) "
+				"    IS DISTINCT FROM (s.n, s.last, s.lvl)",
+				2, types, args, false, SPI_OK_UPDATE);
+}
+
+/*
+ * dunning.reminder_counters(): AFTER INSERT OR UPDATE OR DELETE on
+ * reminder, for each row.  A new reminder moves its customer's counters;
+ * a cancelled (or uncancelled), redated, relevelled or deleted one makes
+ * the customer's counters, and those of the entries it lists, counted
+ * again.
+ */
+PG_FUNCTION_INFO_V1(dunning_reminder_counters);
+Datum
+dunning_reminder_counters(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr bump_plan = NULL;
+	TriggerData *trigdata = trigger_check(fcinfo, "reminder_counters", false, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+	HeapTuple	oldtuple = trigdata->tg_trigtuple;
+	int			cust_col = column_number(tupdesc, "customer_id");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		if (!column_is(oldtuple, tupdesc, "status", "cancelled"))
+		{
+			Oid			types[3] = {TEXTOID, DATEOID, INT4OID};
+			Datum		args[3];
+
+			args[0] = column_value(oldtuple, tupdesc, cust_col);
+			args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "as_of"));
+			args[2] = column_value(oldtuple, tupdesc, column_number(tupdesc, "level"));
+			cascade_run(&bump_plan,
+						"UPDATE " DUNNING_SCHEMA ".customer SET "
+						"reminder_count = reminder_count OPERATOR(pg_catalog.+) 1, "
+						"last_reminded_on = greatest(last_reminded_on, $2), "
+						"level = CASE WHEN last_reminded_on IS NULL "
+						"               OR $2 OPERATOR(pg_catalog.>) last_reminded_on THEN $3 "
+						"             WHEN $2 OPERATOR(pg_catalog.=) last_reminded_on "
+						"             THEN greatest(level, $3) ELSE level END "
+						"WHERE customer_id OPERATOR(pg_catalog.=) $1",
+						3, types, args, false, SPI_OK_UPDATE);
+		}
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		HeapTuple	newtuple = trigdata->tg_newtuple;
+		bool		was = column_is(oldtuple, tupdesc, "status", "cancelled");
+		bool		is = column_is(newtuple, tupdesc, "status", "cancelled");
+
+		if (was != is ||
+			!column_unchanged(oldtuple, newtuple, tupdesc, "customer_id") ||
+			!column_unchanged(oldtuple, newtuple, tupdesc, "as_of") ||
+			!column_unchanged(oldtuple, newtuple, tupdesc, "level"))
+		{
+			Datum		id = column_value(newtuple, tupdesc, column_number(tupdesc, "reminder_id"));
+
+			recount_customer(column_value(oldtuple, tupdesc, cust_col));
+			if (!column_unchanged(oldtuple, newtuple, tupdesc, "customer_id"))
+				recount_customer(column_value(newtuple, tupdesc, cust_col));
+			recount_entries(column_value(newtuple, tupdesc, cust_col), id, (Datum) 0, false);
+		}
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		recount_customer(column_value(oldtuple, tupdesc, cust_col));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"reminder_counters\" must be fired for INSERT, UPDATE or DELETE")));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * dunning.reminder_line_counters(): AFTER INSERT OR UPDATE OR DELETE on
+ * reminder_line, for each row.  A new line that dunns its entry moves the
+ * entry's counters (when its reminder is not cancelled); a changed or
+ * deleted line makes the entry counted again.
+ */
+PG_FUNCTION_INFO_V1(dunning_reminder_line_counters);
+Datum
+dunning_reminder_line_counters(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr bump_plan = NULL;
+	TriggerData *trigdata = trigger_check(fcinfo, "reminder_line_counters", false, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+	HeapTuple	oldtuple = trigdata->tg_trigtuple;
+	int			cust_col = column_number(tupdesc, "customer_id");
+	int			entry_col = column_number(tupdesc, "entry_id");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		if (DatumGetBool(column_value(oldtuple, tupdesc, column_number(tupdesc, "dunned"))))
+		{
+			Oid			types[4] = {TEXTOID, INT8OID, INT8OID, INT4OID};
+			Datum		args[4];
+
+			args[0] = column_value(oldtuple, tupdesc, cust_col);
+			args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "reminder_id"));
+			args[2] = column_value(oldtuple, tupdesc, entry_col);
+			args[3] = column_value(oldtuple, tupdesc, column_number(tupdesc, "level"));
+			cascade_run(&bump_plan,
+						"UPDATE " DUNNING_SCHEMA ".entry e SET "
+						"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) 1, "
+						"last_reminded_on = greatest(e.last_reminded_on, r.as_of), "
+						"level = CASE WHEN e.last_reminded_on IS NULL "
+						"               OR r.as_of OPERATOR(pg_catalog.>) e.last_reminded_on THEN $4 "
+						"             WHEN r.as_of OPERATOR(pg_catalog.=) e.last_reminded_on "
+						"             THEN greatest(e.level, $4) ELSE e.level END "
+						"FROM " DUNNING_SCHEMA ".reminder r "
+						"WHERE r.customer_id OPERATOR(pg_catalog.=) $1 "
+						"AND r.reminder_id OPERATOR(pg_catalog.=) $2 "
+						"AND r.status OPERATOR(pg_catalog.<>) 'cancelled' "
+						"AND e.customer_id OPERATOR(pg_catalog.=) $1 "
+						"AND e.entry_id OPERATOR(pg_catalog.=) $3",
+						4, types, args, false, SPI_OK_UPDATE);
+		}
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+			 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		recount_entries(column_value(oldtuple, tupdesc, cust_col), (Datum) 0,
+						column_value(oldtuple, tupdesc, entry_col), true);
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			HeapTuple	newtuple = trigdata->tg_newtuple;
+
+			if (!column_unchanged(oldtuple, newtuple, tupdesc, "customer_id") ||
+				!column_unchanged(oldtuple, newtuple, tupdesc, "entry_id"))
+				recount_entries(column_value(newtuple, tupdesc, cust_col), (Datum) 0,
+								column_value(newtuple, tupdesc, entry_col), true);
+		}
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"reminder_line_counters\" must be fired for INSERT, UPDATE or DELETE")));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * dunning.reminder_truncated(): AFTER TRUNCATE on reminder (argument
+ * 'customer') or reminder_line ('entry'): no reminder left, no counter.
+ */
+PG_FUNCTION_INFO_V1(dunning_reminder_truncated);
+Datum
+dunning_reminder_truncated(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr customer_plan = NULL;
+	static SPIPlanPtr entry_plan = NULL;
+	TriggerData *trigdata = trigger_check(fcinfo, "reminder_truncated", false, false);
+	bool		customers;
+
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"reminder_truncated\" must be fired for TRUNCATE with one argument")));
+	customers = strcmp(trigdata->tg_trigger->tgargs[0], "customer") == 0;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (customers)
+		cascade_run(&customer_plan,
+					"UPDATE " DUNNING_SCHEMA ".customer SET reminder_count = 0, "
+					"last_reminded_on = NULL, level = 0 "
+					"WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+					"OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
+					0, NULL, NULL, false, SPI_OK_UPDATE);
+	else
+		cascade_run(&entry_plan,
+					"UPDATE " DUNNING_SCHEMA ".entry SET reminder_count = 0, "
+					"last_reminded_on = NULL, level = 0 "
+					"WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+					"OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
+					0, NULL, NULL, false, SPI_OK_UPDATE);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * dunning.customer_counters(): BEFORE INSERT OR UPDATE on customer.  A new
+ * customer was never reminded; an update keeps the counters the reminders
+ * give it.
+ */
+PG_FUNCTION_INFO_V1(dunning_customer_counters);
+Datum
+dunning_customer_counters(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_check(fcinfo, "customer_counters", true, true);
+	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
+	int			cols[3];
+	Datum		vals[3] = {Int32GetDatum(0), 0, Int32GetDatum(0)};
+	bool		nulls[3] = {false, true, false};
+	HeapTuple	newtuple;
+	int			i;
+
+	if (maintaining_open_amount && TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(trigdata->tg_newtuple);
+	cols[0] = column_number(tupdesc, "reminder_count");
+	cols[1] = column_number(tupdesc, "last_reminded_on");
+	cols[2] = column_number(tupdesc, "level");
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		newtuple = trigdata->tg_trigtuple;
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		newtuple = trigdata->tg_newtuple;
+		for (i = 0; i < 3; i++)
+			vals[i] = heap_getattr(trigdata->tg_trigtuple, cols[i], tupdesc, &nulls[i]);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"customer_counters\" must be fired for INSERT or UPDATE")));
+	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple, tupdesc, 3, cols, vals, nulls));
 }

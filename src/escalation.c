@@ -1,0 +1,516 @@
+/*
+ * escalation.c
+ *		The level an overdue item is due for (SPEC 4.3), and a level's
+ *		minimum and fee in a letter's currency.
+ *
+ * The policies, their levels and their per-currency amounts are small
+ * configuration tables.  Each call site reads them once, through SPI, into
+ * its fn_extra; after that an item costs a few comparisons, with no query
+ * and no allocation.
+ *
+ * dunning._escalate() answers with an integer: a positive value is the
+ * level the item is due for, zero or a negative one the reason it is not
+ * (see EscalationCode).  dunning._escalate_note() says the same in a
+ * sentence, for item_status.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "dunning.h"
+
+/* why an item has no next level; the SQL side maps these to reason codes */
+typedef enum EscalationCode
+{
+	ESC_NO_POLICY = 0,			/* 'excluded': no policy, or one with no level */
+	ESC_NOT_DUE = -1,			/* 'not_due' */
+	ESC_GRACE = -2,				/* 'grace' */
+	ESC_LAST_LEVEL = -3,		/* 'last_level' */
+	ESC_BELOW_MIN_DAYS = -4,	/* 'below_min_days' */
+	ESC_INTERVAL = -5			/* 'interval' */
+} EscalationCode;
+
+typedef struct LevelAmount
+{
+	char	   *currency;
+	Datum		min_amount;		/* numeric, in the cache context */
+	Datum		fee;
+} LevelAmount;
+
+typedef struct Level
+{
+	int32		level;
+	int32		min_days;
+	int32		min_interval_days;
+	Datum		min_amount;
+	Datum		fee;
+	int			namounts;
+	LevelAmount *amounts;
+} Level;
+
+typedef struct Policy
+{
+	char	   *policy_id;
+	char	   *currency;
+	int32		grace_days;
+	bool		allow_skip;
+	bool		repeat_last;
+	int			nlevels;
+	Level	   *levels;			/* by level number */
+} Policy;
+
+typedef struct EscalationCache
+{
+	int			npolicies;
+	Policy	   *policies;
+	int			last;			/* index of the last policy found */
+} EscalationCache;
+
+/* what escalate() found, for the note */
+typedef struct Verdict
+{
+	int			code;			/* a level, or an EscalationCode */
+	const Policy *policy;
+	const Level *level;			/* the level in question, if any */
+	int32		days;
+	int32		since;			/* days since the last reminder, -1 if none */
+} Verdict;
+
+static Datum
+copy_numeric(Datum d)
+{
+	return PointerGetDatum(DatumGetNumericCopy(d));
+}
+
+/*
+ * Read the policies, levels and level amounts into a new cache in
+ * fn_mcxt.  Three small queries, once per call site.
+ */
+static EscalationCache *
+cache_load(FunctionCallInfo fcinfo)
+{
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	MemoryContext old;
+	EscalationCache *cache;
+	uint64		i;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	ret = SPI_execute("SELECT p.policy_id, p.currency, p.grace_days, p.allow_skip, p.repeat_last, "
+					  "(SELECT pg_catalog.count(*) FROM " DUNNING_SCHEMA ".level l "
+					  "  WHERE l.policy_id OPERATOR(pg_catalog.=) p.policy_id)::integer "
+					  "FROM " DUNNING_SCHEMA ".policy p ORDER BY p.policy_id",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	old = MemoryContextSwitchTo(cxt);
+	cache = palloc0(sizeof(EscalationCache));
+	cache->npolicies = (int) SPI_processed;
+	cache->policies = palloc0(sizeof(Policy) * Max(1, SPI_processed));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		Policy	   *p = &cache->policies[i];
+		bool		isnull;
+
+		p->policy_id = SPI_getvalue(t, td, 1);
+		p->currency = SPI_getvalue(t, td, 2);
+		p->grace_days = DatumGetInt32(SPI_getbinval(t, td, 3, &isnull));
+		p->allow_skip = DatumGetBool(SPI_getbinval(t, td, 4, &isnull));
+		p->repeat_last = DatumGetBool(SPI_getbinval(t, td, 5, &isnull));
+		p->levels = palloc0(sizeof(Level) * Max(1, DatumGetInt32(SPI_getbinval(t, td, 6, &isnull))));
+	}
+	MemoryContextSwitchTo(old);
+
+	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee "
+					  "FROM " DUNNING_SCHEMA ".level ORDER BY policy_id, level",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	{
+		int			pi = 0;
+
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			char	   *pid = SPI_getvalue(t, td, 1);
+			bool		isnull;
+			Level	   *l;
+
+			/* both lists are ordered by policy_id (same collation) */
+			while (pi < cache->npolicies && strcmp(cache->policies[pi].policy_id, pid) != 0)
+				pi++;
+			if (pi >= cache->npolicies)
+				elog(ERROR, "level of unknown policy \"%s\"", pid);
+			l = &cache->policies[pi].levels[cache->policies[pi].nlevels++];
+			l->level = DatumGetInt32(SPI_getbinval(t, td, 2, &isnull));
+			l->min_days = DatumGetInt32(SPI_getbinval(t, td, 3, &isnull));
+			l->min_interval_days = DatumGetInt32(SPI_getbinval(t, td, 4, &isnull));
+			old = MemoryContextSwitchTo(cxt);
+			l->min_amount = copy_numeric(SPI_getbinval(t, td, 5, &isnull));
+			l->fee = copy_numeric(SPI_getbinval(t, td, 6, &isnull));
+			MemoryContextSwitchTo(old);
+		}
+	}
+
+	ret = SPI_execute("SELECT policy_id, level, currency, min_amount, fee, "
+					  "pg_catalog.count(*) OVER (PARTITION BY policy_id, level)::integer "
+					  "FROM " DUNNING_SCHEMA ".level_amount ORDER BY policy_id, level, currency",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		char	   *pid = SPI_getvalue(t, td, 1);
+		bool		isnull;
+		int32		lv = DatumGetInt32(SPI_getbinval(t, td, 2, &isnull));
+		int			pi,
+					li;
+
+		for (pi = 0; pi < cache->npolicies; pi++)
+			if (strcmp(cache->policies[pi].policy_id, pid) == 0)
+				break;
+		if (pi >= cache->npolicies)
+			continue;
+		for (li = 0; li < cache->policies[pi].nlevels; li++)
+			if (cache->policies[pi].levels[li].level == lv)
+			{
+				Level	   *l = &cache->policies[pi].levels[li];
+				LevelAmount *a;
+
+				old = MemoryContextSwitchTo(cxt);
+				if (l->amounts == NULL)
+					l->amounts = palloc0(sizeof(LevelAmount) *
+										 DatumGetInt32(SPI_getbinval(t, td, 6, &isnull)));
+				a = &l->amounts[l->namounts++];
+				a->currency = SPI_getvalue(t, td, 3);
+				a->min_amount = copy_numeric(SPI_getbinval(t, td, 4, &isnull));
+				a->fee = copy_numeric(SPI_getbinval(t, td, 5, &isnull));
+				MemoryContextSwitchTo(old);
+				break;
+			}
+	}
+	SPI_finish();
+	return cache;
+}
+
+static EscalationCache *
+get_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = cache_load(fcinfo);
+	return (EscalationCache *) fcinfo->flinfo->fn_extra;
+}
+
+/*
+ * The policy of that id, or NULL.  Rows of one customer come together, so
+ * the last policy found is tried first.
+ */
+static const Policy *
+find_policy(EscalationCache *cache, text *id)
+{
+	const char *s = VARDATA_ANY(id);
+	int			len = VARSIZE_ANY_EXHDR(id);
+	int			i;
+
+	if (cache->npolicies == 0)
+		return NULL;
+	for (i = 0; i < cache->npolicies; i++)
+	{
+		int			k = (cache->last + i) % cache->npolicies;
+		const char *pid = cache->policies[k].policy_id;
+
+		if ((int) strlen(pid) == len && memcmp(pid, s, len) == 0)
+		{
+			cache->last = k;
+			return &cache->policies[k];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * SPEC 4.3, for one item.  days: days past due (negative before the due
+ * date); cur: the item's level (0 if never reminded); since: days since its
+ * last reminder, or -1.
+ */
+static Verdict
+escalate(const Policy *p, int32 days, int32 cur, int32 since)
+{
+	Verdict		v = {ESC_NO_POLICY, p, NULL, days, since};
+	const Level *cand = NULL;
+	int			i;
+
+	if (p == NULL || p->nlevels == 0)
+		return v;
+
+	/* overdue, but within the grace days */
+	if (days > 0 && days < p->grace_days)
+	{
+		v.code = ESC_GRACE;
+		return v;
+	}
+
+	/* the first level above the current one */
+	for (i = 0; i < p->nlevels; i++)
+		if (p->levels[i].level > cur)
+			break;
+
+	if (i >= p->nlevels)
+	{
+		/* at (or beyond) the last level */
+		v.level = &p->levels[p->nlevels - 1];
+		if (!p->repeat_last)
+		{
+			v.code = ESC_LAST_LEVEL;
+			return v;
+		}
+		cand = v.level;
+	}
+	else if (p->allow_skip)
+	{
+		int			j;
+
+		for (j = p->nlevels - 1; j >= i; j--)
+			if (days >= p->levels[j].min_days)
+			{
+				cand = &p->levels[j];
+				break;
+			}
+		v.level = cand ? cand : &p->levels[i];
+	}
+	else
+	{
+		v.level = &p->levels[i];
+		if (days >= p->levels[i].min_days)
+			cand = v.level;
+	}
+
+	if (cand == NULL)
+	{
+		v.code = days <= 0 ? ESC_NOT_DUE : ESC_BELOW_MIN_DAYS;
+		return v;
+	}
+
+	/*
+	 * Not before the level's interval since the item's last reminder, and
+	 * never twice on one day.
+	 */
+	v.level = cand;
+	if (since >= 0 && since < Max(cand->min_interval_days, 1))
+	{
+		v.code = ESC_INTERVAL;
+		return v;
+	}
+	v.code = cand->level;
+	return v;
+}
+
+/*
+ * Read the arguments (policy_id, days, level, last_reminded_on, as_of)
+ * shared by _escalate and _escalate_note.  False when the item cannot be
+ * judged (no days: a credit).
+ */
+static bool
+escalation_args(FunctionCallInfo fcinfo, Verdict *v)
+{
+	EscalationCache *cache;
+	const Policy *p = NULL;
+	int32		cur = 0;
+	int32		since = -1;
+
+	if (PG_ARGISNULL(1))
+		return false;
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as-of date must not be null"),
+				 errdetail("An item's next level is judged on a day.")));
+	cache = get_cache(fcinfo);
+	if (!PG_ARGISNULL(0))
+		p = find_policy(cache, PG_GETARG_TEXT_PP(0));
+	if (!PG_ARGISNULL(2))
+		cur = PG_GETARG_INT32(2);
+	if (!PG_ARGISNULL(3))
+	{
+		DateADT		last = PG_GETARG_DATEADT(3);
+		DateADT		as_of = PG_GETARG_DATEADT(4);
+
+		if (DATE_NOT_FINITE(last) || DATE_NOT_FINITE(as_of))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("dates must be finite"),
+					 errdetail("The last reminder and the as-of date are days of the calendar.")));
+		/* a reminder dated after the day counts as made that day */
+		since = Max(0, as_of - last);
+	}
+	*v = escalate(p, PG_GETARG_INT32(1), cur, since);
+	return true;
+}
+
+/*
+ * dunning._escalate(policy_id text, days integer, level integer,
+ * last_reminded_on date, as_of date) RETURNS integer: the level the item is
+ * due for, or a code <= 0 (EscalationCode).  NULL days (a credit): NULL.
+ */
+PG_FUNCTION_INFO_V1(dunning_escalate);
+Datum
+dunning_escalate(PG_FUNCTION_ARGS)
+{
+	Verdict		v;
+
+	if (!escalation_args(fcinfo, &v))
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(v.code);
+}
+
+/*
+ * dunning._escalate_note(...same arguments...) RETURNS text: the verdict of
+ * _escalate in a sentence.
+ */
+PG_FUNCTION_INFO_V1(dunning_escalate_note);
+Datum
+dunning_escalate_note(PG_FUNCTION_ARGS)
+{
+	Verdict		v;
+	StringInfoData s;
+
+	if (!escalation_args(fcinfo, &v))
+		PG_RETURN_NULL();
+	initStringInfo(&s);
+	switch (v.code)
+	{
+		case ESC_NO_POLICY:
+			if (v.policy == NULL)
+				appendStringInfoString(&s, "the customer has no dunning policy");
+			else
+				appendStringInfo(&s, "policy %s has no level", v.policy->policy_id);
+			break;
+		case ESC_NOT_DUE:
+			if (v.days == 0)
+				appendStringInfoString(&s, "due today");
+			else
+				appendStringInfo(&s, "due in %d day%s", -v.days, v.days == -1 ? "" : "s");
+			break;
+		case ESC_GRACE:
+			appendStringInfo(&s, "%d day%s overdue, within the %d grace days of policy %s",
+							 v.days, v.days == 1 ? "" : "s",
+							 v.policy->grace_days, v.policy->policy_id);
+			break;
+		case ESC_LAST_LEVEL:
+			appendStringInfo(&s, "already at level %d, the last of policy %s",
+							 v.level->level, v.policy->policy_id);
+			break;
+		case ESC_BELOW_MIN_DAYS:
+			appendStringInfo(&s, "level %d needs %d days overdue; %d so far",
+							 v.level->level, v.level->min_days, v.days);
+			break;
+		case ESC_INTERVAL:
+			appendStringInfo(&s, "level %d waits %d day%s after the last reminder; %d so far",
+							 v.level->level, Max(v.level->min_interval_days, 1),
+							 Max(v.level->min_interval_days, 1) == 1 ? "" : "s", v.since);
+			break;
+		default:
+			{
+				const Level *l = NULL;
+				int			i;
+
+				for (i = 0; i < v.policy->nlevels; i++)
+					if (v.policy->levels[i].level == v.code)
+						l = &v.policy->levels[i];
+				Assert(l != NULL);
+				appendStringInfo(&s, "level %d: %d days overdue (needs %d)",
+								 v.code, v.days, l->min_days);
+				if (v.since >= 0)
+					appendStringInfo(&s, ", %d days since the last reminder (needs %d)",
+									 v.since, Max(l->min_interval_days, 1));
+			}
+			break;
+	}
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
+}
+
+/*
+ * The minimum (which = 0) or fee (which = 1) of a level in a currency: the
+ * level_amount row for that currency, else the level's own values when the
+ * currency is the policy's, else an error naming the three.
+ */
+static Datum
+level_amount(FunctionCallInfo fcinfo, int which)
+{
+	EscalationCache *cache;
+	const Policy *p;
+	const Level *l = NULL;
+	char	   *cur;
+	int32		lv;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("policy, level and currency must not be null"),
+				 errdetail("A level's minimum and fee are looked up by policy, level and currency.")));
+	cache = get_cache(fcinfo);
+	p = find_policy(cache, PG_GETARG_TEXT_PP(0));
+	lv = PG_GETARG_INT32(1);
+	cur = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (p == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown policy \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errdetail("Table dunning.policy has no such policy_id.")));
+	for (i = 0; i < p->nlevels; i++)
+		if (p->levels[i].level == lv)
+			l = &p->levels[i];
+	if (l == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy %s has no level %d", p->policy_id, lv),
+				 errdetail("Table dunning.level has no row (%s, %d).", p->policy_id, lv)));
+	for (i = 0; i < l->namounts; i++)
+		if (strcmp(l->amounts[i].currency, cur) == 0)
+			PG_RETURN_DATUM(which == 0 ? l->amounts[i].min_amount : l->amounts[i].fee);
+	if (strcmp(p->currency, cur) == 0)
+		PG_RETURN_DATUM(which == 0 ? l->min_amount : l->fee);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("policy %s has no amounts for level %d in %s", p->policy_id, lv, cur),
+			 errdetail("The policy's amounts are in %s; a letter in %s needs its minimum and fee.",
+					   p->currency, cur),
+			 errhint("Add a row to dunning.level_amount: ('%s', %d, '%s', min_amount, fee).",
+					 p->policy_id, lv, cur)));
+	PG_RETURN_NULL();			/* not reached */
+}
+
+/*
+ * dunning._level_min(policy_id text, level integer, currency text)
+ */
+PG_FUNCTION_INFO_V1(dunning_level_min);
+Datum
+dunning_level_min(PG_FUNCTION_ARGS)
+{
+	return level_amount(fcinfo, 0);
+}
+
+/*
+ * dunning._level_fee(policy_id text, level integer, currency text)
+ */
+PG_FUNCTION_INFO_V1(dunning_level_fee);
+Datum
+dunning_level_fee(PG_FUNCTION_ARGS)
+{
+	return level_amount(fcinfo, 1);
+}

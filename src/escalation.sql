@@ -1,0 +1,110 @@
+
+-------------------------------------------------------------------------------
+-- 0.2.0: escalation, late interest, templates (src/escalation.c,
+-- src/interest.c, src/render.c)
+--
+-- Every file from here on is also the upgrade script from 0.1.0 (see the
+-- Makefile): it only adds objects, and changes 0.1.0 tables with ALTER.
+-------------------------------------------------------------------------------
+
+-- A reminder line either dunns its item (moves it to the line's level) or
+-- only lists it (other overdue items, credits, the account statement).
+ALTER TABLE @extschema@.reminder_line
+    ADD COLUMN dunned boolean NOT NULL DEFAULT true;
+COMMENT ON COLUMN @extschema@.reminder_line.dunned IS
+    'true when the reminder dunns the item at the line''s level; false when it only lists it';
+
+-- The fee and interest entries a reminder posted (policy.post_charges).
+ALTER TABLE @extschema@.reminder
+    ADD COLUMN charge_entry_ids bigint[] NOT NULL DEFAULT '{}';
+COMMENT ON COLUMN @extschema@.reminder.charge_entry_ids IS
+    'entries of kind fee or interest posted by this reminder (policy.post_charges)';
+CREATE INDEX reminder_run_idx ON @extschema@.reminder (run_id);
+
+-- private: the level an item is due for (> 0) or why not (<= 0)
+CREATE FUNCTION @extschema@._escalate(policy_id text, days integer, level integer,
+                                      last_reminded_on date, as_of date)
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'dunning_escalate'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+-- private: the same verdict in a sentence
+CREATE FUNCTION @extschema@._escalate_note(policy_id text, days integer, level integer,
+                                           last_reminded_on date, as_of date)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_escalate_note'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+-- private: a level's minimum and fee in a currency
+CREATE FUNCTION @extschema@._level_min(policy_id text, level integer, currency text)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_level_min'
+    LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._level_fee(policy_id text, level integer, currency text)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_level_fee'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.late_interest(amount numeric, due date, until date,
+                                          regime text, day_count text DEFAULT 'act/365')
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_late_interest_regime'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.late_interest(numeric, date, date, text, text) IS
+    'statutory late interest (fr, eu, be, de, de_b2c) from the day after due to until, rounded to the cent';
+
+CREATE FUNCTION @extschema@.late_interest(amount numeric, due date, until date,
+                                          annual_rate numeric, day_count text DEFAULT 'act/365')
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_late_interest_rate'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.late_interest(numeric, date, date, numeric, text) IS
+    'late interest at a fixed annual rate (percent) from the day after due to until, rounded to the cent';
+
+-- private: unrounded, the regime or (NULL or 'fixed' regime) the rate
+CREATE FUNCTION @extschema@._late_interest(amount numeric, due date, until date,
+                                           regime text, annual_rate numeric, day_count text)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_late_interest_exact'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.render(template text, context jsonb)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_render'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.render(text, jsonb) IS
+    'fills a template: {{a.b}}, {{x|money}}, {{d|date}}, {{#items}}...{{/items}}, {{^x}}...{{/x}}';
+
+-------------------------------------------------------------------------------
+-- Reminder counters (src/counters.c)
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.reminder_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_counters' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_line_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_line_counters' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_truncated() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_truncated' LANGUAGE C;
+CREATE FUNCTION @extschema@.customer_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_customer_counters' LANGUAGE C;
+
+-- customer: reminder_count, last_reminded_on and level are the reminders'
+CREATE TRIGGER customer_counters
+    BEFORE INSERT OR UPDATE ON @extschema@.customer
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.customer_counters();
+
+-- reminder: the customer's counters
+CREATE TRIGGER reminder_counters
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.reminder
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.reminder_counters();
+CREATE TRIGGER reminder_truncated
+    AFTER TRUNCATE ON @extschema@.reminder
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_truncated('customer');
+
+-- reminder_line: the entry's counters
+CREATE TRIGGER reminder_line_counters
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.reminder_line
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.reminder_line_counters();
+CREATE TRIGGER reminder_line_truncated
+    AFTER TRUNCATE ON @extschema@.reminder_line
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_truncated('entry');

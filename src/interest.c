@@ -1,0 +1,363 @@
+/*
+ * interest.c
+ *		Statutory late interest (SPEC 4.4).
+ *
+ * Simple interest from the day after the due date to the end date, in
+ * segments cut at every 1 January and 1 July; each segment at the rate of
+ * its semester: the reference rate in force on the semester's first day
+ * plus the regime's points.  The sum is kept exact (numeric) and divided
+ * once; the public functions round it to the cent once.
+ *
+ * The reference rates a call site needs are read once into fn_extra.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/numeric.h"
+
+#include "dunning.h"
+
+typedef enum DayCount
+{
+	DC_ACT_365,
+	DC_ACT_360,
+	DC_30_360
+} DayCount;
+
+typedef struct RateSeries
+{
+	int			n;
+	DateADT    *from;			/* ascending */
+	Datum	   *rate;			/* numeric, percent a year */
+} RateSeries;
+
+typedef struct RateCache
+{
+	bool		loaded[2];
+	RateSeries	series[2];		/* 0 ecb_mro, 1 de_base */
+} RateCache;
+
+static const char *const series_name[2] = {"ecb_mro", "de_base"};
+
+typedef struct Regime
+{
+	const char *name;
+	int			series;			/* index in series_name */
+	int			points;
+	bool		half_up;		/* rounded up to the next half point */
+} Regime;
+
+static const Regime regimes[] = {
+	{"fr", 0, 10, false},
+	{"eu", 0, 8, false},
+	{"be", 0, 8, true},
+	{"de", 1, 9, false},
+	{"de_b2c", 1, 5, false},
+};
+
+static Datum
+int_numeric(int32 v)
+{
+	return DirectFunctionCall1(int4_numeric, Int32GetDatum(v));
+}
+
+static void
+series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+	MemoryContext old;
+	uint64		i;
+	int			ret;
+
+	args[0] = CStringGetTextDatum(series_name[s]);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT valid_from, rate FROM " DUNNING_SCHEMA ".reference_rate "
+								"WHERE series OPERATOR(pg_catalog.=) $1 ORDER BY valid_from",
+								1, types, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cache->series[s].n = (int) SPI_processed;
+	cache->series[s].from = palloc(sizeof(DateADT) * Max(1, SPI_processed));
+	cache->series[s].rate = palloc(sizeof(Datum) * Max(1, SPI_processed));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		cache->series[s].from[i] = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i],
+																 SPI_tuptable->tupdesc, 1, &isnull));
+		cache->series[s].rate[i] = PointerGetDatum(DatumGetNumericCopy(
+																	   SPI_getbinval(SPI_tuptable->vals[i],
+																					 SPI_tuptable->tupdesc, 2, &isnull)));
+	}
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	cache->loaded[s] = true;
+}
+
+/*
+ * The reference rate of a series in force on a day, or an error naming the
+ * series and the day.
+ */
+static Datum
+rate_on(FunctionCallInfo fcinfo, int s, DateADT day)
+{
+	RateCache  *cache = (RateCache *) fcinfo->flinfo->fn_extra;
+	RateSeries *rs;
+	int			lo,
+				hi;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RateCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!cache->loaded[s])
+		series_load(fcinfo, cache, s);
+	rs = &cache->series[s];
+
+	/* the last rate whose valid_from <= day */
+	lo = 0;
+	hi = rs->n;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (rs->from[mid] <= day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no %s reference rate in force on %s", series_name[s],
+						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day)))),
+				 errdetail("Late interest of a semester is computed at the reference rate in force on its first day."),
+				 errhint("Add the rate to dunning.reference_rate (series '%s').", series_name[s])));
+	return rs->rate[lo - 1];
+}
+
+static DayCount
+day_count_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *dc;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("day count must not be null"),
+				 errdetail("Use 'act/365', 'act/360' or '30/360'.")));
+	dc = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(dc, "act/365") == 0)
+		return DC_ACT_365;
+	if (strcmp(dc, "act/360") == 0)
+		return DC_ACT_360;
+	if (strcmp(dc, "30/360") == 0)
+		return DC_30_360;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown day count \"%s\"", dc),
+			 errdetail("Use 'act/365', 'act/360' or '30/360'.")));
+	return DC_ACT_365;			/* not reached */
+}
+
+/*
+ * Days from a (excluded) to b (included) under a day count.
+ */
+static int32
+count_days(DayCount dc, DateADT a, DateADT b)
+{
+	int			y1,
+				m1,
+				d1,
+				y2,
+				m2,
+				d2;
+
+	if (dc != DC_30_360)
+		return b - a;
+	/* 30E/360: every month has 30 days */
+	j2date(a + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
+	j2date(b + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
+	d1 = Min(d1, 30);
+	d2 = Min(d2, 30);
+	return 360 * (y2 - y1) + 30 * (m2 - m1) + (d2 - d1);
+}
+
+/*
+ * The interest, unrounded.  regime NULL: the fixed annual_rate applies.
+ */
+static Datum
+interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
+		 const Regime *regime, Datum annual_rate, DayCount dc)
+{
+	Datum		sum = int_numeric(0);
+	Datum		basis;
+	DateADT		cur;
+
+	if (DATE_NOT_FINITE(due) || DATE_NOT_FINITE(until))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("dates of late interest must be finite"),
+				 errdetail("Interest runs from the day after the due date to the end date.")));
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, amount, int_numeric(0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount of late interest must not be negative"),
+				 errdetail("Interest runs on an open debit, %s here.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, amount)))));
+	if (until <= due)
+		return int_numeric(0);
+
+	for (cur = due + 1; cur <= until;)
+	{
+		int			y,
+					m,
+					d;
+		DateADT		start,
+					next,
+					end;
+		Datum		rate;
+
+		j2date(cur + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+		start = date2j(y, m <= 6 ? 1 : 7, 1) - POSTGRES_EPOCH_JDATE;
+		next = (m <= 6 ? date2j(y, 7, 1) : date2j(y + 1, 1, 1)) - POSTGRES_EPOCH_JDATE;
+		end = Min(until, next - 1);
+
+		if (regime == NULL)
+			rate = annual_rate;
+		else
+		{
+			rate = DirectFunctionCall2(numeric_add, rate_on(fcinfo, regime->series, start),
+									   int_numeric(regime->points));
+			if (regime->half_up)
+				rate = DirectFunctionCall2(numeric_div,
+										   DirectFunctionCall1(numeric_ceil,
+															   DirectFunctionCall2(numeric_mul, rate,
+																				   int_numeric(2))),
+										   int_numeric(2));
+		}
+		/* a negative reference rate plus the points stays a rate >= 0 */
+		if (DatumGetBool(DirectFunctionCall2(numeric_gt, rate, int_numeric(0))))
+			sum = DirectFunctionCall2(numeric_add, sum,
+									  DirectFunctionCall2(numeric_mul, rate,
+														  int_numeric(count_days(dc, cur - 1, end))));
+		cur = next;
+	}
+	basis = int_numeric(dc == DC_ACT_365 ? 36500 : 36000);
+	return DirectFunctionCall2(numeric_div,
+							   DirectFunctionCall2(numeric_mul, amount, sum), basis);
+}
+
+static Datum
+round_cent(Datum n)
+{
+	return DirectFunctionCall2(numeric_round, n, Int32GetDatum(2));
+}
+
+static void
+require_args(FunctionCallInfo fcinfo, int rate_arg, const char *what)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(rate_arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("amount, due, until and %s must not be null", what),
+				 errdetail("Late interest needs an amount, a due date, an end date and a rate.")));
+}
+
+static const Regime *
+regime_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	Size		i;
+
+	for (i = 0; i < lengthof(regimes); i++)
+		if (strcmp(regimes[i].name, name) == 0)
+			return &regimes[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown interest regime \"%s\"", name),
+			 errdetail("Regimes are fr (ECB rate + 10), eu (ECB + 8), be (ECB + 8, rounded up to a half point), de (base rate + 9) and de_b2c (base rate + 5); for a fixed rate pass the rate as a number.")));
+	return NULL;				/* not reached */
+}
+
+static Datum
+rate_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Datum		rate = PG_GETARG_DATUM(argno);
+
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, rate, int_numeric(0))) ||
+		numeric_is_nan(DatumGetNumeric(rate)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("annual rate must be a percentage of 0 or more"),
+				 errdetail("The rate is in percent a year: 8.5 means 8.5 %%.")));
+	return rate;
+}
+
+static Datum
+amount_arg(FunctionCallInfo fcinfo)
+{
+	Datum		amount = PG_GETARG_DATUM(0);
+
+	if (numeric_is_nan(DatumGetNumeric(amount)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount of late interest must be a number"),
+				 errdetail("NaN is not an amount.")));
+	return amount;
+}
+
+/*
+ * dunning.late_interest(amount, due, until, regime text, day_count text)
+ */
+PG_FUNCTION_INFO_V1(dunning_late_interest_regime);
+Datum
+dunning_late_interest_regime(PG_FUNCTION_ARGS)
+{
+	require_args(fcinfo, 3, "regime");
+	PG_RETURN_DATUM(round_cent(interest(fcinfo, amount_arg(fcinfo), PG_GETARG_DATEADT(1),
+										PG_GETARG_DATEADT(2), regime_arg(fcinfo, 3),
+										(Datum) 0, day_count_arg(fcinfo, 4))));
+}
+
+/*
+ * dunning.late_interest(amount, due, until, annual_rate numeric, day_count text)
+ */
+PG_FUNCTION_INFO_V1(dunning_late_interest_rate);
+Datum
+dunning_late_interest_rate(PG_FUNCTION_ARGS)
+{
+	require_args(fcinfo, 3, "annual_rate");
+	PG_RETURN_DATUM(round_cent(interest(fcinfo, amount_arg(fcinfo), PG_GETARG_DATEADT(1),
+										PG_GETARG_DATEADT(2), NULL,
+										rate_arg(fcinfo, 3), day_count_arg(fcinfo, 4))));
+}
+
+/*
+ * dunning._late_interest(amount, due, until, regime text, annual_rate
+ * numeric, day_count text): unrounded, for sums rounded once.  The regime
+ * when it is not NULL nor 'fixed', else the rate.
+ */
+PG_FUNCTION_INFO_V1(dunning_late_interest_exact);
+Datum
+dunning_late_interest_exact(PG_FUNCTION_ARGS)
+{
+	bool		fixed = PG_ARGISNULL(3) ||
+		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(3)), "fixed") == 0;
+
+	require_args(fcinfo, fixed ? 4 : 3, fixed ? "annual_rate" : "regime");
+	PG_RETURN_DATUM(interest(fcinfo, amount_arg(fcinfo), PG_GETARG_DATEADT(1),
+							 PG_GETARG_DATEADT(2), fixed ? NULL : regime_arg(fcinfo, 3),
+							 fixed ? rate_arg(fcinfo, 4) : (Datum) 0,
+							 day_count_arg(fcinfo, 5)));
+}

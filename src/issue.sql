@@ -1,0 +1,398 @@
+
+-------------------------------------------------------------------------------
+-- Issuing, cancelling and sending reminders
+-------------------------------------------------------------------------------
+
+-- private: the error of a letter with no template
+CREATE FUNCTION @extschema@._no_template(key text, language text, channel text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'no template "%" for language % and channel %', key, language, channel
+        USING ERRCODE = '22023',
+              DETAIL = 'A letter uses the template of its level (level.template, else level_1, level_2, level_3 or final) in the customer''s language, else in English; on its channel, else the letter one.',
+              HINT = 'Add a row to dunning.template.';
+END
+$$;
+
+CREATE FUNCTION @extschema@.issue_reminders(
+    as_of           date DEFAULT CURRENT_DATE,
+    customers       text[] DEFAULT NULL,
+    payment_methods text[] DEFAULT NULL,
+    min_amount      numeric DEFAULT NULL,
+    level           integer DEFAULT NULL,
+    reissue         boolean DEFAULT false,
+    manager_id      text DEFAULT NULL,
+    dry_run         boolean DEFAULT false)
+RETURNS SETOF @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d           date := issue_reminders.as_of;
+    v_customers text[] := issue_reminders.customers;
+    v_methods   text[] := issue_reminders.payment_methods;
+    v_min       numeric := issue_reminders.min_amount;
+    v_level     integer := issue_reminders.level;
+    v_reissue   boolean := issue_reminders.reissue;
+    v_manager   text := issue_reminders.manager_id;
+    v_dry       boolean := issue_reminders.dry_run;
+    v_run       bigint;
+    v_bad       text;
+    v_date      date;
+    v_count     integer;
+BEGIN
+    -- the arguments
+    IF d IS NULL OR v_reissue IS NULL OR v_dry IS NULL THEN
+        RAISE EXCEPTION 'as_of, reissue and dry_run must not be null'
+            USING ERRCODE = '22004',
+                  DETAIL = 'Leave them out for their defaults: current_date, false, false.';
+    END IF;
+    IF d OPERATOR(pg_catalog.>) CURRENT_DATE THEN
+        RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
+    END IF;
+    IF v_customers IS NOT NULL THEN
+        IF pg_catalog.cardinality(v_customers) OPERATOR(pg_catalog.=) 0 THEN
+            RAISE EXCEPTION 'customers is empty'
+                USING ERRCODE = '22023',
+                      DETAIL = 'Pass NULL for every customer, or the customer_ids to remind.';
+        END IF;
+        IF pg_catalog.array_position(v_customers, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'customers holds a NULL'
+                USING ERRCODE = '22004', DETAIL = 'Every element is a customer_id.';
+        END IF;
+        SELECT u INTO v_bad
+          FROM pg_catalog.unnest(v_customers) u
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
+                            WHERE c.customer_id OPERATOR(pg_catalog.=) u)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'unknown customer "%"', v_bad
+                USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
+        END IF;
+    END IF;
+    IF v_methods IS NOT NULL THEN
+        IF pg_catalog.cardinality(v_methods) OPERATOR(pg_catalog.=) 0 THEN
+            RAISE EXCEPTION 'payment_methods is empty'
+                USING ERRCODE = '22023',
+                      DETAIL = 'Pass NULL for every payment method, or the methods whose items to remind.';
+        END IF;
+        IF pg_catalog.array_position(v_methods, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'payment_methods holds a NULL'
+                USING ERRCODE = '22004', DETAIL = 'Every element is a payment method such as ''transfer''.';
+        END IF;
+    END IF;
+    IF v_min OPERATOR(pg_catalog.<) 0 OR v_min OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+        RAISE EXCEPTION 'min_amount must be 0 or more'
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('min_amount is %s; letters whose overdue total is under it are not issued.', v_min);
+    END IF;
+    IF v_level OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'level must be 1 or more'
+            USING ERRCODE = '22023', DETAIL = pg_catalog.format('level is %s; levels are numbered from 1.', v_level);
+    END IF;
+    IF v_manager IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM @extschema@.credit_manager m
+             WHERE m.manager_id OPERATOR(pg_catalog.=) v_manager) THEN
+        RAISE EXCEPTION 'unknown credit manager "%"', v_manager
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.credit_manager has no such manager_id.';
+    END IF;
+    IF v_level IS NOT NULL THEN
+        SELECT c.policy_id INTO v_bad
+          FROM @extschema@.customer c
+         WHERE (v_customers IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
+           AND (v_manager IS NULL OR c.manager_id OPERATOR(pg_catalog.=) v_manager)
+           AND c.policy_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.level l
+                            WHERE l.policy_id OPERATOR(pg_catalog.=) c.policy_id
+                              AND l.level OPERATOR(pg_catalog.=) v_level)
+         ORDER BY c.policy_id
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'policy % has no level %', v_bad, v_level
+                USING ERRCODE = '22023',
+                      DETAIL = 'A forced level must exist in the policy of every customer in scope.';
+        END IF;
+    END IF;
+    -- never back-dated behind a customer's last reminder
+    SELECT c.customer_id, c.last_reminded_on INTO v_bad, v_date
+      FROM @extschema@.customer c
+     WHERE (v_customers IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
+       AND (v_manager IS NULL OR c.manager_id OPERATOR(pg_catalog.=) v_manager)
+       AND c.last_reminded_on OPERATOR(pg_catalog.>) d
+     ORDER BY c.customer_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'customer % was reminded on %, after %', v_bad, v_date, d
+            USING ERRCODE = '55000',
+                  DETAIL = 'Reminders are issued in date order: a run as of a day cannot come after one as of a later day.',
+                  HINT = 'Issue as of that day or later, or leave the customer out.';
+    END IF;
+
+    IF NOT v_dry THEN
+        INSERT INTO @extschema@.run (as_of, options, dry_run)
+        VALUES (d, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                    'customers', v_customers, 'payment_methods', v_methods,
+                    'min_amount', v_min, 'level', v_level, 'reissue', v_reissue,
+                    'manager_id', v_manager)),
+                false)
+        RETURNING run_id INTO v_run;
+    END IF;
+
+    -- One statement: the letters and their items, computed once; the
+    -- customers locked in order, each only if no other session reminded it
+    -- since (its counters are what the letters were computed from); then
+    -- the reminders, their lines, the charges and the history.
+    RETURN QUERY
+    WITH li AS MATERIALIZED (
+        SELECT li.*
+          FROM @extschema@._letter_items(d, v_level, v_reissue, v_methods) li
+         WHERE (v_customers IS NULL OR li.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
+           AND (v_manager IS NULL OR li.manager_id OPERATOR(pg_catalog.=) v_manager)
+           AND (v_min IS NULL OR li.overdue_total OPERATOR(pg_catalog.>=) v_min)
+    ), letters AS MATERIALIZED (
+        SELECT li.*,
+               li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
+                   OPERATOR(pg_catalog.+) li.letter_compensation AS total,
+               CASE WHEN v_dry THEN NULL
+                    ELSE pg_catalog.nextval('dunning.reminder_reminder_id_seq') END AS rid,
+               CASE WHEN NOT v_dry AND li.post_charges AND li.fees OPERATOR(pg_catalog.>) 0
+                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS fee_entry,
+               CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest OPERATOR(pg_catalog.>) 0
+                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS interest_entry,
+               CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation OPERATOR(pg_catalog.>) 0
+                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
+          FROM li
+         WHERE li.letter_row OPERATOR(pg_catalog.=) 1
+    ), locked AS (
+        SELECT c.customer_id
+          FROM @extschema@.customer c
+          JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last, l.customer_level
+                  FROM letters l) s
+            ON s.customer_id OPERATOR(pg_catalog.=) c.customer_id
+         WHERE NOT v_dry
+           AND c.reminder_count OPERATOR(pg_catalog.=) s.customer_reminders
+           AND c.last_reminded_on IS NOT DISTINCT FROM s.customer_last
+           AND c.level OPERATOR(pg_catalog.=) s.customer_level
+         ORDER BY c.customer_id
+           FOR UPDATE OF c
+    ), targets AS (
+        SELECT k.customer_id FROM locked k
+        UNION ALL
+        SELECT DISTINCT l.customer_id FROM letters l WHERE v_dry
+    ), item_lists AS (
+        SELECT i.customer_id, i.currency,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'entry_id', i.entry_id, 'kind', i.kind, 'ref', i.ref,
+                   'doc_date', i.doc_date, 'due_date', i.due_date,
+                   'days_overdue', i.days_overdue, 'amount', i.amount,
+                   'open_amount', i.open_amount, 'level', i.new_level,
+                   'dunned', i.dunned, 'interest', i.interest,
+                   'compensation', i.compensation)
+                   ORDER BY i.due_date, i.entry_id) AS items
+          FROM li i
+         GROUP BY i.customer_id, i.currency
+    ), rendered AS (
+        SELECT l.*, pg_catalog.jsonb_build_object(
+                   'language', l.language,
+                   'customer', pg_catalog.jsonb_build_object(
+                       'id', l.customer_id, 'name', l.name, 'email', c.email, 'phone', c.phone),
+                   'manager', pg_catalog.jsonb_build_object(
+                       'id', m.manager_id, 'name', m.name, 'email', m.email),
+                   'reminder', pg_catalog.jsonb_build_object(
+                       'date', l.as_of, 'level', l.letter_level, 'channel', l.channel,
+                       'final', l.final, 'currency', l.currency,
+                       'total_overdue', l.overdue_total, 'fees', l.fees,
+                       'interest', l.letter_interest, 'compensation', l.letter_compensation,
+                       'total', l.total, 'items', l.letter_items),
+                   'items', il.items) AS context,
+               coalesce(t.subject, @extschema@._no_template(l.template, l.language, l.channel)) AS subject_tpl,
+               t.body AS body_tpl
+          FROM letters l
+          JOIN targets k ON k.customer_id OPERATOR(pg_catalog.=) l.customer_id
+          JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) l.customer_id
+          JOIN item_lists il ON il.customer_id OPERATOR(pg_catalog.=) l.customer_id
+                            AND il.currency OPERATOR(pg_catalog.=) l.currency
+          LEFT JOIN @extschema@.credit_manager m ON m.manager_id OPERATOR(pg_catalog.=) l.manager_id
+          LEFT JOIN LATERAL (
+                SELECT t.subject, t.body
+                  FROM @extschema@.template t
+                 WHERE t.key OPERATOR(pg_catalog.=) l.template
+                   AND t.language OPERATOR(pg_catalog.=) ANY
+                       (ARRAY[l.language, pg_catalog.left(l.language, 2), 'en'])
+                   AND t.channel OPERATOR(pg_catalog.=) ANY (ARRAY[l.channel, 'letter'])
+                 ORDER BY t.language OPERATOR(pg_catalog.=) l.language DESC,
+                          t.language OPERATOR(pg_catalog.=) pg_catalog.left(l.language, 2) DESC,
+                          t.channel OPERATOR(pg_catalog.=) l.channel DESC
+                 LIMIT 1) t ON true
+    ), out_rows AS (
+        SELECT r.customer_id, r.rid AS reminder_id, v_run AS run_id, r.as_of,
+               r.letter_level AS level, r.channel, r.currency, r.language,
+               r.overdue_total AS total_overdue, r.fees, r.letter_interest AS interest,
+               r.letter_compensation AS compensation,
+               CASE WHEN r.channel OPERATOR(pg_catalog.=) 'email' THEN 'queued' ELSE 'issued' END AS status,
+               @extschema@.render(r.subject_tpl, r.context) AS subject,
+               @extschema@.render(r.body_tpl, r.context) AS body,
+               NULL::timestamptz AS sent_at, pg_catalog.now() AS created_at,
+               CURRENT_USER::text AS created_by,
+               pg_catalog.array_remove(ARRAY[r.fee_entry, r.interest_entry, r.compensation_entry],
+                                       NULL::bigint) AS charge_entry_ids
+          FROM rendered r
+    ), ins_reminders AS (
+        INSERT INTO @extschema@.reminder
+        SELECT f.* FROM out_rows f WHERE NOT v_dry
+        RETURNING *
+    ), ins_lines AS (
+        INSERT INTO @extschema@.reminder_line
+            (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+             interest, compensation, dunned)
+        SELECT i.customer_id, r.reminder_id, i.entry_id, i.new_level,
+               coalesce(i.days_overdue, 0), i.open_amount, i.interest, i.compensation, i.dunned
+          FROM li i
+          JOIN ins_reminders r ON r.customer_id OPERATOR(pg_catalog.=) i.customer_id
+                              AND r.currency OPERATOR(pg_catalog.=) i.currency
+    ), ins_charges AS (
+        INSERT INTO @extschema@.entry
+            (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
+        SELECT l.customer_id, x.entry_id, x.kind,
+               pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
+          FROM letters l
+          JOIN ins_reminders r ON r.reminder_id OPERATOR(pg_catalog.=) l.rid
+                              AND r.customer_id OPERATOR(pg_catalog.=) l.customer_id,
+               LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
+                               (l.interest_entry, 'interest', 'interest', l.letter_interest),
+                               (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
+                       ) x(entry_id, kind, what, amount)
+         WHERE x.entry_id IS NOT NULL
+    ), ins_activity AS (
+        INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+        SELECT r.customer_id, 'reminder',
+               pg_catalog.format('level %s reminder (%s): %s %s overdue', r.level, r.channel,
+                                 pg_catalog.round(r.total_overdue, 2), r.currency),
+               pg_catalog.jsonb_build_object('reminder_id', r.reminder_id, 'run_id', r.run_id,
+                                             'level', r.level, 'as_of', r.as_of)
+          FROM ins_reminders r
+    )
+    SELECT r.* FROM ins_reminders r
+    UNION ALL
+    SELECT f.* FROM out_rows f WHERE v_dry
+    ORDER BY 1, 7;
+
+    IF NOT v_dry THEN
+        SELECT pg_catalog.count(*)::integer INTO v_count
+          FROM @extschema@.reminder r WHERE r.run_id OPERATOR(pg_catalog.=) v_run;
+        UPDATE @extschema@.run SET reminders = v_count
+         WHERE run_id OPERATOR(pg_catalog.=) v_run;
+        -- the mailer listens: one notification per queued email
+        PERFORM pg_catalog.pg_notify('dunning_outbox',
+                    pg_catalog.jsonb_build_object('customer_id', r.customer_id,
+                                                  'reminder_id', r.reminder_id)::text)
+           FROM @extschema@.reminder r
+          WHERE r.run_id OPERATOR(pg_catalog.=) v_run
+            AND r.status OPERATOR(pg_catalog.=) 'queued';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.issue_reminders(date, text[], text[], numeric, integer, boolean, text, boolean) IS
+    'turns the proposal of a day into reminders with rendered subject and body; emails are queued and announced on channel dunning_outbox';
+
+CREATE FUNCTION @extschema@._reminder_for_update(customer_id text, reminder_id bigint)
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'customer_id and reminder_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A reminder is named by its customer and its id.';
+    END IF;
+    SELECT * INTO r FROM @extschema@.reminder x
+     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
+       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no reminder %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.reminder has no such row.';
+    END IF;
+    IF r.status OPERATOR(pg_catalog.=) 'cancelled' THEN
+        RAISE EXCEPTION 'reminder % of customer % is cancelled', $2, $1
+            USING ERRCODE = '55000', DETAIL = 'A cancelled reminder cannot be cancelled or sent.';
+    END IF;
+    RETURN r;
+END
+$$;
+
+CREATE FUNCTION @extschema@.cancel_reminder(customer_id text, reminder_id bigint)
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder := @extschema@._reminder_for_update($1, $2);
+    v_ref text;
+BEGIN
+    -- the fees and interest it posted go with it, unless already lettered
+    SELECT e.ref INTO v_ref FROM @extschema@.entry e
+     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
+       AND e.entry_id OPERATOR(pg_catalog.=) ANY (r.charge_entry_ids)
+       AND e.open_amount OPERATOR(pg_catalog.<>) e.amount
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot cancel reminder % of customer %: its charge "%" is lettered', $2, $1, v_ref
+            USING ERRCODE = '55000',
+                  DETAIL = 'The fee and interest entries a reminder posted are deleted with it.',
+                  HINT = 'Unletter the charge first.';
+    END IF;
+    DELETE FROM @extschema@.entry e
+     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
+       AND e.entry_id OPERATOR(pg_catalog.=) ANY (r.charge_entry_ids);
+    UPDATE @extschema@.reminder x SET status = 'cancelled'
+     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
+       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+    RETURNING * INTO r;
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES ($1, 'reminder_cancelled',
+            pg_catalog.format('level %s reminder of %s cancelled', r.level, r.as_of),
+            pg_catalog.jsonb_build_object('reminder_id', $2));
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cancel_reminder(text, bigint) IS
+    'cancels a reminder: the counters of its items and customer go back, its posted charges are deleted';
+
+CREATE FUNCTION @extschema@.mark_sent(customer_id text, reminder_id bigint,
+                                      sent_at timestamptz DEFAULT pg_catalog.now())
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder := @extschema@._reminder_for_update($1, $2);
+BEGIN
+    IF $3 IS NULL THEN
+        RAISE EXCEPTION 'sent_at must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Leave it out for now().';
+    END IF;
+    IF r.status OPERATOR(pg_catalog.=) ANY ('{sent,printed}'::text[]) THEN
+        RAISE EXCEPTION 'reminder % of customer % was already sent at %', $2, $1, r.sent_at
+            USING ERRCODE = '55000', DETAIL = 'A reminder leaves the outbox once.';
+    END IF;
+    UPDATE @extschema@.reminder x
+       SET status = CASE WHEN x.channel OPERATOR(pg_catalog.=) ANY ('{letter,legal}'::text[])
+                         THEN 'printed' ELSE 'sent' END,
+           sent_at = $3
+     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
+       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+    RETURNING * INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mark_sent(text, bigint, timestamptz) IS
+    'takes a reminder out of the outbox: sent (email, phone) or printed (letter, legal)';

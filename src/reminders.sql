@@ -1,0 +1,501 @@
+
+-------------------------------------------------------------------------------
+-- Item status, reminder proposal, issuing (SPEC 4.3, 4.4, 5)
+--
+-- _items(as_of, ...) judges every open entry once: its hold (an item
+-- exclusion), its escalation (src/escalation.c), the level it would be
+-- dunned at, and, per customer and currency, the letter it would be on.
+-- item_status, reminder_proposal_item, reminder_proposal and
+-- issue_reminders read it.
+-------------------------------------------------------------------------------
+
+-- private: every open entry on a day, judged.  force_level, reissue and
+-- methods are issue_reminders' options (NULL, false, NULL for the views).
+CREATE FUNCTION @extschema@._items(as_of date, force_level integer, reissue boolean,
+                                   methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    policy_id           text,
+    manager_id          text,
+    statement           text,
+    hold                text,
+    esc                 integer,
+    dun_level           integer,
+    claimable           numeric,
+    letter_level        integer,
+    overdue_total       numeric,
+    min_balance         numeric,
+    customer_blocked    boolean,
+    customer_interval   boolean,
+    on_letter           boolean,
+    reason              text,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    as_of               date
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.currency,
+       w.amount, w.open_amount, w.days_overdue, w.status, w.disputed_amount,
+       w.payment_method, w.source, w.level, w.reminder_count, w.last_reminded_on,
+       w.policy_id, w.manager_id, w.statement, w.hold, w.esc, w.dun_level, w.claimable,
+       w.letter_level, w.overdue_total, w.min_balance, w.customer_blocked,
+       w.customer_interval, w.on_letter,
+       CASE WHEN w.amount OPERATOR(pg_catalog.<=) 0 THEN NULL
+            WHEN w.hold IS NOT NULL THEN w.hold
+            WHEN w.customer_blocked THEN 'customer_blocked'
+            WHEN w.dun_level IS NULL
+            THEN coalesce((ARRAY['excluded','not_due','grace','last_level','below_min_days','interval'])
+                              [1 OPERATOR(pg_catalog.-) w.esc],
+                          CASE WHEN w.days_overdue OPERATOR(pg_catalog.<=) 0 THEN 'not_due'
+                               ELSE 'last_level' END)
+            WHEN w.customer_interval THEN 'customer_interval'
+            WHEN NOT w.on_letter THEN 'below_min_balance'
+            ELSE 'proposed' END,
+       w.customer_reminders, w.customer_last, w.customer_level, w.as_of
+  FROM (SELECT t.*,
+               t.letter_level IS NOT NULL
+               AND NOT t.customer_interval
+               AND t.overdue_total OPERATOR(pg_catalog.>) 0
+               AND (t.force OR t.overdue_total OPERATOR(pg_catalog.>=)
+                    greatest(t.min_balance,
+                             @extschema@._level_min(t.policy_id, t.letter_level, t.currency)))
+               AS on_letter
+          FROM (SELECT d.*,
+                       CASE WHEN pg_catalog.max(d.dun_level) OVER c IS NOT NULL
+                            THEN coalesce($2, pg_catalog.max(d.dun_level) OVER c) END AS letter_level,
+                       pg_catalog.sum(d.claimable) OVER c AS overdue_total
+                  FROM (SELECT j.*,
+                               CASE WHEN j.amount OPERATOR(pg_catalog.<=) 0
+                                      OR j.hold IS NOT NULL OR j.customer_blocked THEN NULL
+                                    WHEN $4 IS NOT NULL
+                                     AND NOT coalesce(j.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
+                                    THEN NULL
+                                    WHEN $2 IS NOT NULL
+                                    THEN CASE WHEN j.days_overdue OPERATOR(pg_catalog.>) 0
+                                               AND j.level OPERATOR(pg_catalog.<) $2
+                                               AND j.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
+                                    WHEN j.esc OPERATOR(pg_catalog.>) 0 THEN j.esc
+                                    WHEN $3 AND j.level OPERATOR(pg_catalog.>=) 1
+                                     AND j.days_overdue OPERATOR(pg_catalog.>) 0
+                                     AND j.esc OPERATOR(pg_catalog.<=) -3 THEN j.level
+                               END AS dun_level,
+                               CASE WHEN j.amount OPERATOR(pg_catalog.<) 0 THEN j.open_amount
+                                    WHEN j.days_overdue OPERATOR(pg_catalog.>) 0 AND j.hold IS NULL
+                                    THEN greatest(j.open_amount OPERATOR(pg_catalog.-)
+                                                  CASE WHEN j.status OPERATOR(pg_catalog.=) 'disputed'
+                                                       THEN coalesce(j.disputed_amount, 0) ELSE 0 END,
+                                                  0)
+                                    ELSE 0 END AS claimable,
+                               $2 IS NOT NULL AS force
+                          FROM (SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
+                                       o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
+                                       o.disputed_amount, o.payment_method, o.source, o.level,
+                                       o.reminder_count, o.last_reminded_on,
+                                       c.policy_id, c.manager_id, p.statement, p.min_balance,
+                                       c.reminder_count AS customer_reminders,
+                                       c.last_reminded_on AS customer_last,
+                                       c.level AS customer_level,
+                                       CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
+                                            WHEN o.excluded THEN 'excluded'
+                                            WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
+                                            WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
+                                            WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                                             AND (o.disputed_amount IS NULL
+                                                  OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
+                                            WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
+                                              OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
+                                            WHEN pm.entry_id IS NOT NULL THEN 'promise'
+                                            WHEN pl.entry_id IS NOT NULL THEN 'payment_plan'
+                                       END AS hold,
+                                       CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
+                                            THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
+                                                                       o.last_reminded_on, o.as_of) END AS esc,
+                                       coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
+                                       NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
+                                       AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
+                                           OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval,
+                                       o.as_of
+                                  FROM @extschema@.open_items($1) o
+                                  JOIN @extschema@.customer c
+                                    ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+                                  LEFT JOIN @extschema@.policy p
+                                    ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
+                                  -- items under an open promise not yet due
+                                  LEFT JOIN (SELECT DISTINCT pr.customer_id, x.entry_id
+                                               FROM @extschema@.promise pr,
+                                                    pg_catalog.unnest(pr.entry_ids) x(entry_id)
+                                              WHERE pr.status OPERATOR(pg_catalog.=) 'open'
+                                                AND pr.made_on OPERATOR(pg_catalog.<=) $1
+                                                AND pr.promised_on OPERATOR(pg_catalog.>=) $1) pm
+                                    ON pm.customer_id OPERATOR(pg_catalog.=) o.customer_id
+                                   AND pm.entry_id OPERATOR(pg_catalog.=) o.entry_id
+                                  -- items of an active plan with no missed installment
+                                  LEFT JOIN (SELECT DISTINCT pp.customer_id, x.entry_id
+                                               FROM @extschema@.payment_plan pp,
+                                                    pg_catalog.unnest(pp.entry_ids) x(entry_id)
+                                              WHERE pp.status OPERATOR(pg_catalog.=) 'active'
+                                                AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
+                                                AND NOT EXISTS (
+                                                    SELECT 1 FROM @extschema@.installment i
+                                                     WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
+                                                       AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
+                                                       AND i.due_on OPERATOR(pg_catalog.<) $1
+                                                       AND i.paid_on IS NULL)) pl
+                                    ON pl.customer_id OPERATOR(pg_catalog.=) o.customer_id
+                                   AND pl.entry_id OPERATOR(pg_catalog.=) o.entry_id) j) d
+                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w
+$$;
+
+-------------------------------------------------------------------------------
+-- item_status: every open debit with the level it is due for, or the one
+-- reason that holds it back, and that reason in a sentence.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.item_status(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    next_level          integer,
+    reason              text,
+    explanation         text,
+    letter_level        integer,
+    overdue_total       numeric,
+    policy_id           text,
+    manager_id          text,
+    as_of               date
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.currency,
+       i.amount, i.open_amount, i.days_overdue, i.status, i.level, i.reminder_count,
+       i.last_reminded_on, i.dun_level, i.reason,
+       CASE WHEN i.reason OPERATOR(pg_catalog.=) 'excluded' AND i.hold IS NOT NULL
+            THEN 'the item is marked excluded'
+            WHEN i.reason OPERATOR(pg_catalog.=) 'source_excluded'
+            THEN pg_catalog.format('source %s is excluded by policy %s', i.source, i.policy_id)
+            WHEN i.reason OPERATOR(pg_catalog.=) 'method_excluded'
+            THEN pg_catalog.format('payment method %s is excluded by policy %s', i.payment_method, i.policy_id)
+            WHEN i.reason OPERATOR(pg_catalog.=) 'disputed'
+            THEN 'the item is disputed'
+            WHEN i.reason OPERATOR(pg_catalog.=) 'blocked'
+            THEN pg_catalog.format('the item is %s', CASE WHEN i.status OPERATOR(pg_catalog.=) 'litigation'
+                                                          THEN 'in litigation' ELSE 'blocked' END)
+            WHEN i.reason OPERATOR(pg_catalog.=) 'promise'
+            THEN 'an open promise to pay covers the item'
+            WHEN i.reason OPERATOR(pg_catalog.=) 'payment_plan'
+            THEN 'a payment plan with no missed installment covers the item'
+            WHEN i.reason OPERATOR(pg_catalog.=) 'customer_blocked'
+            THEN (SELECT pg_catalog.format('the customer is blocked until %s%s', c.blocked_until,
+                                           ': ' OPERATOR(pg_catalog.||) c.block_reason)
+                    FROM @extschema@.customer c
+                   WHERE c.customer_id OPERATOR(pg_catalog.=) i.customer_id)
+            WHEN i.reason OPERATOR(pg_catalog.=) 'customer_interval'
+            THEN pg_catalog.format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
+                                   i.dun_level, i.customer_last, i.policy_id,
+                                   (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p
+                                     WHERE p.policy_id OPERATOR(pg_catalog.=) i.policy_id))
+            WHEN i.reason OPERATOR(pg_catalog.=) 'below_min_balance'
+            THEN pg_catalog.format('level %s is due, but the overdue total %s %s is under the minimum %s',
+                                   i.dun_level, i.overdue_total, i.currency,
+                                   greatest(i.min_balance,
+                                            @extschema@._level_min(i.policy_id, i.letter_level, i.currency)))
+            ELSE @extschema@._escalate_note(i.policy_id, i.days_overdue, i.level,
+                                             i.last_reminded_on, i.as_of)
+       END,
+       i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
+  FROM @extschema@._items($1, NULL, false, NULL) i
+ WHERE i.amount OPERATOR(pg_catalog.>) 0
+$$;
+COMMENT ON FUNCTION @extschema@.item_status(date) IS
+    'every open debit on a day: the level it is due for, or the reason it is held back';
+
+CREATE VIEW @extschema@.item_status AS
+    SELECT * FROM @extschema@.item_status(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.item_status IS
+    'every open debit as of dunning.as_of(): next level, reason code and explanation';
+
+-------------------------------------------------------------------------------
+-- The proposal: the items of each letter to send, then the letters.
+-------------------------------------------------------------------------------
+
+-- private: interest of one item to a day, on the open amount reduced at
+-- each payment's date, rounded once
+CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint,
+                                           open_amount numeric, from_date date, as_of date,
+                                           regime text, annual_rate numeric, day_count text)
+RETURNS numeric
+LANGUAGE sql STABLE
+AS $$
+SELECT pg_catalog.round(
+         @extschema@._late_interest($3, $4, $5, $6, $7, $8)
+         OPERATOR(pg_catalog.+)
+         coalesce((SELECT pg_catalog.sum(@extschema@._late_interest(a.amount, $4, a.allocated_on, $6, $7, $8))
+                     FROM @extschema@.allocation a
+                    WHERE a.customer_id OPERATOR(pg_catalog.=) $1
+                      AND a.debit_id OPERATOR(pg_catalog.=) $2
+                      AND a.allocated_on OPERATOR(pg_catalog.>) $4
+                      AND a.allocated_on OPERATOR(pg_catalog.<=) $5), 0),
+         2)
+$$;
+
+-- private: the letter items, with interest and compensation, under the
+-- options of issue_reminders
+CREATE FUNCTION @extschema@._letter_items(as_of date, force_level integer, reissue boolean,
+                                          methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    letter_level        integer,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    days_overdue        integer,
+    amount              numeric,
+    open_amount         numeric,
+    current_level       integer,
+    new_level           integer,
+    dunned              boolean,
+    reason              text,
+    interest            numeric,
+    compensation        numeric,
+    overdue_total       numeric,
+    policy_id           text,
+    manager_id          text,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    as_of               date,
+    -- the letter the item is on, repeated on each of its items
+    name                text,
+    language            text,
+    channel             text,
+    template            text,
+    final               boolean,
+    post_charges        boolean,
+    fees                numeric,
+    letter_items        integer,
+    letter_dunned       integer,
+    letter_interest     numeric,
+    letter_compensation numeric,
+    letter_row          bigint
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT x.*,
+       (pg_catalog.count(*) OVER w)::integer,
+       (pg_catalog.count(*) FILTER (WHERE x.dunned) OVER w)::integer,
+       pg_catalog.sum(x.interest) OVER w,
+       pg_catalog.sum(x.compensation) OVER w,
+       pg_catalog.row_number() OVER w
+  FROM (
+SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.doc_date,
+       i.due_date, i.days_overdue, i.amount, i.open_amount, i.level,
+       coalesce(i.dun_level, i.level) AS new_level, i.dun_level IS NOT NULL AS dunned, i.reason,
+       -- interest on dunned invoices, when the letter's level charges it
+       CASE WHEN i.dun_level IS NOT NULL AND i.kind OPERATOR(pg_catalog.=) 'invoice'
+             AND l.interest AND p.interest_regime IS NOT NULL
+             AND i.days_overdue OPERATOR(pg_catalog.>) 0
+            THEN @extschema@._item_interest(i.customer_id, i.entry_id, i.open_amount,
+                    CASE WHEN p.post_charges
+                         THEN greatest(i.due_date,
+                                       (SELECT pg_catalog.max(r.as_of)
+                                          FROM @extschema@.reminder_line rl
+                                          JOIN @extschema@.reminder r
+                                            ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                           AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                                         WHERE rl.customer_id OPERATOR(pg_catalog.=) i.customer_id
+                                           AND rl.entry_id OPERATOR(pg_catalog.=) i.entry_id
+                                           AND rl.interest OPERATOR(pg_catalog.>) 0
+                                           AND r.status OPERATOR(pg_catalog.<>) 'cancelled'))
+                         ELSE i.due_date END,
+                    i.as_of, p.interest_regime, p.interest_rate, p.day_count)
+            ELSE 0 END AS interest,
+       -- the flat compensation, once per late invoice, never to consumers
+       CASE WHEN i.dun_level IS NOT NULL AND i.kind OPERATOR(pg_catalog.=) 'invoice'
+             AND i.days_overdue OPERATOR(pg_catalog.>) 0
+             AND p.compensation OPERATOR(pg_catalog.>) 0 AND NOT c.is_consumer
+             AND i.currency OPERATOR(pg_catalog.=) p.currency
+             AND NOT EXISTS (SELECT 1
+                               FROM @extschema@.reminder_line rl
+                               JOIN @extschema@.reminder r
+                                 ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                              WHERE rl.customer_id OPERATOR(pg_catalog.=) i.customer_id
+                                AND rl.entry_id OPERATOR(pg_catalog.=) i.entry_id
+                                AND rl.compensation OPERATOR(pg_catalog.>) 0
+                                AND r.status OPERATOR(pg_catalog.<>) 'cancelled')
+            THEN p.compensation ELSE 0 END AS compensation,
+       i.overdue_total, i.policy_id, i.manager_id, i.customer_reminders, i.customer_last,
+       i.customer_level, i.as_of,
+       c.name, c.language, l.channel,
+       coalesce(l.template,
+                CASE WHEN l.final THEN 'final'
+                     ELSE 'level_' OPERATOR(pg_catalog.||) least(i.letter_level, 3)::text END),
+       l.final, p.post_charges,
+       @extschema@._level_fee(i.policy_id, i.letter_level, i.currency)
+  FROM @extschema@._items($1, $2, $3, $4) i
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) i.customer_id
+  JOIN @extschema@.policy p ON p.policy_id OPERATOR(pg_catalog.=) i.policy_id
+  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) i.policy_id
+                          AND l.level OPERATOR(pg_catalog.=) i.letter_level
+ WHERE i.on_letter
+   AND (i.dun_level IS NOT NULL
+        OR i.statement OPERATOR(pg_catalog.=) 'account'
+        OR i.amount OPERATOR(pg_catalog.<) 0
+        OR i.days_overdue OPERATOR(pg_catalog.>) 0)
+       ) x
+WINDOW w AS (PARTITION BY x.customer_id, x.currency)
+$$;
+
+CREATE FUNCTION @extschema@.reminder_proposal_item(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    letter_level        integer,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    days_overdue        integer,
+    amount              numeric,
+    open_amount         numeric,
+    current_level       integer,
+    new_level           integer,
+    dunned              boolean,
+    reason              text,
+    interest            numeric,
+    compensation        numeric,
+    as_of               date
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.ref,
+       li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
+       li.current_level, li.new_level, li.dunned, li.reason, li.interest,
+       li.compensation, li.as_of
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li
+$$;
+COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
+    'the items of each letter the proposal of a day would send';
+
+CREATE VIEW @extschema@.reminder_proposal_item AS
+    SELECT * FROM @extschema@.reminder_proposal_item(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.reminder_proposal_item IS
+    'the items of each proposed letter as of dunning.as_of(); dunned items move to new_level';
+
+CREATE FUNCTION @extschema@.reminder_proposal(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    currency            text,
+    level               integer,
+    channel             text,
+    template            text,
+    items               integer,
+    dunned_items        integer,
+    overdue_total       numeric,
+    fees                numeric,
+    interest            numeric,
+    compensation        numeric,
+    total               numeric,
+    manager_id          text,
+    policy_id           text,
+    as_of               date
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT li.customer_id, li.name, li.currency, li.letter_level, li.channel, li.template,
+       li.letter_items, li.letter_dunned, li.overdue_total, li.fees, li.letter_interest,
+       li.letter_compensation,
+       li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
+           OPERATOR(pg_catalog.+) li.letter_compensation,
+       li.manager_id, li.policy_id, li.as_of
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li
+ WHERE li.letter_row OPERATOR(pg_catalog.=) 1
+$$;
+COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
+    'one row per letter the proposal of a day would send';
+
+CREATE VIEW @extschema@.reminder_proposal AS
+    SELECT * FROM @extschema@.reminder_proposal(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.reminder_proposal IS
+    'one row per letter to send as of dunning.as_of(): level, channel, items, overdue total, fees, interest, compensation, total to pay';
+
+-------------------------------------------------------------------------------
+-- overdue_by_level and outbox
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.overdue_by_level(as_of date)
+RETURNS TABLE (
+    currency            text,
+    level               integer,
+    customers           bigint,
+    items               bigint,
+    amount              numeric,
+    as_of               date
+)
+LANGUAGE sql STABLE
+AS $$
+SELECT o.currency, o.level, pg_catalog.count(DISTINCT o.customer_id), pg_catalog.count(*),
+       pg_catalog.sum(o.open_amount), $1
+  FROM @extschema@.open_items($1) o
+ WHERE o.days_overdue OPERATOR(pg_catalog.>) 0
+ GROUP BY o.currency, o.level
+$$;
+COMMENT ON FUNCTION @extschema@.overdue_by_level(date) IS
+    'overdue items on a day by currency and current reminder level (0: never reminded)';
+
+CREATE VIEW @extschema@.overdue_by_level AS
+    SELECT * FROM @extschema@.overdue_by_level(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.overdue_by_level IS
+    'overdue items as of dunning.as_of() by currency and reminder level: customers, items, amount';
+
+CREATE VIEW @extschema@.outbox AS
+SELECT r.customer_id, r.reminder_id, r.channel, r.status, c.name, c.email,
+       r.language, r.subject, r.body, r.level, r.currency, r.total_overdue,
+       r.fees, r.interest, r.compensation,
+       r.total_overdue OPERATOR(pg_catalog.+) r.fees OPERATOR(pg_catalog.+) r.interest
+           OPERATOR(pg_catalog.+) r.compensation AS total,
+       r.as_of, r.created_at, c.manager_id
+  FROM @extschema@.reminder r
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) r.customer_id
+ WHERE (r.status OPERATOR(pg_catalog.=) 'queued' AND r.channel OPERATOR(pg_catalog.=) 'email')
+    OR (r.status OPERATOR(pg_catalog.=) 'issued'
+        AND (r.channel OPERATOR(pg_catalog.=) 'letter' OR r.channel OPERATOR(pg_catalog.=) 'legal'));
+COMMENT ON VIEW @extschema@.outbox IS
+    'reminders waiting to be emailed (queued) or printed (issued letters); dunning.mark_sent takes them out';
+CREATE INDEX reminder_outbox_idx ON @extschema@.reminder (created_at)
+    WHERE status OPERATOR(pg_catalog.=) 'queued' OR status OPERATOR(pg_catalog.=) 'issued';
