@@ -8,9 +8,22 @@ SELECT setseed(0.2025);
 INSERT INTO dunning.credit_manager (manager_id, name)
 SELECT 'm' || i, 'Manager ' || i FROM generate_series(1, 20) i;
 
-INSERT INTO dunning.customer (customer_id, name, language, manager_id)
+-- a French B2B procedure: R1 at 5 days, R2 at 20 (fee 15, statutory
+-- interest), formal notice at 45 (fee 30, interest); 40 EUR compensation
+-- per late invoice; amounts in USD and GBP as well
+INSERT INTO dunning.policy (policy_id, name, currency, grace_days, min_balance,
+                            min_interval_days, interest_regime, compensation)
+VALUES ('b2b', 'B2B France', 'EUR', 3, 50, 7, 'fr', 40);
+INSERT INTO dunning.level (policy_id, level, min_days, min_interval_days, fee, interest, channel, final)
+VALUES ('b2b', 1, 5, 0, 0, false, 'email', false),
+       ('b2b', 2, 20, 14, 15, true, 'letter', false),
+       ('b2b', 3, 45, 14, 30, true, 'letter', true);
+INSERT INTO dunning.level_amount (policy_id, level, currency, min_amount, fee)
+SELECT 'b2b', l, c, 60, f FROM (VALUES (1, 0), (2, 15), (3, 30)) v(l, f), unnest('{USD,GBP}'::text[]) c;
+
+INSERT INTO dunning.customer (customer_id, name, language, manager_id, policy_id)
 SELECT 'C' || lpad(i::text, 7, '0'), 'Customer ' || i,
-       CASE WHEN i % 3 = 0 THEN 'en' ELSE 'fr' END, 'm' || (1 + i % 20)
+       CASE WHEN i % 3 = 0 THEN 'en' ELSE 'fr' END, 'm' || (1 + i % 20), 'b2b'
   FROM generate_series(1, :customers) i;
 
 -- invoices: 6 per customer on average, issued over two years

@@ -3,7 +3,8 @@
 -- issuing, cancelling, escalation to the last level, and the customers
 -- held back with their reason.
 --
-CREATE EXTENSION IF NOT EXISTS dunning;
+DROP EXTENSION IF EXISTS dunning CASCADE;
+CREATE EXTENSION dunning;
 SET datestyle = ISO;
 SET client_min_messages = warning;
 
@@ -57,7 +58,7 @@ SELECT count(*) AS runs FROM dunning.run;
 -- issue: one letter, in French, with the invoice listed
 SELECT customer_id, level, channel, status, total_overdue, fees, subject
   FROM dunning.issue_reminders('2025-01-10');
-SELECT body FROM dunning.reminder WHERE customer_id = 'ACME';
+SELECT body FROM dunning.reminder WHERE customer_id = 'ACME' \g (format=unaligned tuples_only)
 SELECT ref, level, reminder_count, last_reminded_on FROM dunning.entry WHERE customer_id = 'ACME';
 SELECT customer_id, level, reminder_count, last_reminded_on FROM dunning.customer WHERE customer_id = 'ACME';
 SELECT as_of, options, dry_run, reminders FROM dunning.run;
