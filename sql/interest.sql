@@ -80,3 +80,18 @@ SELECT dunning.cancel_reminder('CONSO', (SELECT reminder_id FROM dunning.reminde
 -- cancelled, so its interest runs from the due date again
 SELECT customer_id, ref, new_level, interest FROM dunning.reminder_proposal_item('2025-09-30') WHERE dunned ORDER BY 1, 2;
 SELECT dunning.late_interest(300, '2025-08-14', '2025-09-30', 'fr') AS conso_since_last;
+
+-- the proposal (summed in one pass) and its items (judged letter by
+-- letter, as issuing does) agree
+SELECT d AS as_of, count(bad.x) AS disagreements
+  FROM unnest('{2025-01-10,2025-02-28,2025-06-10,2025-08-14,2025-09-30}'::date[]) d
+  LEFT JOIN LATERAL (
+        SELECT 1 AS x FROM dunning.reminder_proposal(d) p
+          FULL JOIN (SELECT customer_id, currency, min(letter_level) AS lvl, count(*)::int AS n,
+                            (count(*) FILTER (WHERE dunned))::int AS dn,
+                            sum(interest) AS i, sum(compensation) AS c
+                       FROM dunning.reminder_proposal_item(d) GROUP BY 1, 2) x
+            USING (customer_id, currency)
+         WHERE (p.level, p.items, p.dunned_items, p.interest, p.compensation)
+               IS DISTINCT FROM (x.lvl, x.n, x.dn, x.i, x.c)) bad ON true
+ GROUP BY d ORDER BY d;

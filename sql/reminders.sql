@@ -102,3 +102,18 @@ SELECT status FROM dunning.mark_sent('ACME', (SELECT min(reminder_id) FROM dunni
 SELECT count(*) AS waiting FROM dunning.outbox;
 SELECT level, customers, items, amount FROM dunning.overdue_by_level('2025-02-28') ORDER BY level;
 RESET dunning.as_of;
+
+-- the proposal (summed in one pass) and its items (judged letter by
+-- letter, as issuing does) agree
+SELECT d AS as_of, count(bad.x) AS disagreements
+  FROM unnest('{2025-01-10,2025-02-28,2025-06-10,2025-08-14,2025-09-30}'::date[]) d
+  LEFT JOIN LATERAL (
+        SELECT 1 AS x FROM dunning.reminder_proposal(d) p
+          FULL JOIN (SELECT customer_id, currency, min(letter_level) AS lvl, count(*)::int AS n,
+                            (count(*) FILTER (WHERE dunned))::int AS dn,
+                            sum(interest) AS i, sum(compensation) AS c
+                       FROM dunning.reminder_proposal_item(d) GROUP BY 1, 2) x
+            USING (customer_id, currency)
+         WHERE (p.level, p.items, p.dunned_items, p.interest, p.compensation)
+               IS DISTINCT FROM (x.lvl, x.n, x.dn, x.i, x.c)) bad ON true
+ GROUP BY d ORDER BY d;

@@ -49,6 +49,7 @@ typedef struct Level
 	int32		level;
 	int32		min_days;
 	int32		min_interval_days;
+	bool		interest;		/* charges late interest */
 	Datum		min_amount;
 	Datum		fee;
 	int			namounts;
@@ -132,7 +133,7 @@ cache_load(FunctionCallInfo fcinfo)
 	}
 	MemoryContextSwitchTo(old);
 
-	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee "
+	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee, interest "
 					  "FROM " DUNNING_SCHEMA ".level ORDER BY policy_id, level",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -157,6 +158,7 @@ cache_load(FunctionCallInfo fcinfo)
 			l->level = DatumGetInt32(SPI_getbinval(t, td, 2, &isnull));
 			l->min_days = DatumGetInt32(SPI_getbinval(t, td, 3, &isnull));
 			l->min_interval_days = DatumGetInt32(SPI_getbinval(t, td, 4, &isnull));
+			l->interest = DatumGetBool(SPI_getbinval(t, td, 7, &isnull));
 			old = MemoryContextSwitchTo(cxt);
 			l->min_amount = copy_numeric(SPI_getbinval(t, td, 5, &isnull));
 			l->fee = copy_numeric(SPI_getbinval(t, td, 6, &isnull));
@@ -444,42 +446,75 @@ dunning_escalate_note(PG_FUNCTION_ARGS)
 }
 
 /*
- * The minimum (which = 0) or fee (which = 1) of a level in a currency: the
+ * The level of a policy, or an error naming them.
+ */
+static const Level *
+find_level(FunctionCallInfo fcinfo, const Policy **policy)
+{
+	EscalationCache *cache;
+	const Policy *p;
+	int32		lv;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("policy and level must not be null"),
+				 errdetail("A level is looked up by policy and level number.")));
+	cache = get_cache(fcinfo);
+	p = find_policy(cache, PG_GETARG_TEXT_PP(0));
+	lv = PG_GETARG_INT32(1);
+	if (p == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown policy \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errdetail("Table dunning.policy has no such policy_id.")));
+	*policy = p;
+	for (i = 0; i < p->nlevels; i++)
+		if (p->levels[i].level == lv)
+			return &p->levels[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("policy %s has no level %d", p->policy_id, lv),
+			 errdetail("Table dunning.level has no row (%s, %d).", p->policy_id, lv)));
+	return NULL;				/* not reached */
+}
+
+/*
+ * dunning._level_interest(policy_id text, level integer): does the level
+ * charge late interest?  No level (NULL): no.
+ */
+PG_FUNCTION_INFO_V1(dunning_level_interest);
+Datum
+dunning_level_interest(PG_FUNCTION_ARGS)
+{
+	const Policy *p;
+
+	/* an item a letter only lists is charged nothing */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(find_level(fcinfo, &p)->interest);
+}
+
+/*
+ * The minimum (which = 0) or fee (which = 1) of a level in a currency, NULL
+ * when one of them is NULL: the
  * level_amount row for that currency, else the level's own values when the
  * currency is the policy's, else an error naming the three.
  */
 static Datum
 level_amount(FunctionCallInfo fcinfo, int which)
 {
-	EscalationCache *cache;
 	const Policy *p;
-	const Level *l = NULL;
+	const Level *l;
 	char	   *cur;
-	int32		lv;
 	int			i;
 
+	/* no letter level (the customer has nothing to remind): no amount */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("policy, level and currency must not be null"),
-				 errdetail("A level's minimum and fee are looked up by policy, level and currency.")));
-	cache = get_cache(fcinfo);
-	p = find_policy(cache, PG_GETARG_TEXT_PP(0));
-	lv = PG_GETARG_INT32(1);
+		PG_RETURN_NULL();
+	l = find_level(fcinfo, &p);
 	cur = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (p == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown policy \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(0))),
-				 errdetail("Table dunning.policy has no such policy_id.")));
-	for (i = 0; i < p->nlevels; i++)
-		if (p->levels[i].level == lv)
-			l = &p->levels[i];
-	if (l == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("policy %s has no level %d", p->policy_id, lv),
-				 errdetail("Table dunning.level has no row (%s, %d).", p->policy_id, lv)));
 	for (i = 0; i < l->namounts; i++)
 		if (strcmp(l->amounts[i].currency, cur) == 0)
 			PG_RETURN_DATUM(which == 0 ? l->amounts[i].min_amount : l->amounts[i].fee);
@@ -487,11 +522,11 @@ level_amount(FunctionCallInfo fcinfo, int which)
 		PG_RETURN_DATUM(which == 0 ? l->min_amount : l->fee);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("policy %s has no amounts for level %d in %s", p->policy_id, lv, cur),
+			 errmsg("policy %s has no amounts for level %d in %s", p->policy_id, l->level, cur),
 			 errdetail("The policy's amounts are in %s; a letter in %s needs its minimum and fee.",
 					   p->currency, cur),
 			 errhint("Add a row to dunning.level_amount: ('%s', %d, '%s', min_amount, fee).",
-					 p->policy_id, lv, cur)));
+					 p->policy_id, l->level, cur)));
 	PG_RETURN_NULL();			/* not reached */
 }
 

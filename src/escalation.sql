@@ -40,6 +40,10 @@ CREATE FUNCTION @extschema@._level_min(policy_id text, level integer, currency t
     RETURNS numeric
     AS 'MODULE_PATHNAME', 'dunning_level_min'
     LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._level_interest(policy_id text, level integer)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_level_interest'
+    LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@._level_fee(policy_id text, level integer, currency text)
     RETURNS numeric
     AS 'MODULE_PATHNAME', 'dunning_level_fee'

@@ -6,7 +6,7 @@
 -- private: the error of a letter with no template
 CREATE FUNCTION @extschema@._no_template(key text, language text, channel text)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -29,6 +29,8 @@ CREATE FUNCTION @extschema@.issue_reminders(
 RETURNS SETOF @extschema@.reminder
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- compiling the proposal's expressions costs more than it saves (bench/)
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -156,7 +158,10 @@ BEGIN
            AND (v_manager IS NULL OR li.manager_id OPERATOR(pg_catalog.=) v_manager)
            AND (v_min IS NULL OR li.overdue_total OPERATOR(pg_catalog.>=) v_min)
     ), letters AS MATERIALIZED (
-        SELECT li.*,
+        SELECT li.*, lv.channel, lv.final,
+               coalesce(lv.template,
+                        CASE WHEN lv.final THEN 'final'
+                             ELSE 'level_' OPERATOR(pg_catalog.||) least(li.letter_level, 3)::text END) AS template,
                li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
                    OPERATOR(pg_catalog.+) li.letter_compensation AS total,
                CASE WHEN v_dry THEN NULL
@@ -168,6 +173,8 @@ BEGIN
                CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation OPERATOR(pg_catalog.>) 0
                     THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
           FROM li
+          JOIN @extschema@.level lv ON lv.policy_id OPERATOR(pg_catalog.=) li.policy_id
+                                   AND lv.level OPERATOR(pg_catalog.=) li.letter_level
          WHERE li.letter_row OPERATOR(pg_catalog.=) 1
     ), locked AS (
         SELECT c.customer_id

@@ -10,9 +10,9 @@
 -------------------------------------------------------------------------------
 
 -- private: the open entries on a day, for the proposal.  Like open_items,
--- but as two disjoint sets: the entries open now (whose open amount the
--- allocations dated after the day raise), and the entries settled now that
--- such allocations reopen.  Each set is filtered where it is read, so the
+-- but as two disjoint sets: the entries open now that no allocation dated
+-- after the day touches, and the entries such allocations touch (open now
+-- or reopened by them).  Each set is filtered where it is read, so the
 -- planner never sorts or joins the whole ledger.
 CREATE FUNCTION @extschema@._open_entries(as_of date)
 RETURNS TABLE (
@@ -36,7 +36,7 @@ RETURNS TABLE (
     last_reminded_on    date,
     as_of               date
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 WITH back AS MATERIALIZED (
     -- allocations dated after the day are taken back
@@ -50,33 +50,178 @@ WITH back AS MATERIALIZED (
              WHERE a.allocated_on OPERATOR(pg_catalog.>) $1) x
      GROUP BY x.customer_id, x.entry_id
 )
+-- open now, and no allocation dated after the day
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
-       e.currency, e.amount, e.open_amount OPERATOR(pg_catalog.+) coalesce(b.back, 0),
+       e.currency, e.amount, e.open_amount,
        CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN d.d OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
+            THEN (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
-       e.reminder_count, e.last_reminded_on, d.d
-  FROM (SELECT @extschema@._as_of_arg($1) AS d) d
-  JOIN @extschema@.entry e ON e.doc_date OPERATOR(pg_catalog.<=) d.d
-  LEFT JOIN back b ON b.customer_id OPERATOR(pg_catalog.=) e.customer_id
-                  AND b.entry_id OPERATOR(pg_catalog.=) e.entry_id
- WHERE e.open_amount OPERATOR(pg_catalog.<>) 0
+       e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
+  FROM @extschema@.entry e
+ -- (SELECT _as_of_arg($1)) is an init plan: checked and computed once
+ WHERE e.doc_date OPERATOR(pg_catalog.<=) (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount OPERATOR(pg_catalog.<>) 0
+   AND NOT EXISTS (SELECT 1 FROM back b
+                    WHERE b.customer_id OPERATOR(pg_catalog.=) e.customer_id
+                      AND b.entry_id OPERATOR(pg_catalog.=) e.entry_id)
 UNION ALL
+-- allocations dated after the day give back what they took
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
        e.currency, e.amount, e.open_amount OPERATOR(pg_catalog.+) b.back,
        CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN $1 OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
+            THEN (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
-       e.reminder_count, e.last_reminded_on, $1
+       e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM back b
   JOIN @extschema@.entry e ON e.customer_id OPERATOR(pg_catalog.=) b.customer_id
                           AND e.entry_id OPERATOR(pg_catalog.=) b.entry_id
- WHERE e.open_amount OPERATOR(pg_catalog.=) 0
-   AND e.doc_date OPERATOR(pg_catalog.<=) $1
+ WHERE e.doc_date OPERATOR(pg_catalog.<=) (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount OPERATOR(pg_catalog.+) b.back OPERATOR(pg_catalog.<>) 0
 $$;
 
--- private: every open entry on a day, judged.  force_level, reissue and
--- methods are issue_reminders' options (NULL, false, NULL for the views).
+-- private: every open entry on a day, judged on its own: the hold of an
+-- item exclusion, the escalation (src/escalation.c), the level it would be
+-- dunned at and the part of it a letter may claim.  force_level, reissue
+-- and methods are issue_reminders' options (NULL, false, NULL for the
+-- views).
+CREATE FUNCTION @extschema@._judged(as_of date, force_level integer, reissue boolean,
+                                    methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    policy_id           text,
+    manager_id          text,
+    statement           text,
+    min_balance         numeric,
+    name                text,
+    language            text,
+    is_consumer         boolean,
+    policy_currency     text,
+    interest_regime     text,
+    interest_rate       numeric,
+    day_count           text,
+    compensation        numeric,
+    post_charges        boolean,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    hold                text,
+    esc                 integer,
+    customer_blocked    boolean,
+    customer_interval   boolean,
+    as_of               date,
+    dun_level           integer,
+    claimable           numeric,
+    force               boolean
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT j.*,
+       CASE WHEN j.amount OPERATOR(pg_catalog.<=) 0
+              OR j.hold IS NOT NULL OR j.customer_blocked THEN NULL
+            WHEN $4 IS NOT NULL
+             AND NOT coalesce(j.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
+            THEN NULL
+            WHEN $2 IS NOT NULL
+            THEN CASE WHEN j.days_overdue OPERATOR(pg_catalog.>) 0
+                       AND j.level OPERATOR(pg_catalog.<) $2
+                       AND j.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
+            WHEN j.esc OPERATOR(pg_catalog.>) 0 THEN j.esc
+            WHEN $3 AND j.level OPERATOR(pg_catalog.>=) 1
+             AND j.days_overdue OPERATOR(pg_catalog.>) 0
+             AND j.esc OPERATOR(pg_catalog.<=) -3 THEN j.level
+       END AS dun_level,
+       CASE WHEN j.amount OPERATOR(pg_catalog.<) 0 THEN j.open_amount
+            WHEN j.days_overdue OPERATOR(pg_catalog.>) 0 AND j.hold IS NULL
+            THEN greatest(j.open_amount OPERATOR(pg_catalog.-)
+                          CASE WHEN j.status OPERATOR(pg_catalog.=) 'disputed'
+                               THEN coalesce(j.disputed_amount, 0) ELSE 0 END,
+                          0)
+            ELSE 0 END AS claimable,
+       $2 IS NOT NULL AS force
+  FROM (SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
+               o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
+               o.disputed_amount, o.payment_method, o.source, o.level,
+               o.reminder_count, o.last_reminded_on,
+               c.policy_id, c.manager_id, p.statement, p.min_balance,
+               c.name, c.language, c.is_consumer, p.currency AS policy_currency,
+               p.interest_regime, p.interest_rate, p.day_count, p.compensation,
+               p.post_charges,
+               c.reminder_count AS customer_reminders,
+               c.last_reminded_on AS customer_last,
+               c.level AS customer_level,
+               CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
+                    WHEN o.excluded THEN 'excluded'
+                    WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
+                    WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
+                    WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                     AND (o.disputed_amount IS NULL
+                          OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
+                    WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
+                      OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
+                    WHEN ph.kind IS NOT NULL THEN ph.kind
+               END AS hold,
+               CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
+                    THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
+                                               o.last_reminded_on, o.as_of) END AS esc,
+               coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
+               NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
+               AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
+                   OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval,
+               o.as_of
+          FROM @extschema@._open_entries($1) o
+          JOIN @extschema@.customer c
+            ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+          LEFT JOIN @extschema@.policy p
+            ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
+          -- items under an open promise not yet due, or in an active plan
+          -- with no missed installment (a promise is named first)
+          LEFT JOIN (SELECT h.customer_id, h.entry_id, pg_catalog.max(h.kind) AS kind
+                       FROM (SELECT pr.customer_id, x.entry_id, 'promise' AS kind
+                               FROM @extschema@.promise pr,
+                                    pg_catalog.unnest(pr.entry_ids) x(entry_id)
+                              WHERE pr.status OPERATOR(pg_catalog.=) 'open'
+                                AND pr.made_on OPERATOR(pg_catalog.<=) $1
+                                AND pr.promised_on OPERATOR(pg_catalog.>=) $1
+                             UNION ALL
+                             SELECT pp.customer_id, x.entry_id, 'payment_plan'
+                               FROM @extschema@.payment_plan pp,
+                                    pg_catalog.unnest(pp.entry_ids) x(entry_id)
+                              WHERE pp.status OPERATOR(pg_catalog.=) 'active'
+                                AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
+                                AND NOT EXISTS (
+                                    SELECT 1 FROM @extschema@.installment i
+                                     WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
+                                       AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
+                                       AND i.due_on OPERATOR(pg_catalog.<) $1
+                                       AND i.paid_on IS NULL)) h
+                      GROUP BY h.customer_id, h.entry_id) ph
+            ON ph.customer_id OPERATOR(pg_catalog.=) o.customer_id
+           AND ph.entry_id OPERATOR(pg_catalog.=) o.entry_id
+        -- a fence: hold and esc are computed once
+        -- per item, not again in each expression
+        -- that reads them
+        OFFSET 0) j
+$$;
+
+-- private: every open entry on a day, judged with the other items of its
+-- letter (one per customer and currency): the letter's level and overdue
+-- total, whether it is sent, and the one reason of each item.
 CREATE FUNCTION @extschema@._items(as_of date, force_level integer, reissue boolean,
                                    methods text[])
 RETURNS TABLE (
@@ -125,7 +270,7 @@ RETURNS TABLE (
     compensation        numeric,
     post_charges        boolean
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.currency,
        w.amount, w.open_amount, w.days_overdue, w.status, w.disputed_amount,
@@ -159,88 +304,7 @@ SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.curre
                        CASE WHEN pg_catalog.max(d.dun_level) OVER c IS NOT NULL
                             THEN coalesce($2, pg_catalog.max(d.dun_level) OVER c) END AS letter_level,
                        pg_catalog.sum(d.claimable) OVER c AS overdue_total
-                  FROM (SELECT j.*,
-                               CASE WHEN j.amount OPERATOR(pg_catalog.<=) 0
-                                      OR j.hold IS NOT NULL OR j.customer_blocked THEN NULL
-                                    WHEN $4 IS NOT NULL
-                                     AND NOT coalesce(j.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
-                                    THEN NULL
-                                    WHEN $2 IS NOT NULL
-                                    THEN CASE WHEN j.days_overdue OPERATOR(pg_catalog.>) 0
-                                               AND j.level OPERATOR(pg_catalog.<) $2
-                                               AND j.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
-                                    WHEN j.esc OPERATOR(pg_catalog.>) 0 THEN j.esc
-                                    WHEN $3 AND j.level OPERATOR(pg_catalog.>=) 1
-                                     AND j.days_overdue OPERATOR(pg_catalog.>) 0
-                                     AND j.esc OPERATOR(pg_catalog.<=) -3 THEN j.level
-                               END AS dun_level,
-                               CASE WHEN j.amount OPERATOR(pg_catalog.<) 0 THEN j.open_amount
-                                    WHEN j.days_overdue OPERATOR(pg_catalog.>) 0 AND j.hold IS NULL
-                                    THEN greatest(j.open_amount OPERATOR(pg_catalog.-)
-                                                  CASE WHEN j.status OPERATOR(pg_catalog.=) 'disputed'
-                                                       THEN coalesce(j.disputed_amount, 0) ELSE 0 END,
-                                                  0)
-                                    ELSE 0 END AS claimable,
-                               $2 IS NOT NULL AS force
-                          FROM (SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
-                                       o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
-                                       o.disputed_amount, o.payment_method, o.source, o.level,
-                                       o.reminder_count, o.last_reminded_on,
-                                       c.policy_id, c.manager_id, p.statement, p.min_balance,
-                                       c.name, c.language, c.is_consumer, p.currency AS policy_currency,
-                                       p.interest_regime, p.interest_rate, p.day_count, p.compensation,
-                                       p.post_charges,
-                                       c.reminder_count AS customer_reminders,
-                                       c.last_reminded_on AS customer_last,
-                                       c.level AS customer_level,
-                                       CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
-                                            WHEN o.excluded THEN 'excluded'
-                                            WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
-                                            WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
-                                            WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
-                                             AND (o.disputed_amount IS NULL
-                                                  OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
-                                            WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
-                                              OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
-                                            WHEN pm.entry_id IS NOT NULL THEN 'promise'
-                                            WHEN pl.entry_id IS NOT NULL THEN 'payment_plan'
-                                       END AS hold,
-                                       CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
-                                            THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
-                                                                       o.last_reminded_on, o.as_of) END AS esc,
-                                       coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
-                                       NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
-                                       AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
-                                           OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval,
-                                       o.as_of
-                                  FROM @extschema@._open_entries($1) o
-                                  JOIN @extschema@.customer c
-                                    ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
-                                  LEFT JOIN @extschema@.policy p
-                                    ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
-                                  -- items under an open promise not yet due
-                                  LEFT JOIN (SELECT DISTINCT pr.customer_id, x.entry_id
-                                               FROM @extschema@.promise pr,
-                                                    pg_catalog.unnest(pr.entry_ids) x(entry_id)
-                                              WHERE pr.status OPERATOR(pg_catalog.=) 'open'
-                                                AND pr.made_on OPERATOR(pg_catalog.<=) $1
-                                                AND pr.promised_on OPERATOR(pg_catalog.>=) $1) pm
-                                    ON pm.customer_id OPERATOR(pg_catalog.=) o.customer_id
-                                   AND pm.entry_id OPERATOR(pg_catalog.=) o.entry_id
-                                  -- items of an active plan with no missed installment
-                                  LEFT JOIN (SELECT DISTINCT pp.customer_id, x.entry_id
-                                               FROM @extschema@.payment_plan pp,
-                                                    pg_catalog.unnest(pp.entry_ids) x(entry_id)
-                                              WHERE pp.status OPERATOR(pg_catalog.=) 'active'
-                                                AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
-                                                AND NOT EXISTS (
-                                                    SELECT 1 FROM @extschema@.installment i
-                                                     WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
-                                                       AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
-                                                       AND i.due_on OPERATOR(pg_catalog.<) $1
-                                                       AND i.paid_on IS NULL)) pl
-                                    ON pl.customer_id OPERATOR(pg_catalog.=) o.customer_id
-                                   AND pl.entry_id OPERATOR(pg_catalog.=) o.entry_id) j) d
+                  FROM @extschema@._judged($1, $2, $3, $4) d
                 -- partitions need no linguistic order: bytes sort faster
                 WINDOW c AS (PARTITION BY d.customer_id COLLATE "C", d.currency COLLATE "C")) t) w
 $$;
@@ -275,7 +339,7 @@ RETURNS TABLE (
     manager_id          text,
     as_of               date
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.currency,
        i.amount, i.open_amount, i.days_overdue, i.status, i.level, i.reminder_count,
@@ -329,24 +393,68 @@ COMMENT ON VIEW @extschema@.item_status IS
 -- The proposal: the items of each letter to send, then the letters.
 -------------------------------------------------------------------------------
 
--- private: interest of one item to a day, on the open amount reduced at
--- each payment's date, rounded once
-CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint,
-                                           open_amount numeric, from_date date, as_of date,
-                                           regime text, annual_rate numeric, day_count text)
-RETURNS numeric
-LANGUAGE sql STABLE
+-- private: the interest and the flat compensation a letter charges on an
+-- item it dunns at a level (NULL: an item it only lists).
+--   interest: on an overdue invoice, when that level charges interest and
+--   the policy has a regime; on the open amount to the day, and on each
+--   payment dated after the due date until its date (the open amount falls
+--   at each payment); from the due date, or with post_charges from the last
+--   reminder that charged interest on the item; rounded once.
+--   compensation: once per late invoice, never to consumers, in the
+--   policy's currency.
+-- A table function, so that the planner inlines it into the query.
+CREATE FUNCTION @extschema@._item_charges(customer_id text, entry_id bigint, kind text,
+                                          days_overdue integer, open_amount numeric,
+                                          due_date date, currency text, as_of date,
+                                          policy_id text, level integer,
+                                          policy_currency text, regime text,
+                                          annual_rate numeric, day_count text,
+                                          post_charges boolean, compensation numeric,
+                                          is_consumer boolean)
+RETURNS TABLE (interest numeric, compensation numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT pg_catalog.round(
-         @extschema@._late_interest($3, $4, $5, $6, $7, $8)
-         OPERATOR(pg_catalog.+)
-         coalesce((SELECT pg_catalog.sum(@extschema@._late_interest(a.amount, $4, a.allocated_on, $6, $7, $8))
-                     FROM @extschema@.allocation a
-                    WHERE a.customer_id OPERATOR(pg_catalog.=) $1
-                      AND a.debit_id OPERATOR(pg_catalog.=) $2
-                      AND a.allocated_on OPERATOR(pg_catalog.>) $4
-                      AND a.allocated_on OPERATOR(pg_catalog.<=) $5), 0),
-         2)
+SELECT CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
+             AND $4 OPERATOR(pg_catalog.>) 0 AND $12 IS NOT NULL
+             AND @extschema@._level_interest($9, $10)
+            THEN pg_catalog.round(
+                   @extschema@._late_interest($5, f.from_date, $8, $12, $13, $14)
+                   OPERATOR(pg_catalog.+)
+                   coalesce((SELECT pg_catalog.sum(@extschema@._late_interest(
+                                        a.amount, f.from_date, a.allocated_on, $12, $13, $14))
+                               FROM @extschema@.allocation a
+                              WHERE a.customer_id OPERATOR(pg_catalog.=) $1
+                                AND a.debit_id OPERATOR(pg_catalog.=) $2
+                                AND a.allocated_on OPERATOR(pg_catalog.>) f.from_date
+                                AND a.allocated_on OPERATOR(pg_catalog.<=) $8), 0),
+                   2)
+            ELSE 0 END,
+       CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
+             AND $4 OPERATOR(pg_catalog.>) 0
+             AND $16 OPERATOR(pg_catalog.>) 0 AND NOT $17
+             AND $7 OPERATOR(pg_catalog.=) $11
+             AND NOT EXISTS (SELECT 1
+                               FROM @extschema@.reminder_line rl
+                               JOIN @extschema@.reminder r
+                                 ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                              WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
+                                AND rl.entry_id OPERATOR(pg_catalog.=) $2
+                                AND rl.compensation OPERATOR(pg_catalog.>) 0
+                                AND r.status OPERATOR(pg_catalog.<>) 'cancelled')
+            THEN $16 ELSE 0 END
+  FROM (SELECT CASE WHEN $15
+                    THEN greatest($6,
+                                  (SELECT pg_catalog.max(r.as_of)
+                                     FROM @extschema@.reminder_line rl
+                                     JOIN @extschema@.reminder r
+                                       ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                      AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                                    WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
+                                      AND rl.entry_id OPERATOR(pg_catalog.=) $2
+                                      AND rl.interest OPERATOR(pg_catalog.>) 0
+                                      AND r.status OPERATOR(pg_catalog.<>) 'cancelled'))
+                    ELSE $6 END AS from_date) f
 $$;
 
 -- private: the letter items, with interest and compensation, under the
@@ -381,9 +489,6 @@ RETURNS TABLE (
     -- the letter the item is on, repeated on each of its items
     name                text,
     language            text,
-    channel             text,
-    template            text,
-    final               boolean,
     post_charges        boolean,
     fees                numeric,
     letter_items        integer,
@@ -392,7 +497,7 @@ RETURNS TABLE (
     letter_compensation numeric,
     letter_row          bigint
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT x.*,
        (pg_catalog.count(*) OVER w)::integer,
@@ -404,51 +509,16 @@ SELECT x.*,
 SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.doc_date,
        i.due_date, i.days_overdue, i.amount, i.open_amount, i.level,
        coalesce(i.dun_level, i.level) AS new_level, i.dun_level IS NOT NULL AS dunned, i.reason,
-       -- interest on dunned invoices, when the letter's level charges it
-       CASE WHEN i.dun_level IS NOT NULL AND i.kind OPERATOR(pg_catalog.=) 'invoice'
-             AND l.interest AND i.interest_regime IS NOT NULL
-             AND i.days_overdue OPERATOR(pg_catalog.>) 0
-            THEN @extschema@._item_interest(i.customer_id, i.entry_id, i.open_amount,
-                    CASE WHEN i.post_charges
-                         THEN greatest(i.due_date,
-                                       (SELECT pg_catalog.max(r.as_of)
-                                          FROM @extschema@.reminder_line rl
-                                          JOIN @extschema@.reminder r
-                                            ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
-                                           AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
-                                         WHERE rl.customer_id OPERATOR(pg_catalog.=) i.customer_id
-                                           AND rl.entry_id OPERATOR(pg_catalog.=) i.entry_id
-                                           AND rl.interest OPERATOR(pg_catalog.>) 0
-                                           AND r.status OPERATOR(pg_catalog.<>) 'cancelled'))
-                         ELSE i.due_date END,
-                    i.as_of, i.interest_regime, i.interest_rate, i.day_count)
-            ELSE 0 END AS interest,
-       -- the flat compensation, once per late invoice, never to consumers
-       CASE WHEN i.dun_level IS NOT NULL AND i.kind OPERATOR(pg_catalog.=) 'invoice'
-             AND i.days_overdue OPERATOR(pg_catalog.>) 0
-             AND i.compensation OPERATOR(pg_catalog.>) 0 AND NOT i.is_consumer
-             AND i.currency OPERATOR(pg_catalog.=) i.policy_currency
-             AND NOT EXISTS (SELECT 1
-                               FROM @extschema@.reminder_line rl
-                               JOIN @extschema@.reminder r
-                                 ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
-                                AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
-                              WHERE rl.customer_id OPERATOR(pg_catalog.=) i.customer_id
-                                AND rl.entry_id OPERATOR(pg_catalog.=) i.entry_id
-                                AND rl.compensation OPERATOR(pg_catalog.>) 0
-                                AND r.status OPERATOR(pg_catalog.<>) 'cancelled')
-            THEN i.compensation ELSE 0 END AS compensation,
+       ch.interest, ch.compensation,
        i.overdue_total, i.policy_id, i.manager_id, i.customer_reminders, i.customer_last,
        i.customer_level, i.as_of,
-       i.name, i.language, l.channel,
-       coalesce(l.template,
-                CASE WHEN l.final THEN 'final'
-                     ELSE 'level_' OPERATOR(pg_catalog.||) least(i.letter_level, 3)::text END),
-       l.final, i.post_charges,
+       i.name, i.language, i.post_charges,
        @extschema@._level_fee(i.policy_id, i.letter_level, i.currency)
   FROM @extschema@._items($1, $2, $3, $4) i
-  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) i.policy_id
-                          AND l.level OPERATOR(pg_catalog.=) i.letter_level
+ CROSS JOIN LATERAL @extschema@._item_charges(
+        i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount, i.due_date,
+        i.currency, i.as_of, i.policy_id, i.dun_level, i.policy_currency, i.interest_regime,
+        i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer) ch
  WHERE i.on_letter
    AND (i.dun_level IS NOT NULL
         OR i.statement OPERATOR(pg_catalog.=) 'account'
@@ -479,7 +549,7 @@ RETURNS TABLE (
     compensation        numeric,
     as_of               date
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.ref,
        li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
@@ -514,17 +584,46 @@ RETURNS TABLE (
     policy_id           text,
     as_of               date
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT li.customer_id, li.name, li.currency, li.letter_level, li.channel, li.template,
-       pg_catalog.count(*)::integer, (pg_catalog.count(*) FILTER (WHERE li.dunned))::integer,
-       li.overdue_total, li.fees, pg_catalog.sum(li.interest), pg_catalog.sum(li.compensation),
-       li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+)
-           pg_catalog.sum(li.interest) OPERATOR(pg_catalog.+) pg_catalog.sum(li.compensation),
-       li.manager_id, li.policy_id, li.as_of
-  FROM @extschema@._letter_items($1, NULL, false, NULL) li
- GROUP BY li.customer_id, li.currency, li.name, li.letter_level, li.channel, li.template,
-          li.overdue_total, li.fees, li.manager_id, li.policy_id, li.as_of
+-- One pass: the judged items summed per customer and currency, then the
+-- letter's rules (the same as _items', which item_status and issuing use;
+-- the regression tests check that both agree).
+SELECT c.customer_id, c.name, g.currency COLLATE pg_catalog."default", g.letter_level, l.channel,
+       coalesce(l.template, CASE WHEN l.final THEN 'final'
+                                 ELSE 'level_' OPERATOR(pg_catalog.||) least(g.letter_level, 3)::text END),
+       g.items, g.dunned_items, g.overdue_total, f.fee, g.interest, g.compensation,
+       g.overdue_total OPERATOR(pg_catalog.+) f.fee OPERATOR(pg_catalog.+) g.interest
+           OPERATOR(pg_catalog.+) g.compensation,
+       c.manager_id, c.policy_id, g.as_of
+  FROM (SELECT j.customer_id COLLATE "C" AS customer_id, j.currency COLLATE "C" AS currency,
+               pg_catalog.max(j.dun_level) AS letter_level,
+               pg_catalog.sum(j.claimable) AS overdue_total,
+               (pg_catalog.count(*) FILTER (
+                    WHERE j.dun_level IS NOT NULL OR j.statement OPERATOR(pg_catalog.=) 'account'
+                       OR j.amount OPERATOR(pg_catalog.<) 0
+                       OR j.days_overdue OPERATOR(pg_catalog.>) 0))::integer AS items,
+               (pg_catalog.count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
+               pg_catalog.sum(ch.interest) AS interest,
+               pg_catalog.sum(ch.compensation) AS compensation,
+               pg_catalog.bool_or(j.customer_interval) AS customer_interval,
+               pg_catalog.max(j.min_balance) AS min_balance,
+               pg_catalog.max(j.as_of) AS as_of
+          FROM @extschema@._judged($1, NULL, false, NULL) j
+         CROSS JOIN LATERAL @extschema@._item_charges(
+                j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
+                j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
+                j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
+         GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C") g
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) g.customer_id
+  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) c.policy_id
+                          AND l.level OPERATOR(pg_catalog.=) g.letter_level,
+       LATERAL (SELECT @extschema@._level_fee(c.policy_id, g.letter_level, g.currency) AS fee) f
+ WHERE g.letter_level IS NOT NULL
+   AND NOT g.customer_interval
+   AND g.overdue_total OPERATOR(pg_catalog.>) 0
+   AND g.overdue_total OPERATOR(pg_catalog.>=)
+       greatest(g.min_balance, @extschema@._level_min(c.policy_id, g.letter_level, g.currency))
 $$;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';
@@ -547,7 +646,7 @@ RETURNS TABLE (
     amount              numeric,
     as_of               date
 )
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT o.currency, o.level, pg_catalog.count(DISTINCT o.customer_id), pg_catalog.count(*),
        pg_catalog.sum(o.open_amount), $1

@@ -285,6 +285,20 @@ SELECT is((SELECT count(*)::int FROM dunning.customer c
           0, 'every customer''s counters equal the recount');
 SELECT ok((SELECT count(*) FROM dunning.entry WHERE reminder_count > 1) > 20, 'items were reminded more than once');
 
+-- the proposal (summed in one pass) and its items (judged letter by
+-- letter, as issuing does) agree, day after day
+SELECT is((SELECT count(*)::int
+             FROM dunning.reminder_proposal(d) p
+             FULL JOIN (SELECT customer_id, currency, min(letter_level) AS lvl, count(*)::int AS n,
+                               (count(*) FILTER (WHERE dunned))::int AS dn,
+                               sum(interest) AS i, sum(compensation) AS c
+                          FROM dunning.reminder_proposal_item(d) GROUP BY 1, 2) x
+               USING (customer_id, currency)
+            WHERE (p.level, p.items, p.dunned_items, p.interest, p.compensation)
+                  IS DISTINCT FROM (x.lvl, x.n, x.dn, x.i, x.c)),
+          0, 'proposal and proposal items agree on ' || d)
+  FROM unnest('{2025-02-05,2025-03-01,2025-04-15,2025-06-30}'::date[]) d;
+
 -- truncating the reminders resets every counter
 TRUNCATE dunning.reminder_line, dunning.reminder CASCADE;
 SELECT is((SELECT count(*)::int FROM dunning.entry WHERE reminder_count <> 0 OR level <> 0 OR last_reminded_on IS NOT NULL),
