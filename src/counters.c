@@ -15,13 +15,17 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/array.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
 
@@ -757,7 +761,107 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 	"FILTER (WHERE " asof " IS NOT NULL))[2], 0)"
 
 /*
- * Text of a column, or NULL.
+ * New reminders and lines are counted in sets: each row trigger notes its
+ * row, and the statement trigger that follows (AFTER INSERT ... FOR EACH
+ * STATEMENT, fired once the statement's row triggers have run) applies the
+ * notes in one UPDATE.  A statement of 100,000 lines then costs one UPDATE,
+ * not 100,000 (each of which re-checks the table's constraints).
+ *
+ * The notes live in TopTransactionContext and are dropped when a
+ * transaction or subtransaction ends in error, so an aborted statement
+ * leaves none behind.
+ */
+typedef struct Pending
+{
+	int			n;
+	int			size;
+	Datum	   *customer;		/* text */
+	Datum	   *id;				/* reminder_id (lines) or as_of (reminders) */
+	Datum	   *entry;			/* entry_id (lines) */
+	Datum	   *level;			/* int4 */
+} Pending;
+
+static Pending pending_lines;
+static Pending pending_reminders;
+static bool pending_callbacks = false;
+
+static void
+pending_reset(void)
+{
+	memset(&pending_lines, 0, sizeof(Pending));
+	memset(&pending_reminders, 0, sizeof(Pending));
+}
+
+static void
+pending_xact_callback(XactEvent event, void *arg)
+{
+	/* TopTransactionContext goes at the end of every transaction */
+	pending_reset();
+}
+
+static void
+pending_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		pending_reset();
+}
+
+/*
+ * Note a row: its customer (copied), an id, an entry id and a level.
+ */
+static void
+pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	if (!pending_callbacks)
+	{
+		RegisterXactCallback(pending_xact_callback, NULL);
+		RegisterSubXactCallback(pending_subxact_callback, NULL);
+		pending_callbacks = true;
+	}
+	if (p->n == p->size)
+	{
+		int			size = p->size == 0 ? 1024 : p->size * 2;
+
+		if (p->size == 0)
+		{
+			p->customer = palloc(sizeof(Datum) * size);
+			p->id = palloc(sizeof(Datum) * size);
+			p->entry = palloc(sizeof(Datum) * size);
+			p->level = palloc(sizeof(Datum) * size);
+		}
+		else
+		{
+			p->customer = repalloc_huge(p->customer, sizeof(Datum) * size);
+			p->id = repalloc_huge(p->id, sizeof(Datum) * size);
+			p->entry = repalloc_huge(p->entry, sizeof(Datum) * size);
+			p->level = repalloc_huge(p->level, sizeof(Datum) * size);
+		}
+		p->size = size;
+	}
+	p->customer[p->n] = datumCopy(customer, false, -1);
+	p->id[p->n] = id;			/* int8 and date are passed by value */
+	p->entry[p->n] = entry;
+	p->level[p->n] = level;
+	p->n++;
+	MemoryContextSwitchTo(old);
+}
+
+static Datum
+pending_array(Datum *values, int n, Oid type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(values, n, type, typlen, typbyval, typalign));
+}
+
+/*
+ * Is a column's text that value?
  */
 static bool
 column_is(HeapTuple tuple, TupleDesc tupdesc, const char *col, const char *value)
@@ -848,8 +952,9 @@ recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 
 /*
  * dunning.reminder_counters(): AFTER INSERT OR UPDATE OR DELETE on
- * reminder, for each row.  A new reminder moves its customer's counters;
- * a cancelled (or uncancelled), redated, relevelled or deleted one makes
+ * reminder, for each row.  A new reminder moves its customer's counters
+ * (noted here, applied by reminder_flush at the end of the statement); a
+ * cancelled (or uncancelled), redated, relevelled or deleted one makes
  * the customer's counters, and those of the entries it lists, counted
  * again.
  */
@@ -857,7 +962,6 @@ PG_FUNCTION_INFO_V1(dunning_reminder_counters);
 Datum
 dunning_reminder_counters(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr bump_plan = NULL;
 	TriggerData *trigdata = trigger_check(fcinfo, "reminder_counters", false, true);
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	oldtuple = trigdata->tg_trigtuple;
@@ -867,25 +971,13 @@ dunning_reminder_counters(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
+		/* counted with the statement's other reminders (reminder_flush) */
 		if (!column_is(oldtuple, tupdesc, "status", "cancelled"))
-		{
-			Oid			types[3] = {TEXTOID, DATEOID, INT4OID};
-			Datum		args[3];
-
-			args[0] = column_value(oldtuple, tupdesc, cust_col);
-			args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "as_of"));
-			args[2] = column_value(oldtuple, tupdesc, column_number(tupdesc, "level"));
-			cascade_run(&bump_plan,
-						"UPDATE " DUNNING_SCHEMA ".customer SET "
-						"reminder_count = reminder_count OPERATOR(pg_catalog.+) 1, "
-						"last_reminded_on = greatest(last_reminded_on, $2), "
-						"level = CASE WHEN last_reminded_on IS NULL "
-						"               OR $2 OPERATOR(pg_catalog.>) last_reminded_on THEN $3 "
-						"             WHEN $2 OPERATOR(pg_catalog.=) last_reminded_on "
-						"             THEN greatest(level, $3) ELSE level END "
-						"WHERE customer_id OPERATOR(pg_catalog.=) $1",
-						3, types, args, false, SPI_OK_UPDATE);
-		}
+			pending_add(&pending_reminders,
+						column_value(oldtuple, tupdesc, cust_col),
+						column_value(oldtuple, tupdesc, column_number(tupdesc, "as_of")),
+						(Datum) 0,
+						column_value(oldtuple, tupdesc, column_number(tupdesc, "level")));
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -919,14 +1011,14 @@ dunning_reminder_counters(PG_FUNCTION_ARGS)
 /*
  * dunning.reminder_line_counters(): AFTER INSERT OR UPDATE OR DELETE on
  * reminder_line, for each row.  A new line that dunns its entry moves the
- * entry's counters (when its reminder is not cancelled); a changed or
- * deleted line makes the entry counted again.
+ * entry's counters when its reminder is not cancelled (noted here, applied
+ * by reminder_flush at the end of the statement); a changed or deleted line
+ * makes the entry counted again.
  */
 PG_FUNCTION_INFO_V1(dunning_reminder_line_counters);
 Datum
 dunning_reminder_line_counters(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr bump_plan = NULL;
 	TriggerData *trigdata = trigger_check(fcinfo, "reminder_line_counters", false, true);
 	TupleDesc	tupdesc = trigdata->tg_relation->rd_att;
 	HeapTuple	oldtuple = trigdata->tg_trigtuple;
@@ -937,31 +1029,13 @@ dunning_reminder_line_counters(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
+		/* counted with the statement's other lines (reminder_flush) */
 		if (DatumGetBool(column_value(oldtuple, tupdesc, column_number(tupdesc, "dunned"))))
-		{
-			Oid			types[4] = {TEXTOID, INT8OID, INT8OID, INT4OID};
-			Datum		args[4];
-
-			args[0] = column_value(oldtuple, tupdesc, cust_col);
-			args[1] = column_value(oldtuple, tupdesc, column_number(tupdesc, "reminder_id"));
-			args[2] = column_value(oldtuple, tupdesc, entry_col);
-			args[3] = column_value(oldtuple, tupdesc, column_number(tupdesc, "level"));
-			cascade_run(&bump_plan,
-						"UPDATE " DUNNING_SCHEMA ".entry e SET "
-						"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) 1, "
-						"last_reminded_on = greatest(e.last_reminded_on, r.as_of), "
-						"level = CASE WHEN e.last_reminded_on IS NULL "
-						"               OR r.as_of OPERATOR(pg_catalog.>) e.last_reminded_on THEN $4 "
-						"             WHEN r.as_of OPERATOR(pg_catalog.=) e.last_reminded_on "
-						"             THEN greatest(e.level, $4) ELSE e.level END "
-						"FROM " DUNNING_SCHEMA ".reminder r "
-						"WHERE r.customer_id OPERATOR(pg_catalog.=) $1 "
-						"AND r.reminder_id OPERATOR(pg_catalog.=) $2 "
-						"AND r.status OPERATOR(pg_catalog.<>) 'cancelled' "
-						"AND e.customer_id OPERATOR(pg_catalog.=) $1 "
-						"AND e.entry_id OPERATOR(pg_catalog.=) $3",
-						4, types, args, false, SPI_OK_UPDATE);
-		}
+			pending_add(&pending_lines,
+						column_value(oldtuple, tupdesc, cust_col),
+						column_value(oldtuple, tupdesc, column_number(tupdesc, "reminder_id")),
+						column_value(oldtuple, tupdesc, entry_col),
+						column_value(oldtuple, tupdesc, column_number(tupdesc, "level")));
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
 			 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -982,6 +1056,99 @@ dunning_reminder_line_counters(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"reminder_line_counters\" must be fired for INSERT, UPDATE or DELETE")));
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * dunning.reminder_flush(): AFTER INSERT on reminder (argument 'customer')
+ * or reminder_line ('entry'), for each statement.  Applies the counts the
+ * row triggers noted: the customers' counters for new reminders, the
+ * entries' for new lines (whose reminder is not cancelled).
+ */
+PG_FUNCTION_INFO_V1(dunning_reminder_flush);
+Datum
+dunning_reminder_flush(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr customer_plan = NULL;
+	static SPIPlanPtr entry_plan = NULL;
+	TriggerData *trigdata = trigger_check(fcinfo, "reminder_flush", false, false);
+	bool		customers;
+	Pending		p;
+
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"reminder_flush\" must be fired for INSERT with one argument")));
+	customers = strcmp(trigdata->tg_trigger->tgargs[0], "customer") == 0;
+	p = customers ? pending_reminders : pending_lines;
+	if (p.n == 0)
+		return PointerGetDatum(NULL);
+	/* taken: a nested statement starts a new list */
+	if (customers)
+		memset(&pending_reminders, 0, sizeof(Pending));
+	else
+		memset(&pending_lines, 0, sizeof(Pending));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (customers)
+	{
+		Oid			types[3] = {TEXTARRAYOID, DATEARRAYOID, INT4ARRAYOID};
+		Datum		args[3];
+
+		args[0] = pending_array(p.customer, p.n, TEXTOID);
+		args[1] = pending_array(p.id, p.n, DATEOID);
+		args[2] = pending_array(p.level, p.n, INT4OID);
+		cascade_run(&customer_plan,
+					"UPDATE " DUNNING_SCHEMA ".customer c SET "
+					"reminder_count = c.reminder_count OPERATOR(pg_catalog.+) s.n, "
+					"last_reminded_on = greatest(c.last_reminded_on, s.last), "
+					"level = CASE WHEN c.last_reminded_on IS NULL "
+					"               OR s.last OPERATOR(pg_catalog.>) c.last_reminded_on THEN s.lvl "
+					"             WHEN s.last OPERATOR(pg_catalog.=) c.last_reminded_on "
+					"             THEN greatest(c.level, s.lvl) ELSE c.level END "
+					"FROM (SELECT r.customer_id, pg_catalog.count(*)::integer AS n, "
+					"             pg_catalog.max(r.as_of) AS last, "
+					LATEST_LEVEL("r.as_of", "r.level") " AS lvl "
+					"        FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+					"                        pg_catalog.unnest($3)) r(customer_id, as_of, level) "
+					"       GROUP BY r.customer_id) s "
+					"WHERE c.customer_id OPERATOR(pg_catalog.=) s.customer_id",
+					3, types, args, false, SPI_OK_UPDATE);
+	}
+	else
+	{
+		Oid			types[4] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
+		Datum		args[4];
+
+		args[0] = pending_array(p.customer, p.n, TEXTOID);
+		args[1] = pending_array(p.id, p.n, INT8OID);
+		args[2] = pending_array(p.entry, p.n, INT8OID);
+		args[3] = pending_array(p.level, p.n, INT4OID);
+		cascade_run(&entry_plan,
+					"UPDATE " DUNNING_SCHEMA ".entry e SET "
+					"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) s.n, "
+					"last_reminded_on = greatest(e.last_reminded_on, s.last), "
+					"level = CASE WHEN e.last_reminded_on IS NULL "
+					"               OR s.last OPERATOR(pg_catalog.>) e.last_reminded_on THEN s.lvl "
+					"             WHEN s.last OPERATOR(pg_catalog.=) e.last_reminded_on "
+					"             THEN greatest(e.level, s.lvl) ELSE e.level END "
+					"FROM (SELECT l.customer_id, l.entry_id, pg_catalog.count(*)::integer AS n, "
+					"             pg_catalog.max(r.as_of) AS last, "
+					LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
+					"        FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+					"                        pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+					"             l(customer_id, reminder_id, entry_id, level) "
+					"        JOIN " DUNNING_SCHEMA ".reminder r "
+					"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
+					"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
+					"       WHERE r.status OPERATOR(pg_catalog.<>) 'cancelled' "
+					"       GROUP BY l.customer_id, l.entry_id) s "
+					"WHERE e.customer_id OPERATOR(pg_catalog.=) s.customer_id "
+					"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id",
+					4, types, args, false, SPI_OK_UPDATE);
+	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -146,53 +146,75 @@ BEGIN
         RETURNING run_id INTO v_run;
     END IF;
 
-    -- One statement: the letters and their items, computed once; the
-    -- customers locked in order, each only if no other session reminded it
-    -- since (its counters are what the letters were computed from); then
-    -- the reminders, their lines, the charges and the history.
+    -- The letter items, computed once.  Temporary tables (analyzed) rather
+    -- than one statement of CTEs: the planner then knows how many letters
+    -- and items there are, and joins them by hash.
+    -- (left by an earlier call in this transaction)
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_items') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_items;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_letters') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_letters;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_locked') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_locked;
+    END IF;
+    CREATE TEMP TABLE dunning_issue_items ON COMMIT DROP AS
+    SELECT li.*
+      FROM @extschema@._letter_items(d, v_level, v_reissue, v_methods) li
+     WHERE (v_customers IS NULL OR li.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
+       AND (v_manager IS NULL OR li.manager_id OPERATOR(pg_catalog.=) v_manager)
+       AND (v_min IS NULL OR li.overdue_total OPERATOR(pg_catalog.>=) v_min);
+    ANALYZE pg_temp.dunning_issue_items;
+
+    -- one row per letter, with the ids it takes
+    CREATE TEMP TABLE dunning_issue_letters ON COMMIT DROP AS
+    SELECT li.*, lv.channel, lv.final,
+           coalesce(lv.template,
+                    CASE WHEN lv.final THEN 'final'
+                         ELSE 'level_' OPERATOR(pg_catalog.||) least(li.letter_level, 3)::text END) AS template,
+           li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
+               OPERATOR(pg_catalog.+) li.letter_compensation AS total,
+           CASE WHEN v_dry THEN NULL
+                ELSE pg_catalog.nextval('dunning.reminder_reminder_id_seq') END AS rid,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.fees OPERATOR(pg_catalog.>) 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS fee_entry,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest OPERATOR(pg_catalog.>) 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS interest_entry,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation OPERATOR(pg_catalog.>) 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
+      FROM pg_temp.dunning_issue_items li
+      JOIN @extschema@.level lv ON lv.policy_id OPERATOR(pg_catalog.=) li.policy_id
+                               AND lv.level OPERATOR(pg_catalog.=) li.letter_level
+     WHERE li.letter_row OPERATOR(pg_catalog.=) 1;
+
+    IF NOT v_dry THEN
+        -- Lock the customers, in order.  A customer whose counters moved
+        -- since the letters were computed was reminded by another session
+        -- meanwhile: it is left out (READ COMMITTED re-reads the locked row
+        -- and the condition no longer holds).
+        CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
+        SELECT x.customer_id
+          FROM (SELECT c.customer_id
+                  FROM @extschema@.customer c
+                  JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
+                                        l.customer_level
+                          FROM pg_temp.dunning_issue_letters l) s
+                    ON s.customer_id OPERATOR(pg_catalog.=) c.customer_id
+                 WHERE c.reminder_count OPERATOR(pg_catalog.=) s.customer_reminders
+                   AND c.last_reminded_on IS NOT DISTINCT FROM s.customer_last
+                   AND c.level OPERATOR(pg_catalog.=) s.customer_level
+                 ORDER BY c.customer_id
+                   FOR UPDATE OF c) x;
+        DELETE FROM pg_temp.dunning_issue_letters l
+         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dunning_issue_locked k
+                            WHERE k.customer_id OPERATOR(pg_catalog.=) l.customer_id);
+    END IF;
+    ANALYZE pg_temp.dunning_issue_letters;
+
+    -- the reminders, rendered in the customer's language
     RETURN QUERY
-    WITH li AS MATERIALIZED (
-        SELECT li.*
-          FROM @extschema@._letter_items(d, v_level, v_reissue, v_methods) li
-         WHERE (v_customers IS NULL OR li.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
-           AND (v_manager IS NULL OR li.manager_id OPERATOR(pg_catalog.=) v_manager)
-           AND (v_min IS NULL OR li.overdue_total OPERATOR(pg_catalog.>=) v_min)
-    ), letters AS MATERIALIZED (
-        SELECT li.*, lv.channel, lv.final,
-               coalesce(lv.template,
-                        CASE WHEN lv.final THEN 'final'
-                             ELSE 'level_' OPERATOR(pg_catalog.||) least(li.letter_level, 3)::text END) AS template,
-               li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
-                   OPERATOR(pg_catalog.+) li.letter_compensation AS total,
-               CASE WHEN v_dry THEN NULL
-                    ELSE pg_catalog.nextval('dunning.reminder_reminder_id_seq') END AS rid,
-               CASE WHEN NOT v_dry AND li.post_charges AND li.fees OPERATOR(pg_catalog.>) 0
-                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS fee_entry,
-               CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest OPERATOR(pg_catalog.>) 0
-                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS interest_entry,
-               CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation OPERATOR(pg_catalog.>) 0
-                    THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
-          FROM li
-          JOIN @extschema@.level lv ON lv.policy_id OPERATOR(pg_catalog.=) li.policy_id
-                                   AND lv.level OPERATOR(pg_catalog.=) li.letter_level
-         WHERE li.letter_row OPERATOR(pg_catalog.=) 1
-    ), locked AS (
-        SELECT c.customer_id
-          FROM @extschema@.customer c
-          JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last, l.customer_level
-                  FROM letters l) s
-            ON s.customer_id OPERATOR(pg_catalog.=) c.customer_id
-         WHERE NOT v_dry
-           AND c.reminder_count OPERATOR(pg_catalog.=) s.customer_reminders
-           AND c.last_reminded_on IS NOT DISTINCT FROM s.customer_last
-           AND c.level OPERATOR(pg_catalog.=) s.customer_level
-         ORDER BY c.customer_id
-           FOR UPDATE OF c
-    ), targets AS (
-        SELECT k.customer_id FROM locked k
-        UNION ALL
-        SELECT DISTINCT l.customer_id FROM letters l WHERE v_dry
-    ), item_lists AS (
+    WITH item_lists AS (
         SELECT i.customer_id, i.currency,
                pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                    'entry_id', i.entry_id, 'kind', i.kind, 'ref', i.ref,
@@ -202,7 +224,7 @@ BEGIN
                    'dunned', i.dunned, 'interest', i.interest,
                    'compensation', i.compensation)
                    ORDER BY i.due_date, i.entry_id) AS items
-          FROM li i
+          FROM pg_temp.dunning_issue_items i
          GROUP BY i.customer_id, i.currency
     ), rendered AS (
         SELECT l.*, pg_catalog.jsonb_build_object(
@@ -220,8 +242,7 @@ BEGIN
                    'items', il.items) AS context,
                coalesce(t.subject, @extschema@._no_template(l.template, l.language, l.channel)) AS subject_tpl,
                t.body AS body_tpl
-          FROM letters l
-          JOIN targets k ON k.customer_id OPERATOR(pg_catalog.=) l.customer_id
+          FROM pg_temp.dunning_issue_letters l
           JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) l.customer_id
           JOIN item_lists il ON il.customer_id OPERATOR(pg_catalog.=) l.customer_id
                             AND il.currency OPERATOR(pg_catalog.=) l.currency
@@ -254,55 +275,58 @@ BEGIN
         INSERT INTO @extschema@.reminder
         SELECT f.* FROM out_rows f WHERE NOT v_dry
         RETURNING *
-    ), ins_lines AS (
-        INSERT INTO @extschema@.reminder_line
-            (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
-             interest, compensation, dunned)
-        SELECT i.customer_id, r.reminder_id, i.entry_id, i.new_level,
-               coalesce(i.days_overdue, 0), i.open_amount, i.interest, i.compensation, i.dunned
-          FROM li i
-          JOIN ins_reminders r ON r.customer_id OPERATOR(pg_catalog.=) i.customer_id
-                              AND r.currency OPERATOR(pg_catalog.=) i.currency
-    ), ins_charges AS (
-        INSERT INTO @extschema@.entry
-            (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
-        SELECT l.customer_id, x.entry_id, x.kind,
-               pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
-          FROM letters l
-          JOIN ins_reminders r ON r.reminder_id OPERATOR(pg_catalog.=) l.rid
-                              AND r.customer_id OPERATOR(pg_catalog.=) l.customer_id,
-               LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
-                               (l.interest_entry, 'interest', 'interest', l.letter_interest),
-                               (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
-                       ) x(entry_id, kind, what, amount)
-         WHERE x.entry_id IS NOT NULL
-    ), ins_activity AS (
-        INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-        SELECT r.customer_id, 'reminder',
-               pg_catalog.format('level %s reminder (%s): %s %s overdue', r.level, r.channel,
-                                 pg_catalog.round(r.total_overdue, 2), r.currency),
-               pg_catalog.jsonb_build_object('reminder_id', r.reminder_id, 'run_id', r.run_id,
-                                             'level', r.level, 'as_of', r.as_of)
-          FROM ins_reminders r
     )
     SELECT r.* FROM ins_reminders r
     UNION ALL
     SELECT f.* FROM out_rows f WHERE v_dry
     ORDER BY 1, 7;
 
-    IF NOT v_dry THEN
-        SELECT pg_catalog.count(*)::integer INTO v_count
-          FROM @extschema@.reminder r WHERE r.run_id OPERATOR(pg_catalog.=) v_run;
-        UPDATE @extschema@.run SET reminders = v_count
-         WHERE run_id OPERATOR(pg_catalog.=) v_run;
-        -- the mailer listens: one notification per queued email
-        PERFORM pg_catalog.pg_notify('dunning_outbox',
-                    pg_catalog.jsonb_build_object('customer_id', r.customer_id,
-                                                  'reminder_id', r.reminder_id)::text)
-           FROM @extschema@.reminder r
-          WHERE r.run_id OPERATOR(pg_catalog.=) v_run
-            AND r.status OPERATOR(pg_catalog.=) 'queued';
+    IF v_dry THEN
+        RETURN;
     END IF;
+
+    -- the lines: their triggers move the items' counters
+    INSERT INTO @extschema@.reminder_line
+        (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+         interest, compensation, dunned)
+    SELECT i.customer_id, l.rid, i.entry_id, i.new_level, coalesce(i.days_overdue, 0),
+           i.open_amount, i.interest, i.compensation, i.dunned
+      FROM pg_temp.dunning_issue_items i
+      JOIN pg_temp.dunning_issue_letters l
+        ON l.customer_id OPERATOR(pg_catalog.=) i.customer_id
+       AND l.currency OPERATOR(pg_catalog.=) i.currency;
+
+    -- with post_charges, fees, interest and compensation on the account
+    INSERT INTO @extschema@.entry
+        (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
+    SELECT l.customer_id, x.entry_id, x.kind,
+           pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
+      FROM pg_temp.dunning_issue_letters l,
+           LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
+                           (l.interest_entry, 'interest', 'interest', l.letter_interest),
+                           (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
+                   ) x(entry_id, kind, what, amount)
+     WHERE x.entry_id IS NOT NULL;
+
+    -- the history
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    SELECT l.customer_id, 'reminder',
+           pg_catalog.format('level %s reminder (%s): %s %s overdue', l.letter_level, l.channel,
+                             pg_catalog.round(l.overdue_total, 2), l.currency),
+           pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', v_run,
+                                         'level', l.letter_level, 'as_of', l.as_of)
+      FROM pg_temp.dunning_issue_letters l;
+
+    SELECT pg_catalog.count(*)::integer INTO v_count FROM pg_temp.dunning_issue_letters;
+    UPDATE @extschema@.run SET reminders = v_count WHERE run_id OPERATOR(pg_catalog.=) v_run;
+
+    -- the mailer listens: one notification per queued email
+    PERFORM pg_catalog.pg_notify('dunning_outbox',
+                pg_catalog.jsonb_build_object('customer_id', l.customer_id,
+                                              'reminder_id', l.rid)::text)
+       FROM pg_temp.dunning_issue_letters l
+      WHERE l.channel OPERATOR(pg_catalog.=) 'email'
+      ORDER BY l.customer_id, l.rid;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.issue_reminders(date, text[], text[], numeric, integer, boolean, text, boolean) IS

@@ -131,92 +131,93 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT j.*,
-       CASE WHEN j.amount OPERATOR(pg_catalog.<=) 0
-              OR j.hold IS NOT NULL OR j.customer_blocked THEN NULL
-            WHEN $4 IS NOT NULL
-             AND NOT coalesce(j.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
-            THEN NULL
-            WHEN $2 IS NOT NULL
-            THEN CASE WHEN j.days_overdue OPERATOR(pg_catalog.>) 0
-                       AND j.level OPERATOR(pg_catalog.<) $2
-                       AND j.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
-            WHEN j.esc OPERATOR(pg_catalog.>) 0 THEN j.esc
-            WHEN $3 AND j.level OPERATOR(pg_catalog.>=) 1
-             AND j.days_overdue OPERATOR(pg_catalog.>) 0
-             AND j.esc OPERATOR(pg_catalog.<=) -3 THEN j.level
-       END AS dun_level,
-       CASE WHEN j.amount OPERATOR(pg_catalog.<) 0 THEN j.open_amount
-            WHEN j.days_overdue OPERATOR(pg_catalog.>) 0 AND j.hold IS NULL
-            THEN greatest(j.open_amount OPERATOR(pg_catalog.-)
-                          CASE WHEN j.status OPERATOR(pg_catalog.=) 'disputed'
-                               THEN coalesce(j.disputed_amount, 0) ELSE 0 END,
-                          0)
-            ELSE 0 END AS claimable,
-       $2 IS NOT NULL AS force
-  FROM (SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
-               o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
-               o.disputed_amount, o.payment_method, o.source, o.level,
-               o.reminder_count, o.last_reminded_on,
-               c.policy_id, c.manager_id, p.statement, p.min_balance,
-               c.name, c.language, c.is_consumer, p.currency AS policy_currency,
-               p.interest_regime, p.interest_rate, p.day_count, p.compensation,
-               p.post_charges,
-               c.reminder_count AS customer_reminders,
-               c.last_reminded_on AS customer_last,
-               c.level AS customer_level,
-               CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
-                    WHEN o.excluded THEN 'excluded'
-                    WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
-                    WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
-                    WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
-                     AND (o.disputed_amount IS NULL
-                          OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
-                    WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
-                      OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
-                    WHEN ph.kind IS NOT NULL THEN ph.kind
-               END AS hold,
-               CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
-                    THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
-                                               o.last_reminded_on, o.as_of) END AS esc,
-               coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
-               NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
-               AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
-                   OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval,
-               o.as_of
-          FROM @extschema@._open_entries($1) o
-          JOIN @extschema@.customer c
-            ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
-          LEFT JOIN @extschema@.policy p
-            ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
-          -- items under an open promise not yet due, or in an active plan
-          -- with no missed installment (a promise is named first)
-          LEFT JOIN (SELECT h.customer_id, h.entry_id, pg_catalog.max(h.kind) AS kind
-                       FROM (SELECT pr.customer_id, x.entry_id, 'promise' AS kind
-                               FROM @extschema@.promise pr,
-                                    pg_catalog.unnest(pr.entry_ids) x(entry_id)
-                              WHERE pr.status OPERATOR(pg_catalog.=) 'open'
-                                AND pr.made_on OPERATOR(pg_catalog.<=) $1
-                                AND pr.promised_on OPERATOR(pg_catalog.>=) $1
-                             UNION ALL
-                             SELECT pp.customer_id, x.entry_id, 'payment_plan'
-                               FROM @extschema@.payment_plan pp,
-                                    pg_catalog.unnest(pp.entry_ids) x(entry_id)
-                              WHERE pp.status OPERATOR(pg_catalog.=) 'active'
-                                AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
-                                AND NOT EXISTS (
-                                    SELECT 1 FROM @extschema@.installment i
-                                     WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
-                                       AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
-                                       AND i.due_on OPERATOR(pg_catalog.<) $1
-                                       AND i.paid_on IS NULL)) h
-                      GROUP BY h.customer_id, h.entry_id) ph
-            ON ph.customer_id OPERATOR(pg_catalog.=) o.customer_id
-           AND ph.entry_id OPERATOR(pg_catalog.=) o.entry_id
-        -- a fence: hold and esc are computed once
-        -- per item, not again in each expression
-        -- that reads them
-        OFFSET 0) j
+SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
+       o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
+       o.disputed_amount, o.payment_method, o.source, o.level,
+       o.reminder_count, o.last_reminded_on,
+       c.policy_id, c.manager_id, p.statement, p.min_balance,
+       c.name, c.language, c.is_consumer, p.currency,
+       p.interest_regime, p.interest_rate, p.day_count, p.compensation,
+       p.post_charges, c.reminder_count, c.last_reminded_on, c.level,
+       x.hold, x.esc, x.customer_blocked, x.customer_interval, o.as_of,
+       x.dun_level, x.claimable, $2 IS NOT NULL
+  FROM @extschema@._open_entries($1) o
+  JOIN @extschema@.customer c
+    ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+  LEFT JOIN @extschema@.policy p
+    ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
+  -- items under an open promise not yet due, or in an active plan with no
+  -- missed installment (a promise is named first)
+  LEFT JOIN (SELECT h.customer_id, h.entry_id, pg_catalog.max(h.kind) AS kind
+               FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
+                       FROM @extschema@.promise pr,
+                            pg_catalog.unnest(pr.entry_ids) u(entry_id)
+                      WHERE pr.status OPERATOR(pg_catalog.=) 'open'
+                        AND pr.made_on OPERATOR(pg_catalog.<=) $1
+                        AND pr.promised_on OPERATOR(pg_catalog.>=) $1
+                     UNION ALL
+                     SELECT pp.customer_id, u.entry_id, 'payment_plan'
+                       FROM @extschema@.payment_plan pp,
+                            pg_catalog.unnest(pp.entry_ids) u(entry_id)
+                      WHERE pp.status OPERATOR(pg_catalog.=) 'active'
+                        AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
+                        AND NOT EXISTS (
+                            SELECT 1 FROM @extschema@.installment i
+                             WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
+                               AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
+                               AND i.due_on OPERATOR(pg_catalog.<) $1
+                               AND i.paid_on IS NULL)) h
+              GROUP BY h.customer_id, h.entry_id) ph
+    ON ph.customer_id OPERATOR(pg_catalog.=) o.customer_id
+   AND ph.entry_id OPERATOR(pg_catalog.=) o.entry_id
+  -- The judgement of the item, in two steps that read each other.  OFFSET 0
+  -- keeps each step a step: the planner would otherwise copy hold and esc
+  -- into every expression that reads them (and evaluate them each time).
+  -- Being lateral, the steps leave a filter on the customer free to reach
+  -- the ledger's index.
+  CROSS JOIN LATERAL (
+        SELECT k.hold, k.esc, k.customer_blocked, k.customer_interval,
+               CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0
+                      OR k.hold IS NOT NULL OR k.customer_blocked THEN NULL
+                    WHEN $4 IS NOT NULL
+                     AND NOT coalesce(o.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
+                    THEN NULL
+                    WHEN $2 IS NOT NULL
+                    THEN CASE WHEN o.days_overdue OPERATOR(pg_catalog.>) 0
+                               AND o.level OPERATOR(pg_catalog.<) $2
+                               AND k.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
+                    WHEN k.esc OPERATOR(pg_catalog.>) 0 THEN k.esc
+                    WHEN $3 AND o.level OPERATOR(pg_catalog.>=) 1
+                     AND o.days_overdue OPERATOR(pg_catalog.>) 0
+                     AND k.esc OPERATOR(pg_catalog.<=) -3 THEN o.level
+               END AS dun_level,
+               CASE WHEN o.amount OPERATOR(pg_catalog.<) 0 THEN o.open_amount
+                    WHEN o.days_overdue OPERATOR(pg_catalog.>) 0 AND k.hold IS NULL
+                    THEN greatest(o.open_amount OPERATOR(pg_catalog.-)
+                                  CASE WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                                       THEN coalesce(o.disputed_amount, 0) ELSE 0 END,
+                                  0)
+                    ELSE 0 END AS claimable
+          FROM (SELECT CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
+                            WHEN o.excluded THEN 'excluded'
+                            WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
+                            WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
+                            WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                             AND (o.disputed_amount IS NULL
+                                  OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
+                            WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
+                              OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
+                            WHEN ph.kind IS NOT NULL THEN ph.kind
+                       END AS hold,
+                       CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
+                            THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
+                                                       o.last_reminded_on, o.as_of) END AS esc,
+                       coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
+                       NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
+                       AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
+                           OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval
+                OFFSET 0) k
+        OFFSET 0) x
 $$;
 
 -- private: every open entry on a day, judged with the other items of its
@@ -305,8 +306,9 @@ SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.curre
                             THEN coalesce($2, pg_catalog.max(d.dun_level) OVER c) END AS letter_level,
                        pg_catalog.sum(d.claimable) OVER c AS overdue_total
                   FROM @extschema@._judged($1, $2, $3, $4) d
-                -- partitions need no linguistic order: bytes sort faster
-                WINDOW c AS (PARTITION BY d.customer_id COLLATE "C", d.currency COLLATE "C")) t) w
+                -- by customer first, so that a filter on customer_id reaches
+                -- the ledger's index
+                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w
 $$;
 
 -------------------------------------------------------------------------------
@@ -525,7 +527,7 @@ SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.d
         OR i.amount OPERATOR(pg_catalog.<) 0
         OR i.days_overdue OPERATOR(pg_catalog.>) 0)
        ) x
-WINDOW w AS (PARTITION BY x.customer_id COLLATE "C", x.currency COLLATE "C")
+WINDOW w AS (PARTITION BY x.customer_id, x.currency)
 $$;
 
 CREATE FUNCTION @extschema@.reminder_proposal_item(as_of date)
@@ -589,14 +591,16 @@ AS $$
 -- One pass: the judged items summed per customer and currency, then the
 -- letter's rules (the same as _items', which item_status and issuing use;
 -- the regression tests check that both agree).
-SELECT c.customer_id, c.name, g.currency COLLATE pg_catalog."default", g.letter_level, l.channel,
+SELECT g.customer_id COLLATE pg_catalog."default", g.name, g.currency COLLATE pg_catalog."default",
+       g.letter_level, l.channel,
        coalesce(l.template, CASE WHEN l.final THEN 'final'
                                  ELSE 'level_' OPERATOR(pg_catalog.||) least(g.letter_level, 3)::text END),
        g.items, g.dunned_items, g.overdue_total, f.fee, g.interest, g.compensation,
        g.overdue_total OPERATOR(pg_catalog.+) f.fee OPERATOR(pg_catalog.+) g.interest
            OPERATOR(pg_catalog.+) g.compensation,
-       c.manager_id, c.policy_id, g.as_of
+       g.manager_id, g.policy_id, g.as_of
   FROM (SELECT j.customer_id COLLATE "C" AS customer_id, j.currency COLLATE "C" AS currency,
+               j.name, j.manager_id, j.policy_id,
                pg_catalog.max(j.dun_level) AS letter_level,
                pg_catalog.sum(j.claimable) AS overdue_total,
                (pg_catalog.count(*) FILTER (
@@ -614,16 +618,19 @@ SELECT c.customer_id, c.name, g.currency COLLATE pg_catalog."default", g.letter_
                 j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
                 j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
                 j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
-         GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C") g
-  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) g.customer_id
-  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) c.policy_id
+         -- groups need no linguistic order: bytes sort faster.  Name,
+         -- manager and policy are the customer's: grouping by them costs
+         -- less than looking them up again.
+         GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C", j.name, j.manager_id,
+                  j.policy_id) g
+  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) g.policy_id
                           AND l.level OPERATOR(pg_catalog.=) g.letter_level,
-       LATERAL (SELECT @extschema@._level_fee(c.policy_id, g.letter_level, g.currency) AS fee) f
+       LATERAL (SELECT @extschema@._level_fee(g.policy_id, g.letter_level, g.currency) AS fee) f
  WHERE g.letter_level IS NOT NULL
    AND NOT g.customer_interval
    AND g.overdue_total OPERATOR(pg_catalog.>) 0
    AND g.overdue_total OPERATOR(pg_catalog.>=)
-       greatest(g.min_balance, @extschema@._level_min(c.policy_id, g.letter_level, g.currency))
+       greatest(g.min_balance, @extschema@._level_min(g.policy_id, g.letter_level, g.currency))
 $$;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';
