@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(bench/measure 300 1 2>&1) || { echo "$out"; exit 1; }
-echo "$out" | tail -4
+echo "$out" | tail -9
 echo "$out" | grep -q "fifo_lettering: same allocations" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "aged_balance: same results" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "proposal: letters agree with their items" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "entry counters equal the recount" || { echo "$out"; exit 1; }
