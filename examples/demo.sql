@@ -55,3 +55,71 @@ SELECT d.as_of, s.receivables, s.overdue, s.overdue_pct, s.late_customers
           FROM generate_series('2013-01-01'::date, '2013-12-01', '1 month') g) d,
        LATERAL dunning.dashboard(d.as_of) s
  ORDER BY d.as_of;
+
+-------------------------------------------------------------------------------
+-- Dunning the first half of 2013, then a dunning day: Friday 28 June 2013
+-------------------------------------------------------------------------------
+RESET dunning.as_of;
+-- The procedure: a friendly email at 5 days, a letter with a fee and late
+-- interest at 20 days, a formal notice at 45 days; the 40 EUR compensation
+-- once per late invoice.  Every customer follows it.
+INSERT INTO dunning.policy (policy_id, name, currency, grace_days, min_balance,
+                            min_interval_days, interest_regime, interest_rate, compensation)
+VALUES ('std', 'Standard B2B', 'EUR', 2, 20, 7, 'fixed', 10, 40);
+INSERT INTO dunning.level (policy_id, level, min_days, min_interval_days, fee, interest, channel, final) VALUES
+    ('std', 1, 5, 0, 0, false, 'email', false),
+    ('std', 2, 20, 14, 10, true, 'letter', false),
+    ('std', 3, 45, 14, 25, true, 'letter', true);
+UPDATE dunning.customer SET policy_id = 'std';
+
+\echo
+\echo '== Every Friday from January to 21 June 2013, the reminders issued, by level'
+SELECT l.level, l.channel, count(*) AS reminders, sum(l.total_overdue) AS overdue,
+       sum(l.fees) AS fees, sum(l.interest) AS interest, sum(l.compensation) AS compensation
+  FROM generate_series('2013-01-04'::date, '2013-06-21', '7 days') d,
+       LATERAL dunning.issue_reminders(d::date) l
+ GROUP BY l.level, l.channel ORDER BY l.level;
+
+-- 28 June: one customer disputes an invoice, another is blocked while a
+-- complaint is handled
+UPDATE dunning.entry SET status = 'disputed', status_note = 'goods damaged'
+ WHERE (customer_id, entry_id) = (SELECT customer_id, entry_id FROM dunning.item_status('2013-06-28')
+                                   WHERE reason = 'proposed' ORDER BY open_amount DESC, entry_id LIMIT 1);
+UPDATE dunning.customer SET blocked_until = '2013-07-31', block_reason = 'complaint under review'
+ WHERE customer_id = (SELECT customer_id FROM dunning.item_status('2013-06-28')
+                       WHERE reason = 'proposed' ORDER BY open_amount DESC, entry_id LIMIT 1);
+SET dunning.as_of = '2013-06-28';
+
+\echo
+\echo '== 28 June: why each overdue item is, or is not, reminded today'
+SELECT reason, count(*) AS items, sum(open_amount) AS amount
+  FROM dunning.item_status WHERE days_overdue > 0
+ GROUP BY reason ORDER BY items DESC;
+SELECT DISTINCT ON (reason) customer_id, ref, days_overdue, level, next_level, reason, explanation
+  FROM dunning.item_status WHERE days_overdue > 0
+ ORDER BY reason, days_overdue DESC;
+
+\echo
+\echo '== The reminder proposal: letters by level, and the five largest'
+SELECT level, channel, count(*) AS letters, sum(items) AS items, sum(overdue_total) AS overdue,
+       sum(fees) AS fees, sum(interest) AS interest, sum(compensation) AS compensation
+  FROM dunning.reminder_proposal GROUP BY level, channel ORDER BY level;
+SELECT customer_id, level, channel, items, overdue_total, fees, interest, compensation, total, manager_id
+  FROM dunning.reminder_proposal ORDER BY total DESC, customer_id LIMIT 5;
+
+\echo
+\echo '== Issuing them: emails are queued (NOTIFY dunning_outbox), letters wait to be printed'
+SELECT level, channel, status, count(*) AS reminders, sum(total_overdue) AS overdue
+  FROM dunning.issue_reminders('2013-06-28') GROUP BY level, channel, status ORDER BY level;
+SELECT channel, status, count(*) AS waiting FROM dunning.outbox WHERE as_of = '2013-06-28'
+ GROUP BY 1, 2 ORDER BY 1;
+\echo
+\echo '== The last letter of the half year, in the customer''s language'
+SELECT customer_id, as_of, level, language, subject, body FROM dunning.reminder
+ WHERE channel = 'letter' ORDER BY as_of DESC, total_overdue DESC, customer_id LIMIT 1 \gx
+\echo
+\echo '== Issuing again the same day issues nothing'
+SELECT count(*) AS reminders FROM dunning.issue_reminders('2013-06-28');
+\echo
+\echo '== The counters the triggers keep: overdue items by their reminder level'
+SELECT level, customers, items, amount FROM dunning.overdue_by_level ORDER BY level;
