@@ -17,6 +17,25 @@ BEGIN
 END
 $$;
 
+-- private: an array argument is NULL (all), or holds values and no NULL
+CREATE FUNCTION @extschema@._check_array(value anyarray, name text, what text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.cardinality(value) OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION '% is empty', name
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('Pass NULL for all, or at least one element: %s.', what);
+    END IF;
+    IF pg_catalog.array_position(value, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION '% holds a NULL', name
+            USING ERRCODE = '22004', DETAIL = pg_catalog.format('Every element is %s.', what);
+    END IF;
+END
+$$;
+
 CREATE FUNCTION @extschema@.issue_reminders(
     as_of           date DEFAULT CURRENT_DATE,
     customers       text[] DEFAULT NULL,
@@ -59,15 +78,7 @@ BEGIN
                   DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
     END IF;
     IF v_customers IS NOT NULL THEN
-        IF pg_catalog.cardinality(v_customers) OPERATOR(pg_catalog.=) 0 THEN
-            RAISE EXCEPTION 'customers is empty'
-                USING ERRCODE = '22023',
-                      DETAIL = 'Pass NULL for every customer, or the customer_ids to remind.';
-        END IF;
-        IF pg_catalog.array_position(v_customers, NULL) IS NOT NULL THEN
-            RAISE EXCEPTION 'customers holds a NULL'
-                USING ERRCODE = '22004', DETAIL = 'Every element is a customer_id.';
-        END IF;
+        PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');
         SELECT u INTO v_bad
           FROM pg_catalog.unnest(v_customers) u
          WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
@@ -79,15 +90,7 @@ BEGIN
         END IF;
     END IF;
     IF v_methods IS NOT NULL THEN
-        IF pg_catalog.cardinality(v_methods) OPERATOR(pg_catalog.=) 0 THEN
-            RAISE EXCEPTION 'payment_methods is empty'
-                USING ERRCODE = '22023',
-                      DETAIL = 'Pass NULL for every payment method, or the methods whose items to remind.';
-        END IF;
-        IF pg_catalog.array_position(v_methods, NULL) IS NOT NULL THEN
-            RAISE EXCEPTION 'payment_methods holds a NULL'
-                USING ERRCODE = '22004', DETAIL = 'Every element is a payment method such as ''transfer''.';
-        END IF;
+        PERFORM @extschema@._check_array(v_methods, 'payment_methods', 'a payment method such as ''transfer''');
     END IF;
     IF v_min OPERATOR(pg_catalog.<) 0 OR v_min OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
         RAISE EXCEPTION 'min_amount must be 0 or more'
