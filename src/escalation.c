@@ -434,8 +434,12 @@ dunning_escalate_note(PG_FUNCTION_ARGS)
 					if (v.policy->levels[i].level == v.code)
 						l = &v.policy->levels[i];
 				Assert(l != NULL);
-				appendStringInfo(&s, "level %d: %d days overdue (needs %d)",
-								 v.code, v.days, l->min_days);
+				if (v.days <= 0)
+					appendStringInfo(&s, "level %d, a courtesy reminder: due in %d days (from %d before)",
+									 v.code, -v.days, -l->min_days);
+				else
+					appendStringInfo(&s, "level %d: %d days overdue (needs %d)",
+									 v.code, v.days, l->min_days);
 				if (v.since >= 0)
 					appendStringInfo(&s, ", %d days since the last reminder (needs %d)",
 									 v.since, Max(l->min_interval_days, 1));

@@ -191,8 +191,12 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
                      AND o.days_overdue OPERATOR(pg_catalog.>) 0
                      AND k.esc OPERATOR(pg_catalog.<=) -3 THEN o.level
                END AS dun_level,
+               -- what a letter may claim: overdue items nothing holds back
+               -- (and those a courtesy level reminds before they are due),
+               -- less the disputed part, less the open credits
                CASE WHEN o.amount OPERATOR(pg_catalog.<) 0 THEN o.open_amount
-                    WHEN o.days_overdue OPERATOR(pg_catalog.>) 0 AND k.hold IS NULL
+                    WHEN (o.days_overdue OPERATOR(pg_catalog.>) 0 OR k.esc OPERATOR(pg_catalog.>) 0)
+                     AND k.hold IS NULL
                     THEN greatest(o.open_amount OPERATOR(pg_catalog.-)
                                   CASE WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
                                        THEN coalesce(o.disputed_amount, 0) ELSE 0 END,
