@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -228,6 +229,7 @@ interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
 					end;
 		Datum		rate;
 
+		CHECK_FOR_INTERRUPTS();
 		j2date(cur + POSTGRES_EPOCH_JDATE, &y, &m, &d);
 		start = date2j(y, m <= 6 ? 1 : 7, 1) - POSTGRES_EPOCH_JDATE;
 		next = (m <= 6 ? date2j(y, 7, 1) : date2j(y + 1, 1, 1)) - POSTGRES_EPOCH_JDATE;
