@@ -755,6 +755,17 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
  * an undo is exact whatever the order of events.
  */
 
+/*
+ * Do counters (alias t) differ from a recount (alias s)?  Written with
+ * pg_catalog's operators: IS DISTINCT FROM would look "=" up through the
+ * caller's search_path.
+ */
+#define COUNTERS_DIFFER(t) \
+	"(" t ".reminder_count OPERATOR(pg_catalog.<>) s.n " \
+	"OR " t ".level OPERATOR(pg_catalog.<>) s.lvl " \
+	"OR (" t ".last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL) " \
+	"OR " t ".last_reminded_on OPERATOR(pg_catalog.<>) s.last)"
+
 /* the level of the latest reminders: max of [days since 2000, level] */
 #define LATEST_LEVEL(asof, lvl) \
 	"coalesce((pg_catalog.max(ARRAY[" asof " OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date, " lvl "]) " \
@@ -891,8 +902,7 @@ recount_customer(Datum customer)
 				"       WHERE r.customer_id OPERATOR(pg_catalog.=) $1 "
 				"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s "
 				"WHERE c.customer_id OPERATOR(pg_catalog.=) $1 "
-				"AND (c.reminder_count, c.last_reminded_on, c.level) "
-				"    IS DISTINCT FROM (s.n, s.last, s.lvl)",
+				"AND " COUNTERS_DIFFER("c"),
 				1, types, args, false, SPI_OK_UPDATE);
 }
 
@@ -924,8 +934,7 @@ recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 				"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s "
 				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
 				"AND e.entry_id OPERATOR(pg_catalog.=) $2 "
-				"AND (e.reminder_count, e.last_reminded_on, e.level) "
-				"    IS DISTINCT FROM (s.n, s.last, s.lvl)"
+				"AND " COUNTERS_DIFFER("e")
 				:
 				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "
 				"last_reminded_on = s.last, level = s.lvl "
@@ -945,8 +954,7 @@ recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 				"       GROUP BY t.entry_id) s "
 				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
 				"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id "
-				"AND (e.reminder_count, e.last_reminded_on, e.level) "
-				"    IS DISTINCT FROM (s.n, s.last, s.lvl)",
+				"AND " COUNTERS_DIFFER("e"),
 				2, types, args, false, SPI_OK_UPDATE);
 }
 

@@ -205,7 +205,8 @@ BEGIN
                           FROM pg_temp.dunning_issue_letters l) s
                     ON s.customer_id OPERATOR(pg_catalog.=) c.customer_id
                  WHERE c.reminder_count OPERATOR(pg_catalog.=) s.customer_reminders
-                   AND c.last_reminded_on IS NOT DISTINCT FROM s.customer_last
+                   AND (c.last_reminded_on IS NULL) OPERATOR(pg_catalog.=) (s.customer_last IS NULL)
+                   AND coalesce(c.last_reminded_on OPERATOR(pg_catalog.=) s.customer_last, true)
                    AND c.level OPERATOR(pg_catalog.=) s.customer_level
                  ORDER BY c.customer_id
                    FOR UPDATE OF c) x;
