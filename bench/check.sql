@@ -23,8 +23,8 @@ CREATE TEMP TABLE ext_alloc ON COMMIT PRESERVE ROWS AS
     SELECT customer_id, debit_id, credit_id, amount FROM dunning.allocation;
 COMMIT;
 -- the extension's lettering was committed only to keep ext_alloc: undo it
--- (TRUNCATE cascades to the allocations and reopens every entry)
-TRUNCATE dunning.lettering;
+-- (TRUNCATE ... CASCADE takes the allocations too and reopens every entry)
+TRUNCATE dunning.lettering CASCADE;
 VACUUM ANALYZE dunning.entry;
 BEGIN;
 \i bench/ref_fifo_lettering.sql

@@ -649,8 +649,17 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		trigger_check(fcinfo, "lettering_cascade", false, false);
-		cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL,
-					false, SPI_OK_UTILITY);
+
+		/*
+		 * Since 0.2.0 a foreign key makes TRUNCATE take the allocations
+		 * with the groups (CASCADE): they are gone already.  Under 0.1.0's
+		 * objects they are still there.
+		 */
+		if (SPI_execute("SELECT 1 FROM " DUNNING_SCHEMA ".allocation LIMIT 1", true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute failed");
+		if (SPI_processed > 0)
+			cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL,
+						false, SPI_OK_UTILITY);
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}

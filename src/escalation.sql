@@ -21,6 +21,36 @@ COMMENT ON COLUMN @extschema@.reminder.charge_entry_ids IS
     'entries of kind fee or interest posted by this reminder (policy.post_charges)';
 CREATE INDEX reminder_run_idx ON @extschema@.reminder (run_id);
 
+-- allocation: foreign keys to its group and its two entries, for pg_dump.
+-- pg_dump loads the data of an extension's tables in the order of the
+-- foreign keys between them; without these, allocations came before the
+-- entries they link and pg_restore failed (allocation_check found no
+-- entry).  The triggers of counters.c keep the integrity (a foreign key's
+-- check costs a query per allocation, see the table's comment), so the
+-- constraints' own triggers are disabled: the constraints only order the
+-- dump.
+ALTER TABLE @extschema@.allocation
+    ADD CONSTRAINT allocation_group_fkey FOREIGN KEY (customer_id, letter_code)
+        REFERENCES @extschema@.lettering NOT VALID,
+    ADD CONSTRAINT allocation_debit_fkey FOREIGN KEY (customer_id, debit_id)
+        REFERENCES @extschema@.entry NOT VALID,
+    ADD CONSTRAINT allocation_credit_fkey FOREIGN KEY (customer_id, credit_id)
+        REFERENCES @extschema@.entry NOT VALID;
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tg.tgname, tg.tgrelid::pg_catalog.regclass AS rel
+               FROM pg_catalog.pg_trigger tg
+               JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+              WHERE c.conrelid OPERATOR(pg_catalog.=) 'dunning.allocation'::pg_catalog.regclass
+                AND c.contype OPERATOR(pg_catalog.=) 'f'
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.rel, t.tgname);
+    END LOOP;
+END
+$$;
+
 -- private: the level an item is due for (> 0) or why not (<= 0)
 CREATE FUNCTION @extschema@._escalate(policy_id text, days integer, level integer,
                                       last_reminded_on date, as_of date)

@@ -112,7 +112,8 @@ SELECT throws_ok($$INSERT INTO dunning.allocation (customer_id, letter_code, deb
                    SELECT d.customer_id, 'nope', d.entry_id, c.entry_id, 0.01
                      FROM dunning.entry d JOIN dunning.entry c USING (customer_id, currency)
                     WHERE d.amount > 0 AND c.amount < 0 LIMIT 1$$, '23503', NULL, 'an allocation needs its group');
-SELECT lives_ok($$TRUNCATE dunning.lettering$$, 'truncate the groups');
+SELECT throws_ok($$TRUNCATE dunning.lettering$$, '0A000', NULL, 'the groups are truncated with their allocations only');
+SELECT lives_ok($$TRUNCATE dunning.lettering CASCADE$$, 'truncate the groups and their allocations');
 SELECT is((SELECT count(*)::int FROM dunning.allocation), 0, 'allocations went with them');
 SELECT is((SELECT count(*)::int FROM dunning.entry WHERE open_amount <> amount OR letter_code IS NOT NULL OR lettered_on IS NOT NULL),
           0, 'every entry is open and in no group');
