@@ -113,3 +113,8 @@ SELECT l.customer_id, e.ref, l.level, l.dunned, e.level AS entry_level, e.remind
   JOIN dunning.reminder r USING (customer_id, reminder_id)
  WHERE r.as_of = '2025-03-01' ORDER BY l.customer_id, l.entry_id;
 RESET dunning.as_of;
+
+-- issue_reminders' as_of defaults to the views' day: what was read is issued
+SET dunning.as_of = '2025-04-30';
+SELECT DISTINCT as_of FROM dunning.issue_reminders(dry_run => true);
+RESET dunning.as_of;

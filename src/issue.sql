@@ -37,7 +37,8 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.issue_reminders(
-    as_of           date DEFAULT CURRENT_DATE,
+    -- dunning.as_of(): current_date, or the day the proposal was read as of
+    as_of           date DEFAULT @extschema@.as_of(),
     customers       text[] DEFAULT NULL,
     payment_methods text[] DEFAULT NULL,
     min_amount      numeric DEFAULT NULL,
@@ -70,7 +71,7 @@ BEGIN
     IF d IS NULL OR v_reissue IS NULL OR v_dry IS NULL THEN
         RAISE EXCEPTION 'as_of, reissue and dry_run must not be null'
             USING ERRCODE = '22004',
-                  DETAIL = 'Leave them out for their defaults: current_date, false, false.';
+                  DETAIL = 'Leave them out for their defaults: dunning.as_of(), false, false.';
     END IF;
     IF d OPERATOR(pg_catalog.>) CURRENT_DATE THEN
         RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
