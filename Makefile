@@ -22,12 +22,12 @@ OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering
 # new one run the same statements.
 SQL_0_1_0   = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
               src/counters.sql src/lettering.sql src/reference_rate.sql src/balance.sql
-SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql
+SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql src/followup.sql
 SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql \
               $(EXTENSION)--0.1.0--0.2.0.sql
 
-REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest
+REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup
 ISOLATION   = allocation lettering issuing
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DATA_built) output_iso results regression.diffs regression.out

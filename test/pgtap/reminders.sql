@@ -213,6 +213,40 @@ SELECT throws_ok($$SELECT dunning.cancel_reminder('K2', (SELECT reminder_id FROM
 SELECT throws_ok($$SELECT dunning.mark_sent('K2', (SELECT reminder_id FROM dunning.reminder WHERE customer_id = 'K2'))$$,
                  '55000', NULL, 'a cancelled reminder is not sent');
 
+-- set_status and block: SQLSTATEs, and nothing changed
+CREATE TEMP TABLE snap_entry AS SELECT * FROM dunning.entry;
+CREATE TEMP TABLE snap_customer AS SELECT * FROM dunning.customer;
+SELECT throws_ok(sql, state, NULL, what)
+  FROM (VALUES
+    ($$SELECT dunning.set_status(NULL, '{1}', 'blocked')$$, '22004', 'set_status: NULL customer'),
+    ($$SELECT dunning.set_status('K1', NULL, 'blocked')$$, '22004', 'set_status: NULL entries'),
+    ($$SELECT dunning.set_status('K1', '{1}', NULL)$$, '22004', 'set_status: NULL status'),
+    ($$SELECT dunning.set_status('K1', '{1,NULL}', 'blocked')$$, '22004', 'set_status: a NULL entry'),
+    ($$SELECT dunning.set_status('K1', '{}', 'blocked')$$, '22023', 'set_status: no entry'),
+    ($$SELECT dunning.set_status('NOPE', '{1}', 'blocked')$$, '22023', 'set_status: unknown customer'),
+    ($$SELECT dunning.set_status('K1', '{999999}', 'blocked')$$, '22023', 'set_status: unknown entry'),
+    ($$SELECT dunning.set_status('K2', ARRAY[(SELECT min(entry_id) FROM dunning.entry WHERE customer_id = 'K1')], 'blocked')$$,
+     '22023', 'set_status: another customer''s entry'),
+    ($$SELECT dunning.set_status('K1', '{1}', 'promise')$$, '22023', 'set_status: promise is not set by hand'),
+    ($$SELECT dunning.set_status('K1', '{1}', 'lost')$$, '22023', 'set_status: unknown status'),
+    ($$SELECT dunning.set_status('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), 'disputed', NULL, 10)$$,
+     '22023', 'set_status: a disputed part of several items'),
+    ($$SELECT dunning.set_status('K1', ARRAY[(SELECT min(entry_id) FROM dunning.entry WHERE customer_id = 'K1')], 'disputed', NULL, -5)$$,
+     '22023', 'set_status: a negative disputed part'),
+    ($$SELECT dunning.set_status('K1', ARRAY[(SELECT min(entry_id) FROM dunning.entry WHERE customer_id = 'K1')], 'disputed', NULL, 1e9)$$,
+     '22023', 'set_status: a disputed part above the amount'),
+    ($$SELECT dunning.block(NULL, '2099-01-01', 'x')$$, '22004', 'block: NULL customer'),
+    ($$SELECT dunning.block('NOPE', '2099-01-01', 'x')$$, '22023', 'block: unknown customer'),
+    ($$SELECT dunning.block('K1', '2099-01-01', NULL)$$, '22004', 'block: no reason'),
+    ($$SELECT dunning.block('K1', '2099-01-01', '  ')$$, '22004', 'block: a blank reason'),
+    ($$SELECT dunning.block('K1', '2000-01-01', 'x')$$, '22023', 'block: a day past')
+  ) x(sql, state, what);
+SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.entry EXCEPT SELECT * FROM snap_entry) d), 0,
+          'refused set_status changed no entry');
+SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.customer EXCEPT SELECT * FROM snap_customer) d), 0,
+          'refused block changed no customer');
+SELECT has_view('dunning', 'customer_history', 'view customer_history');
+
 -- users cannot write the maintained counters
 UPDATE dunning.entry SET reminder_count = 99, level = 9, last_reminded_on = '2030-01-01' WHERE customer_id = 'K1';
 UPDATE dunning.customer SET reminder_count = 99, level = 9, last_reminded_on = '2030-01-01' WHERE customer_id = 'K1';
