@@ -56,4 +56,62 @@ SELECT dunning.block('C1', '2025-02-01', 'too late');
 SELECT dunning.block('C1', '2025-04-01', NULL);
 \set VERBOSITY default
 SELECT count(*) AS history_lines FROM dunning.activity;
+
+-- Calls and promises.  C2 owes 600, C3 owes 300; both are called on 3 March.
+INSERT INTO dunning.credit_manager (manager_id, name) VALUES ('claire', 'Claire');
+INSERT INTO dunning.customer (customer_id, name, policy_id, manager_id) VALUES
+    ('C2', 'Client Two', 'p', 'claire'), ('C3', 'Client Three', 'p', 'claire');
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency) VALUES
+    ('C2', 10, 'invoice', 'G-1', '2025-01-15', '2025-02-14', 600, 'EUR'),
+    ('C3', 20, 'invoice', 'H-1', '2025-01-15', '2025-02-14', 300, 'EUR');
+SET dunning.as_of = '2025-03-03';
+-- C2 promises to pay 600 by 12 March: the call counts as a reminder, the
+-- invoice is held until then and a check is scheduled for Claire
+SELECT dunning.log_contact('C2', 'phone', 'will pay by transfer next week',
+                           promised_on => '2025-03-12', promised_amount => 600) > 0 AS logged;
+SELECT ref, status, level, reminder_count, last_reminded_on FROM dunning.entry WHERE customer_id = 'C2';
+SELECT reminder_count, last_reminded_on FROM dunning.customer WHERE customer_id = 'C2';
+SELECT kind, due_on, owner, title FROM dunning.action WHERE customer_id = 'C2';
+-- C3 promises 300 by 7 March and a call back on 10 March; this call does
+-- not count as a reminder
+SELECT dunning.log_contact('C3', 'phone', 'cash flow problem', '2025-03-07', 300,
+                           next_action_on => '2025-03-10', counts_as_reminder => false) > 0 AS logged;
+SELECT reminder_count FROM dunning.entry WHERE customer_id = 'C3';
+SET dunning.as_of = '2025-03-05';
+SELECT customer_id, ref, reason, explanation FROM dunning.item_status
+ WHERE customer_id IN ('C2', 'C3') ORDER BY 1;
+
+-- C2 pays on 10 March; on 12 March the check finds the promise kept
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, amount, currency)
+VALUES ('C2', 11, 'payment', 'VIR G-1', '2025-03-10', -600, 'EUR');
+SELECT count(*) AS lettered FROM dunning.auto_letter('C2');
+SET dunning.as_of = '2025-03-12';
+SELECT dunning.complete_action('C2', (SELECT action_id FROM dunning.action WHERE customer_id = 'C2'),
+                               'paid in full') AS next_action;
+SELECT status FROM dunning.promise WHERE customer_id = 'C2';
+
+-- C3 paid nothing: the promise is broken, the invoice is dunned again at
+-- its level, and the next call stands on 14 March
+SELECT dunning.complete_action('C3', (SELECT action_id FROM dunning.action
+                                       WHERE customer_id = 'C3' AND kind = 'promise_check'),
+                               'no payment received', next_on => '2025-03-14') IS NOT NULL AS next_scheduled;
+SELECT status FROM dunning.promise WHERE customer_id = 'C3';
+SELECT e.ref, e.status, s.reason FROM dunning.entry e JOIN dunning.item_status s USING (customer_id, entry_id)
+ WHERE customer_id = 'C3';
+SELECT kind, due_on, title, done_on, result FROM dunning.action WHERE customer_id = 'C3' ORDER BY action_id;
+SELECT kind, summary FROM dunning.customer_history WHERE customer_id = 'C3';
+
+-- bad input
+\set VERBOSITY terse
+SELECT dunning.log_contact('C3', 'pigeon', 'x');
+SELECT dunning.log_contact('C3', 'phone', NULL);
+SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-01', 100);
+SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-20', NULL);
+SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-20', -5);
+SELECT dunning.log_contact('C3', 'phone', 'x', next_action_on => '2025-03-01');
+SELECT dunning.log_contact('C3', 'phone', 'x', entry_ids => '{10}');
+SELECT dunning.complete_action('C3', (SELECT min(action_id) FROM dunning.action WHERE customer_id = 'C3'), 'again');
+SELECT dunning.complete_action('C3', -1, 'x');
+SELECT dunning.complete_action('C3', (SELECT max(action_id) FROM dunning.action WHERE customer_id = 'C3'), NULL);
+\set VERBOSITY default
 RESET dunning.as_of;

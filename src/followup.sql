@@ -159,3 +159,266 @@ SELECT h.customer_id, h.at, h.kind, h.summary, h.refs, h."by"
  ORDER BY h.customer_id, h.at DESC, h.seq DESC;
 COMMENT ON VIEW @extschema@.customer_history IS
     'the history of each customer, newest first: reminders, cancellations, status changes, blocks, lettering, with who did it';
+
+-- private: the customer's open debits among entry_ids, or, when NULL, its
+-- overdue open debits on the day; an error names an entry that is not one
+CREATE FUNCTION @extschema@._contact_items(customer_id text, entry_ids bigint[], as_of date)
+RETURNS TABLE (entry_id bigint, currency text, open_amount numeric, level integer,
+               days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_bad bigint;
+BEGIN
+    IF $2 IS NOT NULL THEN
+        PERFORM @extschema@._check_array($2, 'entry_ids', 'an entry_id of the customer');
+        SELECT u INTO v_bad FROM pg_catalog.unnest($2) u
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.open_items($3) o
+                            WHERE o.customer_id OPERATOR(pg_catalog.=) $1
+                              AND o.entry_id OPERATOR(pg_catalog.=) u
+                              AND o.amount OPERATOR(pg_catalog.>) 0)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'customer % has no open debit %', $1, v_bad
+                USING ERRCODE = '22023',
+                      DETAIL = 'A contact is about the customer''s open invoices, fees and interest.';
+        END IF;
+    END IF;
+    RETURN QUERY
+    SELECT o.entry_id, o.currency, o.open_amount, o.level, o.days_overdue
+      FROM @extschema@.open_items($3) o
+     WHERE o.customer_id OPERATOR(pg_catalog.=) $1
+       AND o.amount OPERATOR(pg_catalog.>) 0
+       AND CASE WHEN $2 IS NULL THEN o.days_overdue OPERATOR(pg_catalog.>) 0
+                ELSE o.entry_id OPERATOR(pg_catalog.=) ANY ($2) END
+     ORDER BY o.entry_id;
+END
+$$;
+
+CREATE FUNCTION @extschema@.log_contact(customer_id text, channel text, note text,
+                                        promised_on date DEFAULT NULL,
+                                        promised_amount numeric DEFAULT NULL,
+                                        entry_ids bigint[] DEFAULT NULL,
+                                        next_action_on date DEFAULT NULL,
+                                        counts_as_reminder boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_customer  text := $1;
+    v_channel   text := $2;
+    v_note      text := $3;
+    v_promised  date := $4;
+    v_amount    numeric := $5;
+    v_ids       bigint[] := $6;
+    v_next      date := $7;
+    v_counts    boolean := $8;
+    d           date := @extschema@.as_of();
+    v_items     bigint[];
+    v_currency  text;
+    v_manager   text;
+    v_last      date;
+    v_reminders bigint[] := '{}';
+    v_promise   bigint;
+    v_actions   bigint[] := '{}';
+    v_id        bigint;
+    v_activity  bigint;
+    c           record;
+BEGIN
+    PERFORM @extschema@._check_customer(v_customer);
+    IF v_channel IS NULL OR v_note IS NULL OR v_counts IS NULL THEN
+        RAISE EXCEPTION 'channel, note and counts_as_reminder must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A contact says how the customer was reached and what was said.';
+    END IF;
+    IF NOT v_channel OPERATOR(pg_catalog.=) ANY ('{phone,visit,email,letter}'::text[]) THEN
+        RAISE EXCEPTION 'unknown contact channel "%"', v_channel
+            USING ERRCODE = '22023', DETAIL = 'A contact is a phone call, a visit, an email or a letter.';
+    END IF;
+    IF (v_promised IS NULL) OPERATOR(pg_catalog.<>) (v_amount IS NULL) THEN
+        RAISE EXCEPTION 'a promise needs both promised_on and promised_amount'
+            USING ERRCODE = '22023', DETAIL = 'The customer promises an amount by a date.';
+    END IF;
+    IF v_promised OPERATOR(pg_catalog.<) d THEN
+        RAISE EXCEPTION 'a promise to pay on %, a day past', v_promised
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('A promise is for the as-of day (%s) or later.', d);
+    END IF;
+    IF v_amount OPERATOR(pg_catalog.<=) 0 OR v_amount OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+        RAISE EXCEPTION 'promised amount % is not an amount to pay', v_amount
+            USING ERRCODE = '22023', DETAIL = 'A promised amount is more than 0.';
+    END IF;
+    IF v_next OPERATOR(pg_catalog.<) d THEN
+        RAISE EXCEPTION 'next action on %, a day past', v_next
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
+    END IF;
+    SELECT cu.manager_id, cu.last_reminded_on INTO v_manager, v_last
+      FROM @extschema@.customer cu WHERE cu.customer_id OPERATOR(pg_catalog.=) v_customer;
+    SELECT pg_catalog.array_agg(i.entry_id ORDER BY i.entry_id),
+           pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
+      INTO v_items, v_currency, v_id
+      FROM @extschema@._contact_items(v_customer, v_ids, d) i;
+    IF v_promised IS NOT NULL THEN
+        IF v_items IS NULL THEN
+            RAISE EXCEPTION 'customer % has nothing overdue to promise', v_customer
+                USING ERRCODE = '22023', DETAIL = 'Name the items of the promise with entry_ids.';
+        END IF;
+        IF v_id OPERATOR(pg_catalog.>) 1 THEN
+            RAISE EXCEPTION 'a promise covers items of one currency'
+                USING ERRCODE = '22023', DETAIL = 'Log one promise per currency, naming its items.';
+        END IF;
+    END IF;
+
+    -- a contact that counts as a reminder: one reminder per currency, each
+    -- item at its level (at least 1); the triggers move the counters
+    IF v_counts AND v_items IS NOT NULL THEN
+        IF v_last OPERATOR(pg_catalog.>) d THEN
+            RAISE EXCEPTION 'customer % was reminded on %, after %', v_customer, v_last, d
+                USING ERRCODE = '55000',
+                      DETAIL = 'A contact that counts as a reminder is dated on or after the last reminder.';
+        END IF;
+        FOR c IN SELECT i.currency, pg_catalog.sum(i.open_amount) AS total,
+                        pg_catalog.max(greatest(i.level, 1)) AS level
+                   FROM @extschema@._contact_items(v_customer, v_ids, d) i
+                  GROUP BY i.currency ORDER BY i.currency
+        LOOP
+            INSERT INTO @extschema@.reminder (customer_id, as_of, level, channel, currency,
+                                              total_overdue, status, body, sent_at)
+            VALUES (v_customer, d, c.level, v_channel, c.currency, c.total, 'sent', v_note,
+                    pg_catalog.now())
+            RETURNING reminder_id INTO v_id;
+            INSERT INTO @extschema@.reminder_line (customer_id, reminder_id, entry_id, level,
+                                                   days_overdue, open_amount)
+            SELECT v_customer, v_id, i.entry_id, greatest(i.level, 1), i.days_overdue, i.open_amount
+              FROM @extschema@._contact_items(v_customer, v_ids, d) i
+             WHERE i.currency OPERATOR(pg_catalog.=) c.currency;
+            v_reminders := v_reminders OPERATOR(pg_catalog.||) v_id;
+        END LOOP;
+    END IF;
+
+    -- a promise holds the items until its day; its check is scheduled then
+    IF v_promised IS NOT NULL THEN
+        INSERT INTO @extschema@.promise (customer_id, entry_ids, amount, currency, promised_on,
+                                         made_on, note)
+        VALUES (v_customer, v_items, v_amount, v_currency, v_promised, d, v_note)
+        RETURNING promise_id INTO v_promise;
+        UPDATE @extschema@.entry e SET status = 'promise', status_note = v_note
+         WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
+           AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_items);
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, promise_id)
+        VALUES (v_customer, 'promise_check', v_items, v_promised, v_manager,
+                pg_catalog.format('check the promise of %s %s for %s', v_amount, v_currency, v_promised),
+                v_promise)
+        RETURNING action_id INTO v_id;
+        v_actions := v_actions OPERATOR(pg_catalog.||) v_id;
+    END IF;
+    IF v_next IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
+        VALUES (v_customer, 'call', coalesce(v_items, '{}'), v_next, v_manager, 'call back', v_note)
+        RETURNING action_id INTO v_id;
+        v_actions := v_actions OPERATOR(pg_catalog.||) v_id;
+    END IF;
+
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES (v_customer, 'contact',
+            pg_catalog.format('%s: %s%s', v_channel, v_note,
+                              ' (promise of ' OPERATOR(pg_catalog.||) v_amount OPERATOR(pg_catalog.||) ' '
+                                  OPERATOR(pg_catalog.||) v_currency OPERATOR(pg_catalog.||) ' by '
+                                  OPERATOR(pg_catalog.||) v_promised OPERATOR(pg_catalog.||) ')'),
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'entry_ids', v_items, 'reminder_ids', v_reminders, 'promise_id', v_promise,
+                'action_ids', v_actions)))
+    RETURNING activity_id INTO v_activity;
+    RETURN v_activity;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_contact(text, text, text, date, numeric, bigint[], date, boolean) IS
+    'logs a call, visit, email or letter: counted as a reminder, with a promise to pay (items held, a check scheduled) and a next action';
+
+CREATE FUNCTION @extschema@.complete_action(customer_id text, action_id bigint, result text,
+                                            next_on date DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d       date := @extschema@.as_of();
+    a       @extschema@.action;
+    p       @extschema@.promise;
+    v_paid  numeric;
+    v_next  bigint;
+BEGIN
+    PERFORM @extschema@._check_customer($1);
+    IF $2 IS NULL OR $3 IS NULL THEN
+        RAISE EXCEPTION 'action_id and result must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Say which action is done and how it went.';
+    END IF;
+    SELECT * INTO a FROM @extschema@.action x
+     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.action_id OPERATOR(pg_catalog.=) $2
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no action %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.action has no such row.';
+    END IF;
+    IF a.done_on IS NOT NULL THEN
+        RAISE EXCEPTION 'action % of customer % was done on %', $2, $1, a.done_on
+            USING ERRCODE = '55000', DETAIL = 'An action is completed once.';
+    END IF;
+    IF $4 OPERATOR(pg_catalog.<) d THEN
+        RAISE EXCEPTION 'next action on %, a day past', $4
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
+    END IF;
+    UPDATE @extschema@.action x SET done_on = d, result = $3
+     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.action_id OPERATOR(pg_catalog.=) $2;
+
+    -- a promise check settles the promise: kept when the payments lettered
+    -- to its items by its day reach the amount, broken otherwise; its items
+    -- are no longer held (dunned again at their level if still open)
+    IF a.kind OPERATOR(pg_catalog.=) 'promise_check' AND a.promise_id IS NOT NULL THEN
+        SELECT * INTO p FROM @extschema@.promise x
+         WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.promise_id OPERATOR(pg_catalog.=) a.promise_id
+           FOR UPDATE;
+        IF p.status OPERATOR(pg_catalog.=) 'open' THEN
+            SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+              FROM @extschema@.allocation al
+             WHERE al.customer_id OPERATOR(pg_catalog.=) $1
+               AND al.debit_id OPERATOR(pg_catalog.=) ANY (p.entry_ids)
+               AND al.allocated_on OPERATOR(pg_catalog.<=) p.promised_on
+               AND al.allocated_on OPERATOR(pg_catalog.>=) p.made_on;
+            UPDATE @extschema@.promise x
+               SET status = CASE WHEN v_paid OPERATOR(pg_catalog.>=) p.amount THEN 'kept' ELSE 'broken' END
+             WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.promise_id OPERATOR(pg_catalog.=) p.promise_id;
+            UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
+             WHERE e.customer_id OPERATOR(pg_catalog.=) $1
+               AND e.entry_id OPERATOR(pg_catalog.=) ANY (p.entry_ids)
+               AND e.status OPERATOR(pg_catalog.=) 'promise';
+            INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+            VALUES ($1, 'promise',
+                    pg_catalog.format('promise of %s %s for %s %s: %s paid by then', p.amount, p.currency,
+                                      p.promised_on,
+                                      CASE WHEN v_paid OPERATOR(pg_catalog.>=) p.amount THEN 'kept' ELSE 'broken' END,
+                                      v_paid),
+                    pg_catalog.jsonb_build_object('promise_id', p.promise_id, 'paid', v_paid));
+        END IF;
+    END IF;
+
+    IF $4 IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
+        VALUES ($1, CASE WHEN a.kind OPERATOR(pg_catalog.=) 'promise_check' THEN 'call' ELSE a.kind END,
+                a.entry_ids, $4, a.owner, 'follow-up: ' OPERATOR(pg_catalog.||) a.title, $3)
+        RETURNING action_id INTO v_next;
+    END IF;
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES ($1, 'action_done', pg_catalog.format('%s done: %s', a.title, $3),
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'action_id', $2, 'kind', a.kind, 'next_action_id', v_next)));
+    RETURN v_next;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.complete_action(text, bigint, text, date) IS
+    'completes an action with its result (a promise check settles the promise), optionally with the next one';

@@ -241,10 +241,30 @@ SELECT throws_ok(sql, state, NULL, what)
     ($$SELECT dunning.block('K1', '2099-01-01', '  ')$$, '22004', 'block: a blank reason'),
     ($$SELECT dunning.block('K1', '2000-01-01', 'x')$$, '22023', 'block: a day past')
   ) x(sql, state, what);
+SELECT throws_ok(sql, state, NULL, what)
+  FROM (VALUES
+    ($$SELECT dunning.log_contact(NULL, 'phone', 'x')$$, '22004', 'log_contact: NULL customer'),
+    ($$SELECT dunning.log_contact('NOPE', 'phone', 'x')$$, '22023', 'log_contact: unknown customer'),
+    ($$SELECT dunning.log_contact('K1', NULL, 'x')$$, '22004', 'log_contact: NULL channel'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', counts_as_reminder => NULL)$$, '22004', 'log_contact: NULL counts'),
+    ($$SELECT dunning.log_contact('K1', 'fax', 'x')$$, '22023', 'log_contact: unknown channel'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', '2000-01-01', 10)$$, '22023', 'log_contact: a promise in the past'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', '2099-01-01', NULL)$$, '22023', 'log_contact: a promise without amount'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', NULL, 10)$$, '22023', 'log_contact: an amount without date'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', '2099-01-01', 0)$$, '22023', 'log_contact: a promise of nothing'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', next_action_on => '2000-01-01')$$, '22023', 'log_contact: a next action in the past'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', entry_ids => '{}')$$, '22023', 'log_contact: no entry'),
+    ($$SELECT dunning.log_contact('K1', 'phone', 'x', entry_ids => '{999999}')$$, '22023', 'log_contact: unknown entry'),
+    ($$SELECT dunning.complete_action(NULL, 1, 'x')$$, '22004', 'complete_action: NULL customer'),
+    ($$SELECT dunning.complete_action('K1', NULL, 'x')$$, '22004', 'complete_action: NULL action'),
+    ($$SELECT dunning.complete_action('K1', -1, 'x')$$, '22023', 'complete_action: unknown action')
+  ) x(sql, state, what);
 SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.entry EXCEPT SELECT * FROM snap_entry) d), 0,
-          'refused set_status changed no entry');
+          'refused set_status and log_contact changed no entry');
 SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.customer EXCEPT SELECT * FROM snap_customer) d), 0,
-          'refused block changed no customer');
+          'refused block and log_contact changed no customer');
+SELECT is((SELECT count(*)::int FROM dunning.promise), 0, 'refused log_contact made no promise');
+SELECT is((SELECT count(*)::int FROM dunning.action), 0, 'refused log_contact scheduled nothing');
 SELECT has_view('dunning', 'customer_history', 'view customer_history');
 
 -- users cannot write the maintained counters
