@@ -123,3 +123,28 @@ SELECT count(*) AS reminders FROM dunning.issue_reminders('2013-06-28');
 \echo
 \echo '== The counters the triggers keep: overdue items by their reminder level'
 SELECT level, customers, items, amount FROM dunning.overdue_by_level ORDER BY level;
+
+\echo
+\echo '== Calls of the day: a promise to pay by 5 July, a call back on 2 July'
+SELECT dunning.log_contact(b.customer_id, 'phone', 'will pay by transfer next week', '2013-07-05',
+                           b.overdue, counts_as_reminder => false) > 0 AS promise_logged
+  FROM (SELECT customer_id, overdue FROM dunning.aged_balance
+         WHERE overdue > 0 AND customer_id NOT IN (SELECT customer_id FROM dunning.customer
+                                                    WHERE blocked_until IS NOT NULL)
+         ORDER BY overdue DESC, customer_id LIMIT 1) b;
+SELECT dunning.log_contact(b.customer_id, 'phone', 'accounts payable absent, call back',
+                           next_action_on => '2013-07-02') > 0 AS call_logged
+  FROM (SELECT customer_id FROM dunning.aged_balance
+         WHERE overdue > 0 AND customer_id NOT IN (SELECT customer_id FROM dunning.customer
+                                                    WHERE blocked_until IS NOT NULL)
+         ORDER BY overdue DESC, customer_id OFFSET 1 LIMIT 1) b;
+\echo
+\echo '== The follow-up schedule, per credit manager'
+SELECT owner, due_on, state, customer_id, kind, title, amount, currency
+  FROM dunning.followup_schedule ORDER BY owner, due_on, customer_id;
+\echo
+\echo '== The history of the customer who promised'
+SELECT at::date AS day, kind, summary, "by"
+  FROM dunning.customer_history
+ WHERE customer_id = (SELECT customer_id FROM dunning.promise ORDER BY promise_id LIMIT 1)
+ ORDER BY at DESC LIMIT 8;

@@ -101,6 +101,18 @@ SELECT e.ref, e.status, s.reason FROM dunning.entry e JOIN dunning.item_status s
 SELECT kind, due_on, title, done_on, result FROM dunning.action WHERE customer_id = 'C3' ORDER BY action_id;
 SELECT kind, summary FROM dunning.customer_history WHERE customer_id = 'C3';
 
+-- Claire's schedule on 12 March: the call back of 10 March is late, the
+-- follow-up call is upcoming; an insured customer's invoice must be notified
+-- to the credit insurer 60 days after its due date
+UPDATE dunning.policy SET insurer_notice_days = 60;
+UPDATE dunning.customer SET insured = true WHERE customer_id = 'C1';
+SELECT due_on, owner, customer_id, kind, title, amount, currency, days_late, state
+  FROM dunning.followup_schedule ORDER BY due_on, customer_id, kind;
+-- once the insurer is notified, the deadline leaves the schedule
+INSERT INTO dunning.action (customer_id, kind, entry_ids, due_on, owner, title, done_on, result)
+VALUES ('C1', 'insurer_notice', '{1}', '2025-03-12', 'claire', 'insurer notified', '2025-03-12', 'sent');
+SELECT kind, title FROM dunning.followup_schedule WHERE customer_id = 'C1';
+
 -- bad input
 \set VERBOSITY terse
 SELECT dunning.log_contact('C3', 'pigeon', 'x');

@@ -422,3 +422,75 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.complete_action(text, bigint, text, date) IS
     'completes an action with its result (a promise check settles the promise), optionally with the next one';
+
+-- The follow-up schedule on a day: the open actions (calls, promise and
+-- installment checks, tasks...) and the credit-insurer deadlines of insured
+-- customers, with owner, amount and days late.
+CREATE FUNCTION @extschema@.followup_schedule(as_of date)
+RETURNS TABLE (
+    due_on              date,
+    owner               text,
+    customer_id         text,
+    name                text,
+    kind                text,
+    title               text,
+    amount              numeric,
+    currency            text,
+    days_late           integer,
+    state               text,
+    action_id           bigint,
+    entry_ids           bigint[],
+    note                text,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT s.due_on, s.owner, s.customer_id, c.name, s.kind, s.title, s.amount, s.currency,
+       (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) s.due_on,
+       CASE WHEN s.due_on OPERATOR(pg_catalog.<) (SELECT @extschema@._as_of_arg($1)) THEN 'late'
+            WHEN s.due_on OPERATOR(pg_catalog.=) (SELECT @extschema@._as_of_arg($1)) THEN 'today'
+            ELSE 'upcoming' END,
+       s.action_id, s.entry_ids, s.note, (SELECT @extschema@._as_of_arg($1))
+  FROM (-- open actions; a promise check shows the promised amount, others
+        -- what is open on their items
+        SELECT a.due_on, a.owner, a.customer_id, a.kind, a.title,
+               coalesce(p.amount, i.amount) AS amount, coalesce(p.currency, i.currency) AS currency,
+               a.action_id, a.entry_ids, a.note
+          FROM @extschema@.action a
+          LEFT JOIN @extschema@.promise p
+            ON p.customer_id OPERATOR(pg_catalog.=) a.customer_id
+           AND p.promise_id OPERATOR(pg_catalog.=) a.promise_id
+          LEFT JOIN LATERAL (
+                SELECT pg_catalog.sum(e.open_amount) AS amount, pg_catalog.min(e.currency) AS currency
+                  FROM @extschema@.open_items($1) e
+                 WHERE e.customer_id OPERATOR(pg_catalog.=) a.customer_id
+                   AND e.entry_id OPERATOR(pg_catalog.=) ANY (a.entry_ids)) i ON true
+         WHERE a.done_on IS NULL
+        UNION ALL
+        -- credit insurance: an overdue invoice of an insured customer must
+        -- be notified within the policy's days of its original due date
+        SELECT o.due_date OPERATOR(pg_catalog.+) pol.insurer_notice_days, c.manager_id, o.customer_id,
+               'insurer_notice',
+               pg_catalog.format('notify the credit insurer of %s (due %s)', coalesce(o.ref, o.entry_id::text),
+                                 o.due_date),
+               o.open_amount, o.currency, NULL, ARRAY[o.entry_id], NULL
+          FROM @extschema@.open_items($1) o
+          JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+          JOIN @extschema@.policy pol ON pol.policy_id OPERATOR(pg_catalog.=) c.policy_id
+         WHERE c.insured AND pol.insurer_notice_days IS NOT NULL
+           AND o.amount OPERATOR(pg_catalog.>) 0 AND o.kind OPERATOR(pg_catalog.=) 'invoice'
+           AND o.days_overdue OPERATOR(pg_catalog.>) 0
+           -- not once the insurer is notified (an insurer_notice action done)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.action n
+                            WHERE n.customer_id OPERATOR(pg_catalog.=) o.customer_id
+                              AND n.kind OPERATOR(pg_catalog.=) 'insurer_notice'
+                              AND o.entry_id OPERATOR(pg_catalog.=) ANY (n.entry_ids))) s
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
+$$;
+COMMENT ON FUNCTION @extschema@.followup_schedule(date) IS
+    'what is due on which day and for whom: open actions and credit-insurer deadlines, with owner, amount and days late';
+
+CREATE VIEW @extschema@.followup_schedule AS
+    SELECT * FROM @extschema@.followup_schedule(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.followup_schedule IS
+    'the follow-up schedule as of dunning.as_of(): per owner, what is late, due today and upcoming';

@@ -266,6 +266,8 @@ SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.customer EXCEPT SELE
 SELECT is((SELECT count(*)::int FROM dunning.promise), 0, 'refused log_contact made no promise');
 SELECT is((SELECT count(*)::int FROM dunning.action), 0, 'refused log_contact scheduled nothing');
 SELECT has_view('dunning', 'customer_history', 'view customer_history');
+SELECT has_view('dunning', 'followup_schedule', 'view followup_schedule');
+SELECT has_function('dunning', 'followup_schedule', ARRAY['date'], 'followup_schedule(as_of) twin');
 
 -- users cannot write the maintained counters
 UPDATE dunning.entry SET reminder_count = 99, level = 9, last_reminded_on = '2030-01-01' WHERE customer_id = 'K1';
