@@ -113,8 +113,28 @@ INSERT INTO dunning.action (customer_id, kind, entry_ids, due_on, owner, title, 
 VALUES ('C1', 'insurer_notice', '{1}', '2025-03-12', 'claire', 'insurer notified', '2025-03-12', 'sent');
 SELECT kind, title FROM dunning.followup_schedule WHERE customer_id = 'C1';
 
+-- KPIs, checked by hand.  In CHF: 70,000 invoiced on 15 January (38,000
+-- paid on 20 February), 80,000 on 15 February, 100,000 on 15 March, all at
+-- 30 days.  On 31 March the receivables are 212,000; counted back in
+-- 30-day months, newest first: 100,000 (30 days), 80,000 (30 days), then
+-- 32,000 of 70,000 (13.7 days): a countback DSO of 73.7 days.  Over the 90
+-- days of the quarter: DSO 212/250 x 90 = 76.3; best possible 100/250 x 90
+-- = 36.0 (only the March invoice is not yet due); ADD 40.3; CEI (0 + 250 -
+-- 212) / (0 + 250 - 100) = 25.3 %.
+INSERT INTO dunning.customer (customer_id, name) VALUES ('CH', 'Swiss client');
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency) VALUES
+    ('CH', 30, 'invoice', 'CH-1', '2025-01-15', '2025-02-14', 70000, 'CHF'),
+    ('CH', 31, 'payment', 'CH-P', '2025-02-20', NULL, -38000, 'CHF'),
+    ('CH', 32, 'invoice', 'CH-2', '2025-02-15', '2025-03-17', 80000, 'CHF'),
+    ('CH', 33, 'invoice', 'CH-3', '2025-03-15', '2025-04-14', 100000, 'CHF');
+SELECT dunning.letter('CH', '{30,31}');
+SELECT * FROM dunning.kpi('2025-01-01', '2025-03-31', 'CHF') \gx
+
 -- bad input
 \set VERBOSITY terse
+SELECT dunning.kpi('2025-03-31', '2025-01-01', 'CHF');
+SELECT dunning.kpi(NULL, '2025-01-01', 'CHF');
+SELECT dunning.kpi('2025-01-01', '2025-03-31', 'euro');
 SELECT dunning.log_contact('C3', 'pigeon', 'x');
 SELECT dunning.log_contact('C3', 'phone', NULL);
 SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-01', 100);

@@ -494,3 +494,100 @@ CREATE VIEW @extschema@.followup_schedule AS
     SELECT * FROM @extschema@.followup_schedule(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.followup_schedule IS
     'the follow-up schedule as of dunning.as_of(): per owner, what is late, due today and upcoming';
+
+-- Collection KPIs of a period, in one currency.
+CREATE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+RETURNS TABLE (
+    days                    integer,
+    credit_sales            numeric,
+    beginning_receivables   numeric,
+    ending_receivables      numeric,
+    ending_current          numeric,
+    ending_overdue          numeric,
+    dso                     numeric,
+    countback_dso           numeric,
+    best_possible_dso       numeric,
+    add                     numeric,
+    cei                     numeric
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_from      date := $1;
+    v_to        date := $2;
+    v_cur       text := $3;
+    v_days      integer;
+    v_sales     numeric;
+    v_begin     numeric;
+    v_end       numeric;
+    v_current   numeric;
+    v_left      numeric;
+    v_month     numeric;
+    v_countback numeric := 0;
+    k           integer := 0;
+BEGIN
+    IF v_from IS NULL OR v_to IS NULL OR v_cur IS NULL THEN
+        RAISE EXCEPTION 'from_date, to_date and currency must not be null'
+            USING ERRCODE = '22004', DETAIL = 'KPIs are computed over a period, in one currency.';
+    END IF;
+    IF v_from OPERATOR(pg_catalog.>) v_to THEN
+        RAISE EXCEPTION 'the period % to % is in the wrong order', v_from, v_to
+            USING ERRCODE = '22023', DETAIL = 'from_date is on or before to_date.';
+    END IF;
+    IF NOT @extschema@._is_currency(v_cur) THEN
+        RAISE EXCEPTION 'invalid currency "%"', v_cur
+            USING ERRCODE = '22023', DETAIL = 'A currency is an ISO 4217 code such as EUR.';
+    END IF;
+    v_days := v_to OPERATOR(pg_catalog.-) v_from OPERATOR(pg_catalog.+) 1;
+
+    SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_sales
+      FROM @extschema@.entry e
+     WHERE e.kind OPERATOR(pg_catalog.=) 'invoice' AND e.currency OPERATOR(pg_catalog.=) v_cur
+       AND e.doc_date OPERATOR(pg_catalog.>=) v_from AND e.doc_date OPERATOR(pg_catalog.<=) v_to;
+    SELECT coalesce(pg_catalog.sum(o.open_amount), 0) INTO v_begin
+      FROM @extschema@.open_items(v_from OPERATOR(pg_catalog.-) 1) o
+     WHERE o.currency OPERATOR(pg_catalog.=) v_cur;
+    SELECT coalesce(pg_catalog.sum(o.open_amount), 0),
+           coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount OPERATOR(pg_catalog.>) 0
+                                                          AND o.days_overdue OPERATOR(pg_catalog.<=) 0), 0)
+      INTO v_end, v_current
+      FROM @extschema@.open_items(v_to) o
+     WHERE o.currency OPERATOR(pg_catalog.=) v_cur;
+
+    -- countback: the ending receivables are matched against the credit
+    -- sales of 30-day months counted back from to_date, newest first
+    v_left := v_end;
+    WHILE v_left OPERATOR(pg_catalog.>) 0 AND k OPERATOR(pg_catalog.<) 120 LOOP
+        SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_month
+          FROM @extschema@.entry e
+         WHERE e.kind OPERATOR(pg_catalog.=) 'invoice' AND e.currency OPERATOR(pg_catalog.=) v_cur
+           AND e.doc_date OPERATOR(pg_catalog.>) (v_to OPERATOR(pg_catalog.-) (30 OPERATOR(pg_catalog.*) (k OPERATOR(pg_catalog.+) 1)))
+           AND e.doc_date OPERATOR(pg_catalog.<=) (v_to OPERATOR(pg_catalog.-) (30 OPERATOR(pg_catalog.*) k));
+        IF v_month OPERATOR(pg_catalog.>=) v_left THEN
+            v_countback := v_countback OPERATOR(pg_catalog.+) ((30 OPERATOR(pg_catalog.*) v_left) OPERATOR(pg_catalog./) v_month);
+            v_left := 0;
+        ELSE
+            v_countback := v_countback OPERATOR(pg_catalog.+) 30;
+            v_left := v_left OPERATOR(pg_catalog.-) v_month;
+        END IF;
+        k := k OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+
+    RETURN QUERY SELECT
+        v_days, v_sales, v_begin, v_end, v_current,
+        v_end OPERATOR(pg_catalog.-) v_current,
+        pg_catalog.round((v_end OPERATOR(pg_catalog./) nullif(v_sales, 0)) OPERATOR(pg_catalog.*) v_days, 1),
+        pg_catalog.round(v_countback, 1),
+        pg_catalog.round((v_current OPERATOR(pg_catalog./) nullif(v_sales, 0)) OPERATOR(pg_catalog.*) v_days, 1),
+        pg_catalog.round(((v_end OPERATOR(pg_catalog.-) v_current) OPERATOR(pg_catalog./) nullif(v_sales, 0))
+                         OPERATOR(pg_catalog.*) v_days, 1),
+        pg_catalog.round((100 OPERATOR(pg_catalog.*)
+                          ((v_begin OPERATOR(pg_catalog.+) v_sales) OPERATOR(pg_catalog.-) v_end))
+                         OPERATOR(pg_catalog./)
+                         nullif((v_begin OPERATOR(pg_catalog.+) v_sales) OPERATOR(pg_catalog.-) v_current, 0), 1);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
+    'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency';

@@ -267,6 +267,16 @@ SELECT is((SELECT count(*)::int FROM dunning.promise), 0, 'refused log_contact m
 SELECT is((SELECT count(*)::int FROM dunning.action), 0, 'refused log_contact scheduled nothing');
 SELECT has_view('dunning', 'customer_history', 'view customer_history');
 SELECT has_view('dunning', 'followup_schedule', 'view followup_schedule');
+SELECT has_function('dunning', 'kpi', ARRAY['date', 'date', 'text'], 'kpi(from, to, currency)');
+SELECT throws_ok(sql, state, NULL, what)
+  FROM (VALUES
+    ($$SELECT * FROM dunning.kpi(NULL, '2025-01-31', 'EUR')$$, '22004', 'kpi: NULL from'),
+    ($$SELECT * FROM dunning.kpi('2025-01-01', NULL, 'EUR')$$, '22004', 'kpi: NULL to'),
+    ($$SELECT * FROM dunning.kpi('2025-01-01', '2025-01-31', NULL)$$, '22004', 'kpi: NULL currency'),
+    ($$SELECT * FROM dunning.kpi('2025-02-01', '2025-01-31', 'EUR')$$, '22023', 'kpi: dates in the wrong order'),
+    ($$SELECT * FROM dunning.kpi('2025-01-01', '2025-01-31', 'eur')$$, '22023', 'kpi: not a currency')
+  ) x(sql, state, what);
+SELECT is((SELECT dso FROM dunning.kpi('2025-01-01', '2025-01-31', 'JPY')), NULL, 'kpi: no sales, no DSO');
 SELECT has_function('dunning', 'followup_schedule', ARRAY['date'], 'followup_schedule(as_of) twin');
 
 -- users cannot write the maintained counters
