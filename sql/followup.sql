@@ -130,8 +130,50 @@ INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, due_date,
 SELECT dunning.letter('CH', '{30,31}');
 SELECT * FROM dunning.kpi('2025-01-01', '2025-03-31', 'CHF') \gx
 
+-- A payment plan: 1,000 in two installments, 500 on 20 December and 500
+-- on 20 January.  The invoice is held while the plan runs, a confirmation
+-- email is queued, and a check stands on the first installment.
+INSERT INTO dunning.customer (customer_id, name, language, email, policy_id, manager_id)
+VALUES ('PL', 'Plan SARL', 'fr', 'compta@plan.example', 'p', 'claire');
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency) VALUES
+    ('PL', 40, 'invoice', 'PL-1', '2025-10-01', '2025-11-01', 1000, 'EUR');
+SET dunning.as_of = '2025-12-01';
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2026-01-20}', '{500,500}',
+                                   'two installments agreed by phone') AS plan_id \gset
+SELECT seq, due_on, amount, paid_on FROM dunning.installment WHERE plan_id = :plan_id ORDER BY seq;
+SELECT ref, status, status_note FROM dunning.entry WHERE customer_id = 'PL';
+SELECT reason FROM dunning.item_status WHERE customer_id = 'PL';
+SELECT kind, due_on, title FROM dunning.followup_schedule WHERE customer_id = 'PL';
+SELECT kind, channel, status, subject, body FROM dunning.outbox WHERE customer_id = 'PL' \gx
+-- 500 paid on 18 December; the check of the 20th moves to the next installment
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, amount, currency)
+VALUES ('PL', 41, 'payment', 'PL-1 1/2', '2025-12-18', -500, 'EUR');
+SELECT count(*) AS lettered FROM dunning.auto_letter('PL');
+SET dunning.as_of = '2025-12-20';
+SELECT dunning.complete_action('PL', (SELECT action_id FROM dunning.action WHERE customer_id = 'PL'),
+                               'first installment received');
+SELECT kind, due_on, title FROM dunning.followup_schedule WHERE customer_id = 'PL';
+SELECT seq, paid_on FROM dunning.installment WHERE plan_id = :plan_id ORDER BY seq;
+-- nothing on 20 January: the installment is missed, the plan broken, the
+-- rest of the invoice dunned again
+SET dunning.as_of = '2026-01-22';
+SELECT dunning.complete_action('PL', (SELECT max(action_id) FROM dunning.action WHERE customer_id = 'PL'),
+                               'nothing received');
+SELECT status FROM dunning.payment_plan WHERE plan_id = :plan_id;
+SELECT ref, open_amount, reason, next_level FROM dunning.item_status WHERE customer_id = 'PL';
+SELECT kind, summary FROM dunning.customer_history WHERE customer_id = 'PL';
+SELECT dunning.mark_message_sent('PL', (SELECT message_id FROM dunning.message WHERE customer_id = 'PL'));
+SELECT count(*) AS still_queued FROM dunning.outbox WHERE customer_id = 'PL';
+SET dunning.as_of = '2025-12-01';
+
 -- bad input
 \set VERBOSITY terse
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20}', '{500}');
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2025-12-10}', '{500,500}');
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-11-20,2025-12-20}', '{500,500}');
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2026-01-20}', '{500}');
+SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2026-01-20}', '{1000,-500}');
+SELECT dunning.mark_message_sent('PL', (SELECT message_id FROM dunning.message WHERE customer_id = 'PL'));
 SELECT dunning.kpi('2025-03-31', '2025-01-01', 'CHF');
 SELECT dunning.kpi(NULL, '2025-01-01', 'CHF');
 SELECT dunning.kpi('2025-01-01', '2025-03-31', 'euro');

@@ -51,6 +51,30 @@ BEGIN
 END
 $$;
 
+-- An email or letter to a customer that is not a reminder (the
+-- confirmation of a payment plan): queued in the outbox like reminders.
+CREATE TABLE @extschema@.message (
+    customer_id         text NOT NULL
+                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+    message_id          bigserial NOT NULL,
+    kind                text NOT NULL,
+    channel             text NOT NULL DEFAULT 'email'
+                        CHECK (channel OPERATOR(pg_catalog.=) ANY ('{letter,email}'::text[])),
+    language            text,
+    subject             text NOT NULL,
+    body                text NOT NULL,
+    status              text NOT NULL DEFAULT 'queued'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,cancelled}'::text[])),
+    plan_id             bigint,
+    sent_at             timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by          text NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (customer_id, message_id)
+);
+COMMENT ON TABLE @extschema@.message IS 'an email or letter that is not a reminder, such as a payment plan''s confirmation';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.message'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.message_message_id_seq'::regclass, '');
+
 -- private: the level an item is due for (> 0) or why not (<= 0)
 CREATE FUNCTION @extschema@._escalate(policy_id text, days integer, level integer,
                                       last_reminded_on date, as_of date)

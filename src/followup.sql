@@ -407,6 +407,82 @@ BEGIN
         END IF;
     END IF;
 
+    -- an installment check: paid when the payments lettered to the plan's
+    -- items since it was agreed cover the installments due so far; then
+    -- the check moves to the next installment (or the plan is completed).
+    -- Otherwise the installment is missed: the plan is broken and its
+    -- items are dunned again.
+    IF a.kind OPERATOR(pg_catalog.=) 'installment_check' AND a.plan_id IS NOT NULL THEN
+        DECLARE
+            pl      @extschema@.payment_plan;
+            inst    @extschema@.installment;
+            v_due   numeric;
+            nxt     @extschema@.installment;
+        BEGIN
+            SELECT * INTO pl FROM @extschema@.payment_plan x
+             WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) a.plan_id
+               FOR UPDATE;
+            SELECT * INTO inst FROM @extschema@.installment i
+             WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
+               AND i.paid_on IS NULL
+             ORDER BY i.seq LIMIT 1;
+            IF pl.status OPERATOR(pg_catalog.=) 'active' AND inst.seq IS NOT NULL THEN
+                SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+                  FROM @extschema@.allocation al
+                 WHERE al.customer_id OPERATOR(pg_catalog.=) $1
+                   AND al.debit_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
+                   AND al.allocated_on OPERATOR(pg_catalog.>=) pl.agreed_on
+                   AND al.allocated_on OPERATOR(pg_catalog.<=) d;
+                SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
+                 WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
+                   AND i.seq OPERATOR(pg_catalog.<=) inst.seq;
+                IF v_paid OPERATOR(pg_catalog.>=) v_due THEN
+                    UPDATE @extschema@.installment i SET paid_on = d
+                     WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
+                       AND i.seq OPERATOR(pg_catalog.=) inst.seq;
+                    SELECT * INTO nxt FROM @extschema@.installment i
+                     WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
+                       AND i.seq OPERATOR(pg_catalog.>) inst.seq
+                     ORDER BY i.seq LIMIT 1;
+                    IF nxt.seq IS NOT NULL THEN
+                        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
+                        VALUES ($1, 'installment_check', pl.entry_ids, nxt.due_on, a.owner,
+                                pg_catalog.format('installment %s of %s: %s %s', nxt.seq,
+                                                  (SELECT pg_catalog.count(*) FROM @extschema@.installment i
+                                                    WHERE i.customer_id OPERATOR(pg_catalog.=) $1
+                                                      AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id),
+                                                  nxt.amount, pl.currency),
+                                pl.plan_id);
+                    ELSE
+                        UPDATE @extschema@.payment_plan x SET status = 'completed'
+                         WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) pl.plan_id;
+                        UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
+                         WHERE e.customer_id OPERATOR(pg_catalog.=) $1
+                           AND e.entry_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
+                           AND e.status OPERATOR(pg_catalog.=) 'payment_plan';
+                    END IF;
+                    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+                    VALUES ($1, 'installment',
+                            pg_catalog.format('installment %s of plan %s paid (%s of %s due so far)',
+                                              inst.seq, pl.plan_id, v_paid, v_due),
+                            pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+                ELSE
+                    UPDATE @extschema@.payment_plan x SET status = 'broken'
+                     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) pl.plan_id;
+                    UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
+                     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
+                       AND e.entry_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
+                       AND e.status OPERATOR(pg_catalog.=) 'payment_plan';
+                    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+                    VALUES ($1, 'installment',
+                            pg_catalog.format('installment %s of plan %s missed (%s of %s due so far): plan broken',
+                                              inst.seq, pl.plan_id, v_paid, v_due),
+                            pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+                END IF;
+            END IF;
+        END;
+    END IF;
+
     IF $4 IS NOT NULL THEN
         INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
         VALUES ($1, CASE WHEN a.kind OPERATOR(pg_catalog.=) 'promise_check' THEN 'call' ELSE a.kind END,
@@ -591,3 +667,161 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
     'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency';
+
+CREATE FUNCTION @extschema@.create_payment_plan(customer_id text, entry_ids bigint[],
+                                                due_dates date[], amounts numeric[],
+                                                note text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_customer  text := $1;
+    v_ids       bigint[] := $2;
+    v_dates     date[] := $3;
+    v_amounts   numeric[] := $4;
+    v_note      text := $5;
+    d           date := @extschema@.as_of();
+    v_open      numeric;
+    v_total     numeric;
+    v_currency  text;
+    v_n         integer;
+    v_plan      bigint;
+    v_message   bigint;
+    cu          record;
+    t           record;
+    v_context   jsonb;
+BEGIN
+    PERFORM @extschema@._check_customer(v_customer);
+    IF v_ids IS NULL OR v_dates IS NULL OR v_amounts IS NULL THEN
+        RAISE EXCEPTION 'entry_ids, due_dates and amounts must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A plan names its items and its installments.';
+    END IF;
+    PERFORM @extschema@._check_array(v_dates, 'due_dates', 'the day of an installment');
+    PERFORM @extschema@._check_array(v_amounts, 'amounts', 'the amount of an installment');
+    v_n := pg_catalog.cardinality(v_dates);
+    IF pg_catalog.cardinality(v_amounts) OPERATOR(pg_catalog.<>) v_n THEN
+        RAISE EXCEPTION 'a plan of % due dates and % amounts', v_n, pg_catalog.cardinality(v_amounts)
+            USING ERRCODE = '22023', DETAIL = 'Each installment has a due date and an amount.';
+    END IF;
+    IF v_dates[1] OPERATOR(pg_catalog.<) d THEN
+        RAISE EXCEPTION 'the first installment is due on %, a day past', v_dates[1]
+            USING ERRCODE = '22023', DETAIL = pg_catalog.format('Installments fall on the as-of day (%s) or later.', d);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.generate_series(2, v_n) i
+                WHERE v_dates[i] OPERATOR(pg_catalog.<=) v_dates[i OPERATOR(pg_catalog.-) 1]) THEN
+        RAISE EXCEPTION 'the installments'' due dates are in the wrong order'
+            USING ERRCODE = '22023', DETAIL = 'Each installment falls after the one before.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_amounts) a
+                WHERE a OPERATOR(pg_catalog.<=) 0 OR a OPERATOR(pg_catalog.=) 'NaN'::numeric) THEN
+        RAISE EXCEPTION 'an installment of 0 or less'
+            USING ERRCODE = '22023', DETAIL = 'Every installment is an amount to pay.';
+    END IF;
+    SELECT pg_catalog.sum(i.open_amount), pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
+      INTO v_open, v_currency, v_n
+      FROM @extschema@._contact_items(v_customer, v_ids, d) i;
+    IF v_n OPERATOR(pg_catalog.>) 1 THEN
+        RAISE EXCEPTION 'a plan covers items of one currency'
+            USING ERRCODE = '22023', DETAIL = 'Agree one plan per currency.';
+    END IF;
+    SELECT pg_catalog.sum(a) INTO v_total FROM pg_catalog.unnest(v_amounts) a;
+    IF v_total OPERATOR(pg_catalog.<>) v_open THEN
+        RAISE EXCEPTION 'the installments come to % %, the items to % %', v_total, v_currency, v_open, v_currency
+            USING ERRCODE = '22023', DETAIL = 'A plan''s installments add up to what is open on its items.';
+    END IF;
+
+    INSERT INTO @extschema@.payment_plan (customer_id, entry_ids, currency, agreed_on, note)
+    VALUES (v_customer, v_ids, v_currency, d, v_note)
+    RETURNING plan_id INTO v_plan;
+    INSERT INTO @extschema@.installment (customer_id, plan_id, seq, due_on, amount)
+    SELECT v_customer, v_plan, i, v_dates[i], v_amounts[i]
+      FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i;
+    UPDATE @extschema@.entry e SET status = 'payment_plan', status_note = v_note
+     WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
+       AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_ids);
+    SELECT c.name, c.email, c.phone, c.language, c.manager_id, m.name AS manager_name, m.email AS manager_email
+      INTO cu
+      FROM @extschema@.customer c
+      LEFT JOIN @extschema@.credit_manager m ON m.manager_id OPERATOR(pg_catalog.=) c.manager_id
+     WHERE c.customer_id OPERATOR(pg_catalog.=) v_customer;
+    INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
+    VALUES (v_customer, 'installment_check', v_ids, v_dates[1], cu.manager_id,
+            pg_catalog.format('installment 1 of %s: %s %s', pg_catalog.cardinality(v_dates),
+                              v_amounts[1], v_currency),
+            v_plan);
+
+    -- the confirmation, in the customer's language, queued for the mailer
+    SELECT x.subject, x.body INTO t
+      FROM @extschema@.template x
+     WHERE x.key OPERATOR(pg_catalog.=) 'payment_plan'
+       AND x.language OPERATOR(pg_catalog.=) ANY (ARRAY[cu.language, pg_catalog.left(cu.language, 2), 'en'])
+       AND x.channel OPERATOR(pg_catalog.=) ANY ('{email,letter}'::text[])
+     ORDER BY x.language OPERATOR(pg_catalog.=) cu.language DESC,
+              x.language OPERATOR(pg_catalog.=) pg_catalog.left(cu.language, 2) DESC,
+              x.channel OPERATOR(pg_catalog.=) 'email' DESC
+     LIMIT 1;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._no_template('payment_plan', cu.language, 'email');
+    END IF;
+    v_context := pg_catalog.jsonb_build_object(
+        'language', cu.language,
+        'customer', pg_catalog.jsonb_build_object('id', v_customer, 'name', cu.name,
+                                                  'email', cu.email, 'phone', cu.phone),
+        'manager', pg_catalog.jsonb_build_object('id', cu.manager_id, 'name', cu.manager_name,
+                                                 'email', cu.manager_email),
+        'plan', pg_catalog.jsonb_build_object('id', v_plan, 'agreed_on', d, 'note', v_note,
+                                              'total', v_total, 'currency', v_currency,
+                                              'installments', pg_catalog.cardinality(v_dates)),
+        'installments', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                    'seq', i, 'due_on', v_dates[i], 'amount', v_amounts[i]) ORDER BY i)
+                           FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i));
+    INSERT INTO @extschema@.message (customer_id, kind, channel, language, subject, body, plan_id)
+    VALUES (v_customer, 'payment_plan', 'email', cu.language,
+            @extschema@.render(t.subject, v_context), @extschema@.render(t.body, v_context), v_plan)
+    RETURNING message_id INTO v_message;
+    PERFORM pg_catalog.pg_notify('dunning_outbox',
+                pg_catalog.jsonb_build_object('customer_id', v_customer, 'message_id', v_message)::text);
+
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES (v_customer, 'payment_plan',
+            pg_catalog.format('payment plan of %s %s in %s installments, from %s%s', v_total, v_currency,
+                              pg_catalog.cardinality(v_dates), v_dates[1], ': ' OPERATOR(pg_catalog.||) v_note),
+            pg_catalog.jsonb_build_object('plan_id', v_plan, 'entry_ids', v_ids, 'message_id', v_message));
+    RETURN v_plan;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.create_payment_plan(text, bigint[], date[], numeric[], text) IS
+    'agrees a payment plan: items held while installments are paid, a check on each installment, a confirmation email queued';
+
+CREATE FUNCTION @extschema@.mark_message_sent(customer_id text, message_id bigint,
+                                              sent_at timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_status text;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN
+        RAISE EXCEPTION 'customer_id, message_id and sent_at must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A message is named by its customer and its id.';
+    END IF;
+    SELECT m.status INTO v_status FROM @extschema@.message m
+     WHERE m.customer_id OPERATOR(pg_catalog.=) $1 AND m.message_id OPERATOR(pg_catalog.=) $2 FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no message %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.message has no such row.';
+    END IF;
+    IF v_status OPERATOR(pg_catalog.<>) 'queued' THEN
+        RAISE EXCEPTION 'message % of customer % is %', $2, $1, v_status
+            USING ERRCODE = '55000', DETAIL = 'A message leaves the outbox once.';
+    END IF;
+    UPDATE @extschema@.message m SET status = 'sent', sent_at = $3
+     WHERE m.customer_id OPERATOR(pg_catalog.=) $1 AND m.message_id OPERATOR(pg_catalog.=) $2;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mark_message_sent(text, bigint, timestamptz) IS
+    'takes a message (a payment plan''s confirmation) out of the outbox';

@@ -674,7 +674,8 @@ COMMENT ON VIEW @extschema@.overdue_by_level IS
     'overdue items as of dunning.as_of() by currency and reminder level: customers, items, amount';
 
 CREATE VIEW @extschema@.outbox AS
-SELECT r.customer_id, r.reminder_id, r.channel, r.status, c.name, c.email,
+SELECT r.customer_id, r.reminder_id, NULL::bigint AS message_id, 'reminder' AS kind,
+       r.channel, r.status, c.name, c.email,
        r.language, r.subject, r.body, r.level, r.currency, r.total_overdue,
        r.fees, r.interest, r.compensation,
        r.total_overdue OPERATOR(pg_catalog.+) r.fees OPERATOR(pg_catalog.+) r.interest
@@ -684,8 +685,15 @@ SELECT r.customer_id, r.reminder_id, r.channel, r.status, c.name, c.email,
   JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) r.customer_id
  WHERE (r.status OPERATOR(pg_catalog.=) 'queued' AND r.channel OPERATOR(pg_catalog.=) 'email')
     OR (r.status OPERATOR(pg_catalog.=) 'issued'
-        AND (r.channel OPERATOR(pg_catalog.=) 'letter' OR r.channel OPERATOR(pg_catalog.=) 'legal'));
+        AND (r.channel OPERATOR(pg_catalog.=) 'letter' OR r.channel OPERATOR(pg_catalog.=) 'legal'))
+UNION ALL
+SELECT m.customer_id, NULL, m.message_id, m.kind, m.channel, m.status, c.name, c.email,
+       m.language, m.subject, m.body, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       m.created_at::date, m.created_at, c.manager_id
+  FROM @extschema@.message m
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) m.customer_id
+ WHERE m.status OPERATOR(pg_catalog.=) 'queued';
 COMMENT ON VIEW @extschema@.outbox IS
-    'reminders waiting to be emailed (queued) or printed (issued letters); dunning.mark_sent takes them out';
+    'reminders waiting to be emailed (queued) or printed (issued letters), and other messages queued (payment plan confirmations); dunning.mark_sent takes them out';
 CREATE INDEX reminder_outbox_idx ON @extschema@.reminder (created_at)
     WHERE status OPERATOR(pg_catalog.=) 'queued' OR status OPERATOR(pg_catalog.=) 'issued';

@@ -277,6 +277,25 @@ SELECT throws_ok(sql, state, NULL, what)
     ($$SELECT * FROM dunning.kpi('2025-01-01', '2025-01-31', 'eur')$$, '22023', 'kpi: not a currency')
   ) x(sql, state, what);
 SELECT is((SELECT dso FROM dunning.kpi('2025-01-01', '2025-01-31', 'JPY')), NULL, 'kpi: no sales, no DSO');
+SELECT has_function('dunning', 'create_payment_plan', ARRAY['text', 'bigint[]', 'date[]', 'numeric[]', 'text']);
+CREATE TEMP TABLE snap_plan AS SELECT * FROM dunning.entry;
+SELECT throws_ok(sql, state, NULL, what)
+  FROM (VALUES
+    ($$SELECT dunning.create_payment_plan(NULL, '{1}', '{2099-01-01}', '{1}')$$, '22004', 'plan: NULL customer'),
+    ($$SELECT dunning.create_payment_plan('K1', NULL, '{2099-01-01}', '{1}')$$, '22004', 'plan: NULL entries'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{2099-01-01,NULL}', '{1,2}')$$, '22004', 'plan: a NULL date'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{}', '{}')$$, '22023', 'plan: no installment'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{2099-01-01}', '{1,2}')$$, '22023', 'plan: dates and amounts differ in number'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{2099-02-01,2099-01-01}', '{1,2}')$$, '22023', 'plan: dates in the wrong order'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{2000-01-01}', '{1}')$$, '22023', 'plan: an installment in the past'),
+    ($$SELECT dunning.create_payment_plan('K1', ARRAY(SELECT entry_id FROM dunning.entry WHERE customer_id = 'K1'), '{2099-01-01}', '{1}')$$, '22023', 'plan: amounts that do not match the items'),
+    ($$SELECT dunning.create_payment_plan('K1', '{999999}', '{2099-01-01}', '{1}')$$, '22023', 'plan: unknown entry'),
+    ($$SELECT dunning.mark_message_sent('K1', -1)$$, '22023', 'mark_message_sent: unknown message')
+  ) x(sql, state, what);
+SELECT is((SELECT count(*)::int FROM (SELECT * FROM dunning.entry EXCEPT SELECT * FROM snap_plan) d), 0,
+          'refused plans changed no entry');
+SELECT is((SELECT count(*)::int FROM dunning.payment_plan), 0, 'refused plans made no plan');
+SELECT is((SELECT count(*)::int FROM dunning.message), 0, 'refused plans queued no message');
 SELECT has_function('dunning', 'followup_schedule', ARRAY['date'], 'followup_schedule(as_of) twin');
 
 -- users cannot write the maintained counters
