@@ -149,6 +149,11 @@ SELECT kind, channel, status, subject, body FROM dunning.outbox WHERE customer_i
 INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, amount, currency)
 VALUES ('PL', 41, 'payment', 'PL-1 1/2', '2025-12-18', -500, 'EUR');
 SELECT count(*) AS lettered FROM dunning.auto_letter('PL');
+-- the proposal reads the plan from the lettering: held after 20 December
+-- (December paid), dunned again after 20 January (January not paid), with
+-- or without the checks
+SELECT d, reason FROM unnest('{2025-12-21,2026-01-21}'::date[]) d,
+       LATERAL dunning.item_status(d) s WHERE s.customer_id = 'PL';
 SET dunning.as_of = '2025-12-20';
 SELECT dunning.complete_action('PL', (SELECT action_id FROM dunning.action WHERE customer_id = 'PL'),
                                'first installment received');

@@ -161,12 +161,24 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
                             pg_catalog.unnest(pp.entry_ids) u(entry_id)
                       WHERE pp.status OPERATOR(pg_catalog.=) 'active'
                         AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
+                        -- missed: an installment's day has passed and the
+                        -- payments lettered to the plan's items since it was
+                        -- agreed do not cover the installments due so far
                         AND NOT EXISTS (
                             SELECT 1 FROM @extschema@.installment i
                              WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
                                AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
                                AND i.due_on OPERATOR(pg_catalog.<) $1
-                               AND i.paid_on IS NULL)) h
+                               AND (SELECT pg_catalog.sum(i2.amount) FROM @extschema@.installment i2
+                                     WHERE i2.customer_id OPERATOR(pg_catalog.=) pp.customer_id
+                                       AND i2.plan_id OPERATOR(pg_catalog.=) pp.plan_id
+                                       AND i2.seq OPERATOR(pg_catalog.<=) i.seq)
+                                   OPERATOR(pg_catalog.>)
+                                   (SELECT coalesce(pg_catalog.sum(a.amount), 0) FROM @extschema@.allocation a
+                                     WHERE a.customer_id OPERATOR(pg_catalog.=) pp.customer_id
+                                       AND a.debit_id OPERATOR(pg_catalog.=) ANY (pp.entry_ids)
+                                       AND a.allocated_on OPERATOR(pg_catalog.>=) pp.agreed_on
+                                       AND a.allocated_on OPERATOR(pg_catalog.<=) $1))) h
               GROUP BY h.customer_id, h.entry_id) ph
     ON ph.customer_id OPERATOR(pg_catalog.=) o.customer_id
    AND ph.entry_id OPERATOR(pg_catalog.=) o.entry_id
