@@ -700,7 +700,8 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 					"UPDATE " DUNNING_SCHEMA ".allocation SET customer_id = $3, letter_code = $4 "
 					"WHERE customer_id OPERATOR(pg_catalog.=) $1 "
 					"AND letter_code OPERATOR(pg_catalog.=) $2 "
-					"AND (customer_id, letter_code) IS DISTINCT FROM ($3, $4)",
+					"AND (customer_id OPERATOR(pg_catalog.<>) $3 "
+					"     OR letter_code OPERATOR(pg_catalog.<>) $4)",
 					4, types, args, true, SPI_OK_UPDATE);
 		{
 			char		nulls[6] = {' ', ' ', ' ', ' ', ' ', isnull ? 'n' : ' '};
