@@ -28,7 +28,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql \
               $(EXTENSION)--0.1.0--0.2.0.sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup security
-ISOLATION   = allocation lettering issuing
+ISOLATION   = allocation lettering issuing followup
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DATA_built) output_iso results regression.diffs regression.out
 
