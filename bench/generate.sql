@@ -14,6 +14,8 @@ SELECT 'm' || i, 'Manager ' || i FROM generate_series(1, 20) i;
 INSERT INTO dunning.policy (policy_id, name, currency, grace_days, min_balance,
                             min_interval_days, interest_regime, compensation)
 VALUES ('b2b', 'B2B France', 'EUR', 3, 50, 7, 'fr', 40);
+-- insured customers notify the credit insurer 90 days after the due date
+UPDATE dunning.policy SET insurer_notice_days = 90;
 INSERT INTO dunning.level (policy_id, level, min_days, min_interval_days, fee, interest, channel, final)
 VALUES ('b2b', 1, 5, 0, 0, false, 'email', false),
        ('b2b', 2, 20, 14, 15, true, 'letter', false),
@@ -58,5 +60,17 @@ SELECT customer_id, 'credit_note', 'AV-' || (random() * 1e6)::int, doc_date + 10
        -round(amount * 0.1, 2), currency
   FROM gen_invoice WHERE fate BETWEEN 0.85 AND 0.93;
 
+CREATE TEMP TABLE gen_last AS SELECT max(doc_date) AS doc_date FROM dunning.entry;
 DROP TABLE gen_invoice;
+
+-- the follow-up: one customer in twenty insured; an open call for one in
+-- ten, due around the end of the ledger
+UPDATE dunning.customer SET insured = true WHERE abs(hashtext(customer_id)) % 20 = 0;
+INSERT INTO dunning.action (customer_id, kind, entry_ids, due_on, owner, title)
+SELECT c.customer_id, 'call', ARRAY(SELECT e.entry_id FROM dunning.entry e
+                                     WHERE e.customer_id = c.customer_id AND e.kind = 'invoice'
+                                     ORDER BY e.entry_id LIMIT 2),
+       (SELECT max(doc_date) FROM gen_last) - 20 + (random() * 40)::int, c.manager_id, 'call back'
+  FROM dunning.customer c
+ WHERE abs(hashtext(c.customer_id)) % 10 = 1;
 ANALYZE;
