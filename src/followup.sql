@@ -754,14 +754,7 @@ BEGIN
 
     -- the confirmation, in the customer's language, queued for the mailer
     SELECT x.subject, x.body INTO t
-      FROM @extschema@.template x
-     WHERE x.key OPERATOR(pg_catalog.=) 'payment_plan'
-       AND x.language OPERATOR(pg_catalog.=) ANY (ARRAY[cu.language, pg_catalog.left(cu.language, 2), 'en'])
-       AND x.channel OPERATOR(pg_catalog.=) ANY ('{email,letter}'::text[])
-     ORDER BY x.language OPERATOR(pg_catalog.=) cu.language DESC,
-              x.language OPERATOR(pg_catalog.=) pg_catalog.left(cu.language, 2) DESC,
-              x.channel OPERATOR(pg_catalog.=) 'email' DESC
-     LIMIT 1;
+      FROM @extschema@._template('payment_plan', cu.language, 'email') x;
     IF NOT FOUND THEN
         PERFORM @extschema@._no_template('payment_plan', cu.language, 'email');
     END IF;

@@ -17,6 +17,23 @@ BEGIN
 END
 $$;
 
+-- private: the template of a key in a language (else its first two
+-- letters, else English) and a channel (else the letter's); no row if none
+CREATE FUNCTION @extschema@._template(key text, language text, channel text)
+RETURNS TABLE (subject text, body text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT t.subject, t.body
+  FROM @extschema@.template t
+ WHERE t.key OPERATOR(pg_catalog.=) $1
+   AND t.language OPERATOR(pg_catalog.=) ANY (ARRAY[$2, pg_catalog.left($2, 2), 'en'])
+   AND t.channel OPERATOR(pg_catalog.=) ANY (ARRAY[$3, 'letter'])
+ ORDER BY t.language OPERATOR(pg_catalog.=) $2 DESC,
+          t.language OPERATOR(pg_catalog.=) pg_catalog.left($2, 2) DESC,
+          t.channel OPERATOR(pg_catalog.=) $3 DESC
+ LIMIT 1
+$$;
+
 -- private: an array argument is NULL (all), or holds values and no NULL
 CREATE FUNCTION @extschema@._check_array(value anyarray, name text, what text)
 RETURNS void
@@ -252,17 +269,7 @@ BEGIN
           JOIN item_lists il ON il.customer_id OPERATOR(pg_catalog.=) l.customer_id
                             AND il.currency OPERATOR(pg_catalog.=) l.currency
           LEFT JOIN @extschema@.credit_manager m ON m.manager_id OPERATOR(pg_catalog.=) l.manager_id
-          LEFT JOIN LATERAL (
-                SELECT t.subject, t.body
-                  FROM @extschema@.template t
-                 WHERE t.key OPERATOR(pg_catalog.=) l.template
-                   AND t.language OPERATOR(pg_catalog.=) ANY
-                       (ARRAY[l.language, pg_catalog.left(l.language, 2), 'en'])
-                   AND t.channel OPERATOR(pg_catalog.=) ANY (ARRAY[l.channel, 'letter'])
-                 ORDER BY t.language OPERATOR(pg_catalog.=) l.language DESC,
-                          t.language OPERATOR(pg_catalog.=) pg_catalog.left(l.language, 2) DESC,
-                          t.channel OPERATOR(pg_catalog.=) l.channel DESC
-                 LIMIT 1) t ON true
+          LEFT JOIN LATERAL @extschema@._template(l.template, l.language, l.channel) t ON true
     ), out_rows AS (
         SELECT r.customer_id, r.rid AS reminder_id, v_run AS run_id, r.as_of,
                r.letter_level AS level, r.channel, r.currency, r.language,
