@@ -16,6 +16,13 @@ SELECT has_view('dunning', v, 'view ' || v)
                     'overdue_by_level', 'outbox']) v;
 SELECT has_function('dunning', f, ARRAY['date'], f || '(as_of) twin')
   FROM unnest(ARRAY['item_status', 'reminder_proposal', 'reminder_proposal_item', 'overdue_by_level']) f;
+-- the twins refuse a NULL or infinite day
+SELECT throws_ok(format('SELECT * FROM dunning.%s(NULL)', f), '22004', NULL, f || '(NULL)')
+  FROM unnest(ARRAY['item_status', 'reminder_proposal', 'reminder_proposal_item', 'overdue_by_level',
+                    'followup_schedule']) f;
+SELECT throws_ok(format('SELECT * FROM dunning.%s(''infinity'')', f), '22008', NULL, f || '(infinity)')
+  FROM unnest(ARRAY['item_status', 'reminder_proposal', 'reminder_proposal_item', 'overdue_by_level',
+                    'followup_schedule']) f;
 SELECT volatility_is('dunning', 'issue_reminders',
     ARRAY['date', 'text[]', 'text[]', 'numeric', 'integer', 'boolean', 'text', 'boolean'], 'volatile');
 SELECT volatility_is('dunning', 'render', ARRAY['text', 'jsonb'], 'immutable');
