@@ -1,0 +1,139 @@
+
+-------------------------------------------------------------------------------
+-- 0.3.0: row security per credit manager
+--
+-- A role mapped to a credit manager (credit_manager.role_name; membership
+-- counts) sees and changes only the rows of that manager's customers; a
+-- member of the role dunning_admin sees all.  dunning.enable_row_security()
+-- turns it on, dunning.disable_row_security() off.  The owner of the tables
+-- (who installed the extension), superusers and roles with BYPASSRLS are not
+-- subject to row security, as everywhere in PostgreSQL.
+--
+-- The policies are created here, with the extension, and row security is
+-- enabled on the tables from the start; the switch is a row of the table
+-- row_security, which pg_dump keeps.  (Policies and ENABLE ROW LEVEL
+-- SECURITY added to an extension's tables later are not dumped: a restored
+-- database would have lost them without a word.)  While the switch is off
+-- every policy lets every row through.
+-------------------------------------------------------------------------------
+
+-- The views read their tables with the privileges and the row security of
+-- the role that queries them, not of the extension's owner: without this a
+-- view would show every customer to whoever may read it.
+ALTER VIEW @extschema@.open_items SET (security_invoker = true);
+ALTER VIEW @extschema@.aged_balance SET (security_invoker = true);
+ALTER VIEW @extschema@.dashboard SET (security_invoker = true);
+ALTER VIEW @extschema@.fec_lettering SET (security_invoker = true);
+ALTER VIEW @extschema@.customer_history SET (security_invoker = true);
+ALTER VIEW @extschema@.followup_schedule SET (security_invoker = true);
+ALTER VIEW @extschema@.item_status SET (security_invoker = true);
+ALTER VIEW @extschema@.reminder_proposal_item SET (security_invoker = true);
+ALTER VIEW @extschema@.reminder_proposal SET (security_invoker = true);
+ALTER VIEW @extschema@.overdue_by_level SET (security_invoker = true);
+ALTER VIEW @extschema@.outbox SET (security_invoker = true);
+
+-- The switch: no row (the default) or enabled false, row security is off.
+CREATE TABLE @extschema@.row_security (
+    single              boolean PRIMARY KEY DEFAULT true CHECK (single),
+    enabled             boolean NOT NULL DEFAULT true,
+    changed_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    changed_by          text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE @extschema@.row_security IS
+    'the row security switch of enable_row_security() / disable_row_security(); kept by pg_dump';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.row_security'::regclass, '');
+-- every policy reads it
+GRANT SELECT ON @extschema@.row_security TO PUBLIC;
+
+-- The tables that hold rows of one customer each.
+CREATE FUNCTION @extschema@._customer_tables() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message}'::pg_catalog.text[]
+$$;
+
+-- One policy per table, for every command.  A row passes when row security
+-- is off, when the user is a member of dunning_admin, or when it is one of
+-- the user's customers: customer's own policy reads the managers whose
+-- role the user is a member of, the other tables read customer (so they
+-- follow it).  Each test is an init plan or a hashed subplan: once a query.
+DO $do$
+DECLARE
+    t text;
+    v_off constant text := $q$NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)$q$;
+    v_admin constant text := $q$EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                         WHERE r.rolname OPERATOR(pg_catalog.=) 'dunning_admin'
+                                           AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))$q$;
+    v_mine text;
+BEGIN
+    FOREACH t IN ARRAY @extschema@._customer_tables() || 'run'::text LOOP
+        v_mine := CASE t
+            WHEN 'customer' THEN
+                $q$manager_id IN (SELECT m.manager_id FROM @extschema@.credit_manager m
+                                    JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+                                   WHERE pg_catalog.pg_has_role(r.oid, 'MEMBER'))$q$
+            -- a run is seen by the role that started it
+            WHEN 'run' THEN
+                $q$started_by OPERATOR(pg_catalog.=) CURRENT_USER$q$
+            ELSE
+                $q$customer_id IN (SELECT c.customer_id FROM @extschema@.customer c)$q$
+            END;
+        EXECUTE pg_catalog.format('CREATE POLICY dunning_manager ON @extschema@.%I USING (%s OR %s OR %s) WITH CHECK (%s OR %s OR %s)',
+                                  t, v_off, v_admin, v_mine, v_off, v_admin, v_mine);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+END
+$do$;
+
+-- private: refuses the switch to anyone but the owner of the tables
+CREATE FUNCTION @extschema@._check_table_owner(what text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.customer'::regclass), 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied to %', what
+              USING ERRCODE = '42501',
+                    DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may turn row security on or off.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.enable_row_security() RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._check_table_owner('enable row security');
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'dunning_admin') THEN
+        -- the administrator role of the documentation; nobody logs in as it
+        CREATE ROLE dunning_admin NOLOGIN;
+    END IF;
+    INSERT INTO @extschema@.row_security (enabled) VALUES (true)
+    ON CONFLICT (single) DO UPDATE SET enabled = true, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
+    RETURN @extschema@._customer_tables() || 'run'::text;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.enable_row_security() IS
+    'turns row security on: a role mapped to a credit manager sees and changes only its customers; dunning_admin sees all';
+
+CREATE FUNCTION @extschema@.disable_row_security() RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._check_table_owner('disable row security');
+    INSERT INTO @extschema@.row_security (enabled) VALUES (false)
+    ON CONFLICT (single) DO UPDATE SET enabled = false, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
+    RETURN @extschema@._customer_tables() || 'run'::text;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.disable_row_security() IS
+    'turns row security off: every role sees every row its grants allow';
+
+REVOKE ALL ON FUNCTION @extschema@.enable_row_security() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.disable_row_security() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._check_table_owner(text) FROM PUBLIC;
