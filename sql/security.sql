@@ -50,13 +50,17 @@ BEGIN
                               nsp, 'BEGIN PERFORM hostile.trap(); END');
     EXECUTE pg_catalog.format('CREATE FUNCTION %I.agg(bigint) RETURNS bigint LANGUAGE plpgsql AS %L',
                               nsp, 'BEGIN PERFORM hostile.trap(); END');
-    EXECUTE pg_catalog.format('CREATE AGGREGATE %I.count(*) (SFUNC = %I.agg, STYPE = bigint)', nsp, nsp);
+    -- (a final function too: an aggregate over no row is caught as well)
+    EXECUTE pg_catalog.format('CREATE FUNCTION %I.fin(anyelement) RETURNS anyelement LANGUAGE plpgsql AS %L',
+                              nsp, 'BEGIN PERFORM hostile.trap(); END');
+    EXECUTE pg_catalog.format('CREATE AGGREGATE %I.count(*) (SFUNC = %I.agg, STYPE = bigint, FINALFUNC = %I.fin)',
+                              nsp, nsp, nsp);
     FOR f IN SELECT * FROM (VALUES ('sum', 'numeric'), ('sum', 'integer'), ('min', 'date'), ('max', 'date'),
                                    ('min', 'bigint'), ('max', 'bigint'), ('min', 'numeric'), ('max', 'numeric'),
                                    ('min', 'text'), ('max', 'integer'), ('bool_or', 'boolean'),
                                    ('bool_and', 'boolean')) v(name, typ) LOOP
-        EXECUTE pg_catalog.format('CREATE AGGREGATE %I.%I(%s) (SFUNC = %I.agg, STYPE = %s)',
-                                  nsp, f.name, f.typ, nsp, f.typ);
+        EXECUTE pg_catalog.format('CREATE AGGREGATE %I.%I(%s) (SFUNC = %I.agg, STYPE = %s, FINALFUNC = %I.fin)',
+                                  nsp, f.name, f.typ, nsp, f.typ, nsp);
         planted := planted OPERATOR(pg_catalog.+) 1;
     END LOOP;
     -- ... and the comparison operators of the types they compare
