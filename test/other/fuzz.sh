@@ -1,8 +1,10 @@
 #!/bin/bash
-# Random input for the C functions of 0.2.0: 100,000 templates for render
+# Random input for the C input functions: 100,000 aging intervals (text),
+# 100,000 payment terms, 50,000 letter codes, 100,000 templates for render
 # (braces, sections, filters, names, text), the escalation over odd days,
 # levels and dates, late interest over odd amounts and periods.  Errors are
-# expected; the server must stay up and answer after each batch.
+# expected, each of a documented class; any other error fails the test, and
+# the server must stay up and answer after each batch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=dunning_fuzz
@@ -16,6 +18,96 @@ $P -c "CREATE EXTENSION dunning" \
          ('a', 1, 1, 0), ('a', 2, 15, 10), ('b', 1, -5, 0), ('b', 3, 30, 7), ('b', 7, 90, 30)"
 out=$($P <<'SQL'
 SELECT setseed(0.77);
+-- dunning.aging's input: pieces of every form it takes, and junk
+DO $$
+DECLARE
+    pieces text[] := ARRAY['1', '30', '-', '..', '.', '+', '[', ']', '(', ')', ',', ' ', '0', '-30',
+                           '2147483646', '2147483647', '-2147483647', '-2147483648', '99999999999',
+                           'a', '121', '1..30', '[1,30]', '(0,31)', E'\t', '', '007', '1e3', 'é'];
+    t text;
+    parsed int := 0;
+    refused int := 0;
+BEGIN
+    FOR i IN 1 .. 100000 LOOP
+        t := '';
+        FOR j IN 1 .. (random() * 6)::int LOOP
+            t := t || pieces[1 + (random() * (array_length(pieces, 1) - 1))::int];
+        END LOOP;
+        BEGIN
+            -- the value read back gives itself again
+            IF t::dunning.aging::text::dunning.aging OPERATOR(dunning.<>) t::dunning.aging THEN
+                RAISE EXCEPTION 'aging % does not read back', t;
+            END IF;
+            parsed := parsed + 1;
+        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+            refused := refused + 1;
+        END;
+    END LOOP;
+    RAISE NOTICE 'aging: % parsed, % refused', parsed, refused;
+END
+$$;
+-- payment terms: steps (valid and not) joined by '+' (or not), on odd dates
+INSERT INTO dunning.holiday (calendar, day) SELECT 'FR', d::date
+  FROM generate_series('2024-01-01'::date, '2026-12-31', '1 day') d WHERE extract(dow FROM d) = 3;
+DO $$
+DECLARE
+    steps text[] := ARRAY['30d', '45d', '2m', 'eom', 'nbd', '0d', '36600d', 'EOM', 'NBD', ' 30D ', '1200m',
+                          '36601d', '1201m', '99999999999d', '30', 'd', 'm', 'x', '-1d', '.', 'é', ''];
+    joins text[] := ARRAY['+', '+', '+', ' + ', '++', '', '-'];
+    t text;
+    computed int := 0;
+    refused int := 0;
+BEGIN
+    FOR i IN 1 .. 100000 LOOP
+        t := steps[1 + (random() * 10)::int];
+        FOR j IN 1 .. (random() * (CASE WHEN random() < 0.9 THEN 4 ELSE 18 END))::int LOOP
+            t := t || joins[1 + (random() * 6)::int] || steps[1 + (random() * (CASE WHEN random() < 0.8 THEN 10 ELSE 21 END))::int];
+        END LOOP;
+        BEGIN
+            PERFORM dunning.due_date((ARRAY['2025-01-31', '2024-02-29', '2025-12-31', '2026-05-08', '2025-03-10',
+                                            '4713-01-01 BC', '5874897-12-01'])[1 + (random() * 6)::int]::date,
+                                     t, (ARRAY[NULL, NULL, 'FR', 'FR', 'XX'])[1 + (random() * 4)::int]);
+            computed := computed + 1;
+        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range OR program_limit_exceeded
+                       OR datetime_field_overflow OR invalid_parameter_value THEN
+            refused := refused + 1;
+        END;
+    END LOOP;
+    RAISE NOTICE 'payment terms: % computed, % refused', computed, refused;
+END
+$$;
+-- letter codes: the next code of random strings
+DO $$
+DECLARE
+    letters text[] := ARRAY['A', 'B', 'M', 'Y', 'Z', 'Z', 'Z', 'a', 'z', 'z', '1', ' ', 'é', '-'];
+    t text;
+    n text;
+    computed int := 0;
+    refused int := 0;
+BEGIN
+    FOR i IN 1 .. 50000 LOOP
+        t := '';
+        FOR j IN 1 .. (random() * 14)::int LOOP
+            -- mostly upper-case letters, sometimes another character
+            t := t || letters[1 + (random() * (CASE WHEN random() < 0.97 THEN 6 ELSE 13 END))::int];
+        END LOOP;
+        IF random() < 0.3 THEN
+            t := lower(t);
+        END IF;
+        BEGIN
+            n := dunning.next_letter_code(t);
+            -- the next code is later in the order of codes (longer, or greater)
+            IF NOT (length(n) > length(t) OR (length(n) = length(t) AND n COLLATE "C" > t COLLATE "C")) THEN
+                RAISE EXCEPTION 'next_letter_code(%) = % goes back', t, n;
+            END IF;
+            computed := computed + 1;
+        EXCEPTION WHEN invalid_text_representation OR program_limit_exceeded THEN
+            refused := refused + 1;
+        END;
+    END LOOP;
+    RAISE NOTICE 'letter codes: % computed, % refused', computed, refused;
+END
+$$;
 DO $$
 DECLARE
     pieces text[] := ARRAY['{{', '}}', '{', '}', '#', '^', '/', '!', '|', 'a', 'b', '.', 'money', 'date',
