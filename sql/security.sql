@@ -6,8 +6,8 @@
 -- one raises an error when called.  The statements below call nothing of
 -- the caller's themselves (pg_catalog.count, OPERATOR(pg_catalog.=)).
 --
-DROP EXTENSION IF EXISTS dunning CASCADE;
 SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS dunning CASCADE;
 SET datestyle = ISO;
 CREATE SCHEMA hostile;
 CREATE FUNCTION hostile.trap() RETURNS boolean LANGUAGE plpgsql AS

@@ -298,7 +298,7 @@ rate_arg(FunctionCallInfo fcinfo, int argno)
 	Datum		rate = PG_GETARG_DATUM(argno);
 
 	if (DatumGetBool(DirectFunctionCall2(numeric_lt, rate, int_numeric(0))) ||
-		numeric_is_nan(DatumGetNumeric(rate)))
+		numeric_is_nan(DatumGetNumeric(rate)) || numeric_is_inf(DatumGetNumeric(rate)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("annual rate must be a percentage of 0 or more"),
@@ -311,11 +311,11 @@ amount_arg(FunctionCallInfo fcinfo)
 {
 	Datum		amount = PG_GETARG_DATUM(0);
 
-	if (numeric_is_nan(DatumGetNumeric(amount)))
+	if (numeric_is_nan(DatumGetNumeric(amount)) || numeric_is_inf(DatumGetNumeric(amount)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("amount of late interest must be a number"),
-				 errdetail("NaN is not an amount.")));
+				 errmsg("amount of late interest must be a finite number"),
+				 errdetail("NaN and infinity are not amounts.")));
 	return amount;
 }
 

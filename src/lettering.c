@@ -193,17 +193,35 @@ dunning_next_letter_code(PG_FUNCTION_ARGS)
 static int64
 numeric_to_scaled(Datum num, const char *what)
 {
-	Datum		scaled = DirectFunctionCall2(numeric_mul, num,
-											 DirectFunctionCall1(int8_numeric,
-																 Int64GetDatum(SCALE)));
-	Datum		truncated = DirectFunctionCall2(numeric_trunc, scaled, Int32GetDatum(0));
+	Datum		scaled;
+	Datum		truncated;
+	bool		overflow;
+	int64		v;
+
+	if (numeric_is_nan(DatumGetNumeric(num)) || numeric_is_inf(DatumGetNumeric(num)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number", what),
+				 errdetail("Lettering works on amounts to the millionth; NaN and infinity are none.")));
+	scaled = DirectFunctionCall2(numeric_mul, num,
+								 DirectFunctionCall1(int8_numeric, Int64GetDatum(SCALE)));
+	truncated = DirectFunctionCall2(numeric_trunc, scaled, Int32GetDatum(0));
 
 	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, scaled, truncated)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s has more than %d decimals", what, SCALE_DIGITS),
 				 errdetail("Lettering works on amounts to the millionth.")));
-	return DatumGetInt64(DirectFunctionCall1(numeric_int8, scaled));
+	overflow = DatumGetBool(DirectFunctionCall2(numeric_gt,
+												DirectFunctionCall1(numeric_abs, scaled),
+												DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX))));
+	if (overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range for lettering", what),
+				 errdetail("Lettering handles amounts up to 9,223,372,036,854.775807.")));
+	v = DatumGetInt64(DirectFunctionCall1(numeric_int8, scaled));
+	return v;
 }
 
 /*
@@ -1609,7 +1627,8 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", PG_ARGISNULL(3) ? "max_subset" : "dry_run")));
+				 errmsg("%s must not be null", PG_ARGISNULL(3) ? "max_subset" : "dry_run"),
+				 errdetail("Leave the argument out to take its default.")));
 	opts.max_subset = PG_GETARG_INT32(3);
 	if (opts.max_subset < 2 || opts.max_subset > 30)
 		ereport(ERROR,
@@ -1857,7 +1876,8 @@ dunning_unletter(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "customer_id" : "letter_code")));
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "customer_id" : "letter_code"),
+				 errdetail("unletter takes a customer and the code of one of its lettering groups.")));
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = PG_GETARG_DATUM(1);
 	if (SPI_connect() != SPI_OK_CONNECT)

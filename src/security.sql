@@ -87,7 +87,7 @@ $do$;
 
 -- private: refuses the switch to anyone but the owner of the tables
 CREATE FUNCTION @extschema@._check_table_owner(what text) RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -137,3 +137,26 @@ COMMENT ON FUNCTION @extschema@.disable_row_security() IS
 REVOKE ALL ON FUNCTION @extschema@.enable_row_security() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disable_row_security() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._check_table_owner(text) FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- 0.3.0: no infinite day where a day is meant
+--
+-- An entry dated 'infinity', a call scheduled for it or a reminder sent at
+-- it would pass every function's check and then break the aged balance or
+-- hide the action for ever.  customer.blocked_until may be 'infinity'
+-- (blocked until further notice).
+-------------------------------------------------------------------------------
+DO $do$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES ('entry', 'doc_date'), ('entry', 'due_date'), ('action', 'due_on'),
+                                   ('action', 'done_on'), ('promise', 'promised_on'), ('promise', 'made_on'),
+                                   ('payment_plan', 'agreed_on'), ('installment', 'due_on'),
+                                   ('installment', 'paid_on'), ('reminder', 'sent_at'), ('message', 'sent_at'),
+                                   ('holiday', 'day'), ('reference_rate', 'valid_from')) v(t, col) LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CONSTRAINT %I CHECK (pg_catalog.isfinite(%I))',
+                                  c.t, c.t || '_' || c.col || '_finite', c.col);
+    END LOOP;
+END
+$do$;
