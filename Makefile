@@ -4,6 +4,7 @@
 #                ledger and print what a credit manager sees
 #   make test    install what is missing (Debian packages), build, install
 #                and run every suite in a throw-away cluster
+#   make bench   the benchmark (bench/README.md), in a throw-away cluster
 #
 # Both work on a fresh Debian machine as root with nothing done before.
 
@@ -75,3 +76,10 @@ test:
 
 demo:
 	examples/demo
+
+# the benchmark (not part of make test; bench/README.md): the table of
+# operations at 100,000 customers, then lettering memory at 1 and 4 million
+# entries
+bench:
+	bench/run
+	bench/run --lettering-memory --runs 1

@@ -28,3 +28,24 @@ SELECT CASE WHEN count(*) = 0
               WHERE l.dunned AND r.status <> 'cancelled' GROUP BY 1, 2) s USING (customer_id, entry_id)
  WHERE (e.reminder_count, e.last_reminded_on) IS DISTINCT FROM (coalesce(s.n, 0), s.last);
 ROLLBACK;
+-- the plain-SQL item status and follow-up schedule give the extension's
+BEGIN;
+\i bench/ref_item_status.sql
+SELECT CASE WHEN count(*) = 0 THEN 'item_status: same verdicts (' || (SELECT count(*) FROM ref_items) || ' items)'
+            ELSE 'item_status: ' || count(*) || ' rows DIFFER' END
+  FROM ((SELECT * FROM ref_items
+         EXCEPT SELECT customer_id, entry_id, next_level, reason, letter_level, overdue_total FROM dunning.item_status)
+        UNION ALL
+        (SELECT customer_id, entry_id, next_level, reason, letter_level, overdue_total FROM dunning.item_status
+         EXCEPT SELECT * FROM ref_items)) x;
+\i bench/ref_followup_schedule.sql
+SELECT CASE WHEN count(*) = 0 THEN 'followup_schedule: same schedule (' || (SELECT count(*) FROM ref_schedule) || ' rows)'
+            ELSE 'followup_schedule: ' || count(*) || ' rows DIFFER' END
+  FROM ((SELECT * FROM ref_schedule
+         EXCEPT SELECT due_on, owner, customer_id, name, kind, title, amount, currency, days_late, state,
+                       action_id, entry_ids FROM dunning.followup_schedule)
+        UNION ALL
+        (SELECT due_on, owner, customer_id, name, kind, title, amount, currency, days_late, state,
+                action_id, entry_ids FROM dunning.followup_schedule
+         EXCEPT SELECT * FROM ref_schedule)) x;
+ROLLBACK;

@@ -10,3 +10,9 @@ echo "$out" | grep -q "fifo_lettering: same allocations" || { echo "$out"; exit 
 echo "$out" | grep -q "aged_balance: same results" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "proposal: letters agree with their items" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "entry counters equal the recount" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "item_status: same verdicts" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "followup_schedule: same schedule" || { echo "$out"; exit 1; }
+# the lettering-memory mode too (at 100 and 400 customers)
+out=$(bench/measure 100 1 lettering_memory 2>&1) || { echo "$out"; exit 1; }
+echo "$out" | tail -1
+echo "$out" | grep -q "lettering memory at 4x the entries" || { echo "$out"; exit 1; }
