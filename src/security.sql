@@ -85,58 +85,47 @@ BEGIN
 END
 $do$;
 
--- private: refuses the switch to anyone but the owner of the tables
-CREATE FUNCTION @extschema@._check_table_owner(what text) RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- private: sets the switch, for the owner of the tables only; returns the
+-- tables row security covers
+CREATE FUNCTION @extschema@._set_row_security(enabled boolean) RETURNS text[]
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                     WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.customer'::regclass), 'MEMBER') THEN
-        RAISE EXCEPTION 'permission denied to %', what
+        RAISE EXCEPTION 'permission denied to turn row security %', CASE WHEN $1 THEN 'on' ELSE 'off' END
               USING ERRCODE = '42501',
                     DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may turn row security on or off.';
     END IF;
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be null' USING ERRCODE = '22004', DETAIL = 'Row security is on or off.';
+    END IF;
+    IF $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'dunning_admin') THEN
+        -- the administrator role of the documentation; nobody logs in as it
+        CREATE ROLE dunning_admin NOLOGIN;
+    END IF;
+    INSERT INTO @extschema@.row_security (enabled) VALUES ($1)
+    ON CONFLICT (single) DO UPDATE SET enabled = $1, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
+    RETURN @extschema@._customer_tables() || 'run'::text;
 END
 $$;
 
 CREATE FUNCTION @extschema@.enable_row_security() RETURNS text[]
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    PERFORM @extschema@._check_table_owner('enable row security');
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'dunning_admin') THEN
-        -- the administrator role of the documentation; nobody logs in as it
-        CREATE ROLE dunning_admin NOLOGIN;
-    END IF;
-    INSERT INTO @extschema@.row_security (enabled) VALUES (true)
-    ON CONFLICT (single) DO UPDATE SET enabled = true, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
-    RETURN @extschema@._customer_tables() || 'run'::text;
-END
-$$;
-
+LANGUAGE sql VOLATILE
+AS $$ SELECT @extschema@._set_row_security(true) $$;
 COMMENT ON FUNCTION @extschema@.enable_row_security() IS
     'turns row security on: a role mapped to a credit manager sees and changes only its customers; dunning_admin sees all';
 
 CREATE FUNCTION @extschema@.disable_row_security() RETURNS text[]
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    PERFORM @extschema@._check_table_owner('disable row security');
-    INSERT INTO @extschema@.row_security (enabled) VALUES (false)
-    ON CONFLICT (single) DO UPDATE SET enabled = false, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
-    RETURN @extschema@._customer_tables() || 'run'::text;
-END
-$$;
-
+LANGUAGE sql VOLATILE
+AS $$ SELECT @extschema@._set_row_security(false) $$;
 COMMENT ON FUNCTION @extschema@.disable_row_security() IS
     'turns row security off: every role sees every row its grants allow';
 
 REVOKE ALL ON FUNCTION @extschema@.enable_row_security() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disable_row_security() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._check_table_owner(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._set_row_security(boolean) FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- 0.3.0: no infinite day where a day is meant

@@ -215,7 +215,12 @@ SELECT is((SELECT count(*)::int FROM dunning.entry e JOIN snapshot s USING (cust
 -- off again
 -------------------------------------------------------------------------------
 SELECT throws_ok($$SET ROLE carol; SELECT dunning.disable_row_security()$$, '42501', NULL,
-                 'an administrator of the rows is not the owner of the tables');
+                 'an administrator of the rows may not run the switch');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION dunning.disable_row_security(), dunning._set_row_security(boolean) TO carol;
+SELECT throws_ok($$SET ROLE carol; SELECT dunning.disable_row_security()$$, '42501',
+                 'permission denied to turn row security off',
+                 'and, granted it, is refused as she does not own the tables');
 RESET ROLE;
 SELECT lives_ok('SELECT dunning.disable_row_security()', 'the owner turns it off');
 SELECT is((SELECT count(*)::int FROM dunning.row_security WHERE enabled), 0, 'the switch is off');
