@@ -171,6 +171,18 @@ SELECT ok(dunning.log_contact('N1', 'phone', 'will pay', '2025-03-31', 600) IS N
           'alice logs a call with a promise on her customer');
 SELECT results_eq('SELECT customer_id, kind FROM dunning.followup_schedule', $$VALUES ('N1'::text, 'promise_check'::text)$$,
                   'her schedule shows the promise check');
+SELECT lives_ok(format('SELECT dunning.mark_sent(%L, %s)', 'N1', (SELECT min(reminder_id) FROM dunning.reminder)),
+                'she marks her email sent');
+SELECT lives_ok($$SELECT dunning.block('N2', '2025-04-30', 'audit')$$, 'blocks a customer of hers');
+SELECT lives_ok($$SELECT dunning.block('N2', NULL, 'audit done')$$, 'and lifts the block');
+SELECT lives_ok($$SELECT dunning.complete_action('N1', (SELECT min(action_id) FROM dunning.action), 'paid')$$,
+                'and completes her promise check');
+SELECT lives_ok($$SELECT dunning.set_status('N1', '{1}', 'disputed', 'price', 100)$$, 'disputes part of an invoice');
+SELECT lives_ok($$SELECT dunning.set_status('N1', '{1}', 'open')$$, 'and opens it again');
+SELECT lives_ok($$SELECT dunning.create_payment_plan('N1', '{1}', '{2025-04-20,2025-05-20}', '{300,300}')$$,
+                'agrees a payment plan');
+SELECT lives_ok($$SELECT dunning.mark_message_sent('N1', (SELECT min(message_id) FROM dunning.message))$$,
+                'and marks its confirmation sent');
 RESET ROLE;
 
 SET ROLE bob;
