@@ -945,6 +945,7 @@ run_plan_opts(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 			  Datum *args, int expected, int cursor_options)
 {
 	int			ret;
+	MemoryContext caller = CurrentMemoryContext;
 
 	if (*plan == NULL)
 	{
@@ -955,6 +956,14 @@ run_plan_opts(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
 	if (ret != expected)
 		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+
+	/*
+	 * SPI returns in its procedure context, which lives as long as the
+	 * call: without this, what the caller allocates next (the next batch's
+	 * arrays) would pile up there, a little per customer, for the whole
+	 * ledger.
+	 */
+	MemoryContextSwitchTo(caller);
 }
 
 /*
