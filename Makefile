@@ -13,7 +13,7 @@ EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).c
 
 MODULE_big  = dunning
 OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering.o \
-              src/escalation.o src/interest.o src/render.o
+              src/escalation.o src/interest.o src/render.o src/balance.o
 
 # The install script is built from one SQL file per concept, in this order
 # (data flows one way: types, tables, triggers, views).  The files of a

@@ -1,12 +1,30 @@
 
 -------------------------------------------------------------------------------
--- 0.3.0: the aged balance without a running sum per bucket
+-- 0.3.0: the aged balance in one aggregation
 --
 -- Same columns and rows as 0.2.0's; dropped and created again (its view
 -- too) because a released file is not edited.
 -------------------------------------------------------------------------------
 DROP VIEW @extschema@.aged_balance;
 DROP FUNCTION @extschema@.aged_balance(date);
+
+-- private: the aged balance's aggregate (src/balance.c): one transition per
+-- open item puts its open amount in its bucket; numeric[9] of the sums
+-- (unapplied, not due, 1-30, 31-60, 61-90, 91-120, over 120) and the
+-- numbers of items and of overdue items
+CREATE FUNCTION @extschema@._aged_accum(internal, integer, numeric) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_aged_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._aged_final(internal) RETURNS numeric[]
+    AS 'MODULE_PATHNAME', 'dunning_aged_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@._aged_sums(days_overdue integer, open_amount numeric) (
+    SFUNC = @extschema@._aged_accum,
+    STYPE = internal,
+    SSPACE = 256,
+    FINALFUNC = @extschema@._aged_final,
+    PARALLEL = SAFE
+);
 
 CREATE FUNCTION @extschema@.aged_balance(as_of date)
 RETURNS TABLE (
@@ -30,43 +48,23 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
--- One pass over the open items sums them by customer, currency and bucket
--- number k (0 unapplied credits, 1 not due, 2 to 6 the overdue buckets):
--- one expression and one sum per item, as cheap as a plain GROUP BY.  The
--- few rows per customer are then turned into columns: each (customer,
--- currency, k) is one row, so a bucket's column is its only value (max, no
--- running sum to keep per group: 0.2.0's sums kept ten numeric states per
--- customer and spilled to disk), and the totals are added up from them.
+-- One pass over the open items, one aggregate call per item: _aged_sums
+-- puts each open amount in its bucket (src/balance.c).  0.2.0 grouped by
+-- bucket and pivoted the groups, two aggregations, the second keeping ten
+-- numeric sums per customer (it spilled to disk).
 SELECT p.customer_id, c.name, c.manager_id, p.currency,
-       p.not_due, p.d1_30, p.d31_60, p.d61_90, p.d91_120, p.d121, p.unapplied,
-       p.d1_30 OPERATOR(pg_catalog.+) p.d31_60 OPERATOR(pg_catalog.+) p.d61_90
-           OPERATOR(pg_catalog.+) p.d91_120 OPERATOR(pg_catalog.+) p.d121,
-       p.unapplied OPERATOR(pg_catalog.+) p.not_due OPERATOR(pg_catalog.+) p.d1_30
-           OPERATOR(pg_catalog.+) p.d31_60 OPERATOR(pg_catalog.+) p.d61_90
-           OPERATOR(pg_catalog.+) p.d91_120 OPERATOR(pg_catalog.+) p.d121,
-       p.open_items, p.overdue_items, p.oldest_due_date, $1
-  FROM (SELECT k.customer_id, k.currency,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 1), 0) AS not_due,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 2), 0) AS d1_30,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 3), 0) AS d31_60,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 4), 0) AS d61_90,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 5), 0) AS d91_120,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 6), 0) AS d121,
-               coalesce(pg_catalog.max(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 0), 0) AS unapplied,
-               pg_catalog.sum(k.items)::bigint AS open_items,
-               coalesce(pg_catalog.sum(k.items) FILTER (WHERE k.k OPERATOR(pg_catalog.>=) 2), 0)::bigint AS overdue_items,
-               pg_catalog.min(k.oldest) FILTER (WHERE k.k OPERATOR(pg_catalog.>=) 2) AS oldest_due_date
-          FROM (SELECT o.customer_id, o.currency,
-                       CASE WHEN o.amount OPERATOR(pg_catalog.<) 0 THEN 0
-                            ELSE pg_catalog.width_bucket(o.days_overdue,
-                                     '{1,31,61,91,121}'::pg_catalog.int4[]) OPERATOR(pg_catalog.+) 1
-                       END AS k,
-                       pg_catalog.sum(o.open_amount) AS amount,
-                       pg_catalog.count(*) AS items,
-                       pg_catalog.min(o.due_date) AS oldest
-                  FROM @extschema@.open_items($1) o
-                 GROUP BY 1, 2, 3) k
-         GROUP BY k.customer_id, k.currency) p
+       p.s[2], p.s[3], p.s[4], p.s[5], p.s[6], p.s[7], p.s[1],
+       p.s[3] OPERATOR(pg_catalog.+) p.s[4] OPERATOR(pg_catalog.+) p.s[5]
+           OPERATOR(pg_catalog.+) p.s[6] OPERATOR(pg_catalog.+) p.s[7],
+       p.s[1] OPERATOR(pg_catalog.+) p.s[2] OPERATOR(pg_catalog.+) p.s[3]
+           OPERATOR(pg_catalog.+) p.s[4] OPERATOR(pg_catalog.+) p.s[5]
+           OPERATOR(pg_catalog.+) p.s[6] OPERATOR(pg_catalog.+) p.s[7],
+       p.s[8]::bigint, p.s[9]::bigint, p.oldest, $1
+  FROM (SELECT o.customer_id, o.currency,
+               @extschema@._aged_sums(o.days_overdue, o.open_amount) AS s,
+               pg_catalog.min(o.due_date) FILTER (WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS oldest
+          FROM @extschema@.open_items($1) o
+         GROUP BY o.customer_id, o.currency) p
   JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) p.customer_id
 $$;
 COMMENT ON FUNCTION @extschema@.aged_balance(date) IS
