@@ -100,6 +100,7 @@ dunning_aged_final(PG_FUNCTION_ARGS)
 {
 	AgedState  *s;
 	Datum		out[AGED_RESULT];
+	Datum	   *zero = (Datum *) fcinfo->flinfo->fn_extra;
 	int			k;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -108,21 +109,30 @@ dunning_aged_final(PG_FUNCTION_ARGS)
 	if (s == NULL)
 		PG_RETURN_NULL();
 
+	/* the 0 of an empty bucket: made once per query, not per group */
+	if (zero == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		zero = (Datum *) palloc(sizeof(Datum));
+		*zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = zero;
+	}
+
 	for (k = 0; k < AGED_BUCKETS; k++)
 	{
 		LOCAL_FCINFO(sub, 1);
-		Datum		r = (Datum) 0;
 
-		if (s->sum[k] != (Datum) 0)
-		{
-			InitFunctionCallInfoData(*sub, fcinfo->flinfo, 1, InvalidOid, fcinfo->context, NULL);
-			sub->args[0].value = s->sum[k];
-			sub->args[0].isnull = false;
-			r = numeric_sum(sub);
-			if (sub->isnull)
-				r = (Datum) 0;
-		}
-		out[k] = r != (Datum) 0 ? r : DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+		out[k] = *zero;
+		if (s->sum[k] == (Datum) 0)
+			continue;
+		InitFunctionCallInfoData(*sub, fcinfo->flinfo, 1, InvalidOid, fcinfo->context, NULL);
+		sub->args[0].value = s->sum[k];
+		sub->args[0].isnull = false;
+		out[k] = numeric_sum(sub);
+		if (sub->isnull)
+			out[k] = *zero;
 	}
 	out[AGED_BUCKETS] = DirectFunctionCall1(int8_numeric, Int64GetDatum(s->items));
 	out[AGED_BUCKETS + 1] = DirectFunctionCall1(int8_numeric, Int64GetDatum(s->overdue_items));
