@@ -25,7 +25,7 @@ SQL_0_1_0   = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
               src/counters.sql src/lettering.sql src/reference_rate.sql src/balance.sql
 SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql src/followup.sql
 SQL_0_3_0   = src/aged_balance.sql src/security.sql
-SQL_0_4_0   = src/aged_totals.sql
+SQL_0_4_0   = src/aged_totals.sql src/finite_amounts.sql
 SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql $(EXTENSION)--0.2.0.sql \
               $(EXTENSION)--0.3.0.sql $(EXTENSION)--0.1.0--0.2.0.sql \

@@ -585,3 +585,21 @@ dunning_is_open(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(true);
 	PG_RETURN_BOOL(len > (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)));
 }
+
+/*
+ * dunning._is_finite(numeric): neither NaN nor an infinity, for the tables'
+ * checks (0.4.0).  The special values are the numerics whose header has its
+ * two high bits set.
+ */
+PG_FUNCTION_INFO_V1(dunning_is_finite);
+Datum
+dunning_is_finite(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	uint16		header;
+
+	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
+		PG_RETURN_BOOL(true);	/* no header: not a special value */
+	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
+	PG_RETURN_BOOL((header & 0xC000) != 0xC000);
+}

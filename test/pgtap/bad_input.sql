@@ -179,6 +179,17 @@ INSERT INTO bad (call, state, what) VALUES
 ($$SELECT dunning.mark_message_sent(NULL, 1)$$, '22004', 'mark_message_sent: NULL customer'),
 ($$INSERT INTO dunning.entry (customer_id, kind, doc_date, amount, currency) VALUES ('C1', 'invoice', 'infinity', 1, 'EUR')$$, '23514', 'an entry dated infinity'),
 ($$INSERT INTO dunning.entry (customer_id, kind, doc_date, due_date, amount, currency) VALUES ('C1', 'invoice', '2025-01-01', '-infinity', 1, 'EUR')$$, '23514', 'an entry due -infinity'),
+-- 0.4.0: amounts that are not numbers, written straight into the tables
+($$INSERT INTO dunning.entry (customer_id, kind, doc_date, amount, currency) VALUES ('C1', 'invoice', '2025-01-01', 'NaN', 'EUR')$$, '23514', 'an invoice of NaN'),
+($$INSERT INTO dunning.entry (customer_id, kind, doc_date, amount, currency) VALUES ('C1', 'payment', '2025-01-01', '-Infinity', 'EUR')$$, '23514', 'a payment of -infinity'),
+($$INSERT INTO dunning.entry (customer_id, kind, doc_date, amount, currency) VALUES ('C1', 'invoice', '2025-01-01', 'Infinity', 'EUR')$$, '23514', 'an invoice of infinity'),
+($$UPDATE dunning.entry SET disputed_amount = 'NaN' WHERE entry_id = 1$$, '23514', 'a NaN disputed amount'),
+($$UPDATE dunning.customer SET credit_limit = 'Infinity' WHERE customer_id = 'C1'$$, '23514', 'an infinite credit limit'),
+($$UPDATE dunning.level SET fee = 'NaN' WHERE policy_id = 'b2b' AND level = 2$$, '23514', 'a NaN fee'),
+($$UPDATE dunning.level_amount SET min_amount = 'Infinity' WHERE policy_id = 'b2b'$$, '23514', 'an infinite minimum in another currency'),
+($$UPDATE dunning.policy SET interest_rate = 'NaN' WHERE policy_id = 'b2b'$$, '23514', 'a NaN interest rate'),
+($$INSERT INTO dunning.reference_rate (series, valid_from, rate) VALUES ('x', '2025-01-01', 'NaN')$$, '23514', 'a NaN reference rate'),
+($$UPDATE dunning.allocation SET amount = 'Infinity'$$, '23514', 'an infinite allocation'),
 ($$SELECT * FROM dunning.kpi('2025-01-01', 'infinity', 'EUR')$$, '22008', 'kpi: infinite to');
 
 CREATE TEMP TABLE before AS SELECT pg_temp.fingerprint() AS f;
