@@ -17,10 +17,14 @@ DROP FUNCTION @extschema@._aged_final(internal);
 DROP FUNCTION @extschema@._aged_accum(internal, integer, numeric);
 
 -- private: open_amount <> 0, without copying each short numeric out of its
--- row (src/balance.c)
+-- row (src/balance.c); estimated by the planner as open_amount <> 0
+CREATE FUNCTION @extschema@._is_open_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_is_open_support'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@._is_open(numeric) RETURNS boolean
     AS 'MODULE_PATHNAME', 'dunning_is_open'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SUPPORT @extschema@._is_open_support;
 
 -- private: the columns of the aged balance's line, as twelve aggregates
 -- sharing one transition (src/balance.c): the executor keeps one state per

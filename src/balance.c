@@ -17,8 +17,12 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/plancat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -584,6 +588,44 @@ dunning_is_open(PG_FUNCTION_ARGS)
 	if ((header & 0xC000) == 0xC000)
 		PG_RETURN_BOOL(true);
 	PG_RETURN_BOOL(len > (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)));
+}
+
+/*
+ * The planner's estimate for _is_open(x): that of x <> 0, which reads the
+ * column's statistics (without it, a function's default third: on a
+ * lettered ledger, where a sixth of the entries are open, or an unlettered
+ * one, where all are, the aged balance was planned for the wrong number of
+ * rows).
+ */
+PG_FUNCTION_INFO_V1(dunning_is_open_support);
+Datum
+dunning_is_open_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSelectivity *req;
+	Oid			ne;
+	List	   *args;
+
+	if (!IsA(rawreq, SupportRequestSelectivity))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSelectivity *) rawreq;
+	if (list_length(req->args) != 1)
+		PG_RETURN_POINTER(NULL);
+
+	ne = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("<>")),
+						  NUMERICOID, NUMERICOID);
+	if (!OidIsValid(ne))
+		PG_RETURN_POINTER(NULL);
+	args = list_make2(linitial(req->args),
+					  makeConst(NUMERICOID, -1, InvalidOid, -1,
+								NumericGetDatum(int64_to_numeric(0)), false, false));
+	if (req->is_join)
+		req->selectivity = join_selectivity(req->root, ne, args, InvalidOid,
+											req->jointype, req->sjinfo);
+	else
+		req->selectivity = restriction_selectivity(req->root, ne, args, InvalidOid,
+												   req->varRelid);
+	PG_RETURN_POINTER(req);
 }
 
 /*

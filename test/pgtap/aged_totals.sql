@@ -125,6 +125,23 @@ SELECT is_empty($$SELECT v FROM unnest('{0,0.00,-0,1,-1,0.00000001,1e-40,1e40,Na
 SELECT is_empty('SELECT amount FROM amounts WHERE dunning._is_open(amount) IS DISTINCT FROM (amount <> 0)',
                 'on every random amount too');
 
+-- the planner estimates _is_open(x) as x <> 0, from the statistics
+CREATE TEMP TABLE mostly_closed AS
+SELECT CASE WHEN i % 10 = 0 THEN i::numeric ELSE 0 END AS open_amount FROM generate_series(1, 10000) i;
+ANALYZE mostly_closed;
+CREATE FUNCTION pg_temp.estimate(q text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
+    RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric;
+END
+$$;
+SELECT is(pg_temp.estimate('SELECT * FROM mostly_closed WHERE dunning._is_open(open_amount)'),
+          pg_temp.estimate('SELECT * FROM mostly_closed WHERE open_amount <> 0'),
+          'the estimate of _is_open is that of <> 0');
+SELECT cmp_ok(pg_temp.estimate('SELECT * FROM mostly_closed WHERE dunning._is_open(open_amount)'), '<', 1500::numeric,
+              'a tenth of the rows, not a function''s default third');
+
 -- the aggregates share one state per group: one transition function
 SELECT is((SELECT count(DISTINCT aggtransfn) FROM pg_aggregate
             WHERE aggfnoid::regproc::text LIKE '%\_aged\_%' AND aggfnoid::regproc::text <> '_aged_sums'
