@@ -299,20 +299,22 @@ scaled_numeric(int128 v, int dscale)
 	uint64		frac = (uint64) (a % 100000000);	/* the 8 decimals */
 	uint128		ipart = a / 100000000;
 	int16		digits[16];		/* integer part at most 10^30: 8 digits */
+	int16		low[8];
+	int			nlow = 0;
 	int			n = 0;
 	int			first = 0;
 	int			weight;
 	uint16		header;
 	Numeric		result;
 
-	/* the integer part's digits, most significant first */
+	/* the integer part's digits, least significant first, then reversed */
 	while (ipart != 0)
 	{
-		memmove(digits + 1, digits, n * sizeof(int16));
-		digits[0] = (int16) (ipart % 10000);
+		low[nlow++] = (int16) (ipart % 10000);
 		ipart /= 10000;
-		n++;
 	}
+	while (nlow > 0)
+		digits[n++] = low[--nlow];
 	weight = n - 1;
 	digits[n++] = (int16) (frac / 10000);
 	digits[n++] = (int16) (frac % 10000);
