@@ -196,6 +196,27 @@ typedef enum AgedField
 	AF_OVERDUE, AF_TOTAL, AF_ITEMS, AF_OVERDUE_ITEMS, AF_OLDEST
 } AgedField;
 
+/*
+ * A numeric's 16-bit header, read where the numeric lies (a short numeric
+ * is not copied out of its row), with what follows it and its length;
+ * false when there is no header.  The two high bits set mean NaN or an
+ * infinity.
+ */
+#define NUMERIC_HEADER_SPECIAL(h)	(((h) & 0xC000) == 0xC000)
+
+static bool
+numeric_header(Datum d, uint16 *header, const char **data, int *len)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+
+	*data = VARDATA_ANY(v);
+	*len = VARSIZE_ANY_EXHDR(v);
+	if (*len < (int) sizeof(uint16))
+		return false;
+	memcpy(header, *data, sizeof(uint16));
+	return true;
+}
+
 #ifdef HAVE_INT128
 /* 10^0 .. 10^36 */
 static int128 pow10_128[37];
@@ -220,9 +241,8 @@ init_pow10(void)
 static bool
 numeric_scaled(Datum d, int128 *value, int *dscale)
 {
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
-	const char *p = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
+	const char *p;
+	int			len;
 	uint16		header;
 	int			weight;
 	int			ndigits;
@@ -230,9 +250,8 @@ numeric_scaled(Datum d, int128 *value, int *dscale)
 	int128		acc = 0;
 	int			i;
 
-	if (len < (int) sizeof(uint16))
+	if (!numeric_header(d, &header, &p, &len))
 		return false;
-	memcpy(&header, p, sizeof(uint16));
 	switch (header & 0xC000)
 	{
 		case 0xC000:			/* NaN, +/-infinity */
@@ -578,17 +597,13 @@ PG_FUNCTION_INFO_V1(dunning_is_open);
 Datum
 dunning_is_open(PG_FUNCTION_ARGS)
 {
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	const char *p = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
+	const char *p;
+	int			len;
 	uint16		header;
 
-	if (len < (int) sizeof(uint16))
+	if (!numeric_header(PG_GETARG_DATUM(0), &header, &p, &len) || NUMERIC_HEADER_SPECIAL(header))
 		PG_RETURN_BOOL(true);
-	memcpy(&header, p, sizeof(uint16));
-	/* NaN and infinities are not zero; a short header is 2 bytes, long 4 */
-	if ((header & 0xC000) == 0xC000)
-		PG_RETURN_BOOL(true);
+	/* a zero has no digits: a short header is 2 bytes, a long one 4 */
 	PG_RETURN_BOOL(len > (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)));
 }
 
@@ -639,11 +654,11 @@ PG_FUNCTION_INFO_V1(dunning_is_finite);
 Datum
 dunning_is_finite(PG_FUNCTION_ARGS)
 {
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	const char *p;
+	int			len;
 	uint16		header;
 
-	if (VARSIZE_ANY_EXHDR(v) < sizeof(uint16))
-		PG_RETURN_BOOL(true);	/* no header: not a special value */
-	memcpy(&header, VARDATA_ANY(v), sizeof(uint16));
-	PG_RETURN_BOOL((header & 0xC000) != 0xC000);
+	/* no header: not a special value */
+	PG_RETURN_BOOL(!numeric_header(PG_GETARG_DATUM(0), &header, &p, &len) ||
+				   !NUMERIC_HEADER_SPECIAL(header));
 }
