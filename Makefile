@@ -26,10 +26,12 @@ SQL_0_1_0   = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
 SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql src/followup.sql
 SQL_0_3_0   = src/aged_balance.sql src/security.sql
 SQL_0_4_0   = src/aged_totals.sql src/finite_amounts.sql
-SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0)
+SQL_0_5_0   = src/aged_pass.sql
+SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0) $(SQL_0_5_0)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql $(EXTENSION)--0.2.0.sql \
-              $(EXTENSION)--0.3.0.sql $(EXTENSION)--0.1.0--0.2.0.sql \
-              $(EXTENSION)--0.2.0--0.3.0.sql $(EXTENSION)--0.3.0--0.4.0.sql
+              $(EXTENSION)--0.3.0.sql $(EXTENSION)--0.4.0.sql $(EXTENSION)--0.1.0--0.2.0.sql \
+              $(EXTENSION)--0.2.0--0.3.0.sql $(EXTENSION)--0.3.0--0.4.0.sql \
+              $(EXTENSION)--0.4.0--0.5.0.sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup security
 ISOLATION   = allocation lettering issuing followup
@@ -67,6 +69,9 @@ $(EXTENSION)--0.2.0.sql: $(SQL_0_1_0) $(SQL_0_2_0)
 $(EXTENSION)--0.3.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0)
 	cat $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) > $@
 
+$(EXTENSION)--0.4.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0)
+	cat $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0) > $@
+
 $(EXTENSION)--0.1.0--0.2.0.sql: $(SQL_0_2_0)
 	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.2.0'"'"'" to load this file. \quit' > $@
 	cat $(SQL_0_2_0) >> $@
@@ -78,6 +83,10 @@ $(EXTENSION)--0.2.0--0.3.0.sql: $(SQL_0_3_0)
 $(EXTENSION)--0.3.0--0.4.0.sql: $(SQL_0_4_0)
 	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.4.0'"'"'" to load this file. \quit' > $@
 	cat $(SQL_0_4_0) >> $@
+
+$(EXTENSION)--0.4.0--0.5.0.sql: $(SQL_0_5_0)
+	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.5.0'"'"'" to load this file. \quit' > $@
+	cat $(SQL_0_5_0) >> $@
 
 .PHONY: test demo bench
 test:

@@ -1,32 +1,42 @@
 /*-------------------------------------------------------------------------
  *
  * balance.c
- *		The aged balance's aggregate: one transition call per open item
- *		puts its open amount in its bucket.
+ *		The aged balance: from 0.5.0 one pass over the ledger in C
+ *		(dunning_aged_balance, at the end of the file); the aggregates of
+ *		0.3.0 and 0.4.0 before it stay in the library for the install
+ *		scripts of those versions.
  *
- * dunning._aged_sums(days_overdue integer, open_amount numeric) sums the
- * open amounts of a group by bucket: unapplied credits (days NULL), not due
- * (days < 1), 1-30, 31-60, 61-90, 91-120 and over 120 days, and counts the
- * items and the overdue items.  Each bucket's sum is kept by the server's
- * own numeric sum (numeric_avg_accum / numeric_sum, the transition and final
- * functions of sum(numeric)), so a group costs what sum(numeric) costs, and
- * the result is the same to the last digit.  Before 0.3.0 the aged balance
- * grouped the items by bucket and pivoted the groups: two aggregations.
+ * 0.3.0: dunning._aged_sums(days_overdue integer, open_amount numeric)
+ * summed the open amounts of a group by bucket with the server's own
+ * numeric sum (numeric_avg_accum / numeric_sum).  0.4.0: twelve aggregates
+ * sharing one transition summed in 128-bit integers.  0.5.0: the same
+ * integer sums, kept per customer and currency in a hash table of our own
+ * and fed by two queries run through SPI.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/supportnodes.h"
 #include "optimizer/plancat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 #include "dunning.h"
 
@@ -315,8 +325,9 @@ static Datum
 scaled_numeric(int128 v, int dscale)
 {
 	uint128		a = (v < 0) ? -(uint128) v : (uint128) v;
-	uint64		frac = (uint64) (a % 100000000);	/* the 8 decimals */
-	uint128		ipart = a / 100000000;
+	uint64		frac;			/* the 8 decimals */
+	uint128		ipart;
+	uint64		ip64;
 	int16		digits[16];		/* integer part at most 10^30: 8 digits */
 	int16		low[8];
 	int			nlow = 0;
@@ -326,11 +337,31 @@ scaled_numeric(int128 v, int dscale)
 	uint16		header;
 	Numeric		result;
 
-	/* the integer part's digits, least significant first, then reversed */
-	while (ipart != 0)
+	/*
+	 * The integer part's digits, least significant first, then reversed.
+	 * Nearly every sum fits in 64 bits, where dividing by a constant is a
+	 * multiplication; 128-bit division is a library call.
+	 */
+	if (a <= PG_UINT64_MAX)
+	{
+		frac = (uint64) a % 100000000;
+		ipart = (uint64) a / 100000000;
+	}
+	else
+	{
+		frac = (uint64) (a % 100000000);
+		ipart = a / 100000000;
+	}
+	while (ipart > PG_UINT64_MAX)
 	{
 		low[nlow++] = (int16) (ipart % 10000);
 		ipart /= 10000;
+	}
+	ip64 = (uint64) ipart;
+	while (ip64 != 0)
+	{
+		low[nlow++] = (int16) (ip64 % 10000);
+		ip64 /= 10000;
 	}
 	while (nlow > 0)
 		digits[n++] = low[--nlow];
@@ -661,4 +692,520 @@ dunning_is_finite(PG_FUNCTION_ARGS)
 	/* no header: not a special value */
 	PG_RETURN_BOOL(!numeric_header(PG_GETARG_DATUM(0), &header, &p, &len) ||
 				   !NUMERIC_HEADER_SPECIAL(header));
+}
+
+/*
+ * dunning.aged_balance(as_of date), from 0.5.0: the aged balance in one
+ * pass over the ledger.
+ *
+ * Until 0.4.0 the aged balance was a query: the open entries grouped by
+ * customer and currency (a hash aggregate whose key is two collatable
+ * texts, hashed and compared through the function manager for every
+ * entry), twelve aggregates finished per line, then a hash join to the
+ * customers for their names.  Here two plain queries, run through SPI
+ * with the caller's rights and row security, feed a receiver of ours:
+ * first the customers, put in a hash table keyed by the bytes of their id;
+ * then the ledger's open entries, each added to its customer's line for
+ * its currency (a customer has one line per currency, found by comparing
+ * three bytes).  The join is the look-up itself, and a line's columns are
+ * computed once, when it is written out.
+ *
+ * Which entries: with no allocation dated after as_of (a ledger lettered
+ * up to that day) the entries open now are the entries open on the day, so
+ * the ledger is read as it is; otherwise open_items(as_of) takes back what
+ * the later allocations took.  The sums are those of the aggregates above:
+ * 128-bit integers of hundred-millionths, and a numeric sum of what they
+ * cannot hold.
+ */
+typedef struct AgedId
+{
+	const char *p;
+	uint32		len;
+} AgedId;
+
+typedef struct AgedCurrencyLine
+{
+	struct AgedCurrencyLine *next;
+	char		code[3];		/* the currency: three upper-case letters */
+	AgedLine	line;			/* line.slow unused */
+	Datum		slow[AGED_BUCKETS]; /* numeric sums, or 0 */
+} AgedCurrencyLine;
+
+typedef struct AgedCustomer
+{
+	Datum		id;				/* text */
+	Datum		name;			/* text */
+	Datum		manager_id;		/* text, or 0 when NULL */
+	AgedCurrencyLine *lines;	/* in the order first met */
+	AgedCurrencyLine *last;		/* the line of the last entry */
+} AgedCustomer;
+
+typedef struct AgedEntry
+{
+	AgedId		key;			/* points into the customer's id */
+	uint32		hash;
+	char		status;
+	AgedCustomer *customer;
+} AgedEntry;
+
+#define SH_PREFIX aged_customers
+#define SH_ELEMENT_TYPE AgedEntry
+#define SH_KEY_TYPE AgedId
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k).p, (int) (k).len)
+#define SH_EQUAL(tb, a, b) ((a).len == (b).len && memcmp((a).p, (b).p, (a).len) == 0)
+#define SH_SCOPE static inline
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) (a)->hash
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+typedef struct AgedPass
+{
+	DateADT		as_of;
+	Datum		customer_ids;	/* text[] of the customers to read, or 0: all */
+	MemoryContext cxt;			/* the customers and their lines */
+	MemoryContext rowcxt;		/* reset after each row */
+	aged_customers_hash *table;
+	AgedCustomer **order;		/* the customers in the order read */
+	int			ncustomers;
+	int			maxcustomers;
+} AgedPass;
+
+typedef struct AgedReceiver
+{
+	DestReceiver pub;
+	AgedPass   *pass;
+	bool		customers;		/* reading customers, else entries */
+} AgedReceiver;
+
+/* a text column's bytes, read in place when the value is not toasted */
+static inline AgedId
+aged_text(Datum d)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+	AgedId		id;
+
+	id.p = VARDATA_ANY(v);
+	id.len = VARSIZE_ANY_EXHDR(v);
+	return id;
+}
+
+/* customer_id, name, manager_id */
+static void
+aged_add_customer(AgedPass *pass, TupleTableSlot *slot)
+{
+	MemoryContext old;
+	AgedCustomer *c;
+	AgedEntry  *e;
+	AgedId		key;
+	bool		found;
+
+	slot_getsomeattrs(slot, 3);
+	if (slot->tts_isnull[0])
+		return;
+	old = MemoryContextSwitchTo(pass->cxt);
+	c = (AgedCustomer *) palloc0(sizeof(AgedCustomer));
+	c->id = PointerGetDatum(PG_DETOAST_DATUM_COPY(slot->tts_values[0]));
+	c->name = slot->tts_isnull[1] ? (Datum) 0 :
+		PointerGetDatum(PG_DETOAST_DATUM_COPY(slot->tts_values[1]));
+	c->manager_id = slot->tts_isnull[2] ? (Datum) 0 :
+		PointerGetDatum(PG_DETOAST_DATUM_COPY(slot->tts_values[2]));
+	key = aged_text(c->id);
+	e = aged_customers_insert(pass->table, key, &found);
+	if (found)
+	{
+		/* customer_id is the key of customer: cannot happen */
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	e->customer = c;
+	if (pass->ncustomers == pass->maxcustomers)
+	{
+		pass->maxcustomers *= 2;
+		pass->order = (AgedCustomer **) repalloc(pass->order,
+												 pass->maxcustomers * sizeof(AgedCustomer *));
+	}
+	pass->order[pass->ncustomers++] = c;
+	MemoryContextSwitchTo(old);
+}
+
+/* the line of a customer for a currency, made when first met */
+static AgedCurrencyLine *
+aged_line_of(AgedPass *pass, AgedCustomer *c, AgedId currency)
+{
+	AgedCurrencyLine *l;
+	AgedCurrencyLine **tail;
+
+	if (currency.len != 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid currency code in the ledger"),
+				 errdetail("The ledger's check constraints allow only three upper-case letters.")));
+	if (c->last != NULL && memcmp(c->last->code, currency.p, 3) == 0)
+		return c->last;
+	tail = &c->lines;
+	for (l = c->lines; l != NULL; l = l->next)
+	{
+		if (memcmp(l->code, currency.p, 3) == 0)
+			return c->last = l;
+		tail = &l->next;
+	}
+	l = (AgedCurrencyLine *) MemoryContextAllocZero(pass->cxt, sizeof(AgedCurrencyLine));
+	memcpy(l->code, currency.p, 3);
+	*tail = l;
+	return c->last = l;
+}
+
+/* customer_id, currency, doc_date, due_date, open_amount */
+static void
+aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
+{
+	AgedEntry  *e;
+	AgedCurrencyLine *cl;
+	AgedLine   *s;
+	Datum		amount;
+	const char *p;
+	int			len;
+	uint16		header;
+	DateADT		due;
+	bool		fast = false;
+	bool		negative;
+	int			k;
+#ifdef HAVE_INT128
+	int128		v = 0;
+	int			dscale = 0;
+#endif
+
+	slot_getsomeattrs(slot, 5);
+	if (slot->tts_isnull[0] || slot->tts_isnull[1] || slot->tts_isnull[2] ||
+		slot->tts_isnull[4])
+		return;
+	amount = slot->tts_values[4];
+
+	/* a zero open amount is no open item (a zero has no digits) */
+	if (numeric_header(amount, &header, &p, &len) && !NUMERIC_HEADER_SPECIAL(header) &&
+		len <= (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)))
+		return;
+
+	/* an entry whose customer the caller cannot see is left out, as by a join */
+	e = aged_customers_lookup(pass->table, aged_text(slot->tts_values[0]));
+	if (e == NULL)
+		return;
+	cl = aged_line_of(pass, e->customer, aged_text(slot->tts_values[1]));
+	s = &cl->line;
+	due = DatumGetDateADT(slot->tts_values[slot->tts_isnull[3] ? 2 : 3]);
+
+#ifdef HAVE_INT128
+	fast = numeric_scaled(amount, &v, &dscale);
+	negative = fast && v < 0;
+#else
+	negative = false;
+#endif
+	if (!fast)
+		negative = DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
+													NumericGetDatum(int64_to_numeric(0))));
+	k = negative ? 0 : aged_bucket(false, pass->as_of - due);
+
+	s->items++;
+	if (k >= 2)
+	{
+		s->overdue_items++;
+		if (!s->any_overdue || due < s->oldest)
+		{
+			s->oldest = due;
+			s->any_overdue = true;
+		}
+	}
+
+#ifdef HAVE_INT128
+	{
+		int128		sum;
+
+		if (fast && !__builtin_add_overflow(s->isum[k], v, &sum))
+		{
+			s->isum[k] = sum;
+			if (dscale > s->dscale[k])
+				s->dscale[k] = dscale;
+			return;
+		}
+	}
+#endif
+
+	/* what the integers cannot hold: a numeric sum, kept in pass->cxt */
+	{
+		Datum		prev = cl->slow[k];
+		Datum		sum;
+		MemoryContext old;
+
+		sum = (prev == (Datum) 0) ? amount : DirectFunctionCall2(numeric_add, prev, amount);
+		old = MemoryContextSwitchTo(pass->cxt);
+		cl->slow[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(sum));
+		MemoryContextSwitchTo(old);
+		if (prev != (Datum) 0)
+			pfree(DatumGetPointer(prev));
+	}
+}
+
+static bool
+aged_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	AgedReceiver *r = (AgedReceiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(r->pass->rowcxt);
+
+	if (r->customers)
+		aged_add_customer(r->pass, slot);
+	else
+		aged_add_entry(r->pass, slot);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(r->pass->rowcxt);
+	return true;
+}
+
+static void
+aged_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+aged_shutdown(DestReceiver *self)
+{
+}
+
+static void
+aged_destroy(DestReceiver *self)
+{
+}
+
+/*
+ * Run a query of parameters $1 as_of and $2 customer_ids (NULL: all), its
+ * rows going to the pass.
+ */
+static void
+aged_read(AgedPass *pass, const char *sql, bool customers)
+{
+	AgedReceiver r;
+	SPIExecuteOptions options;
+	ParamListInfo params = makeParamList(2);
+	int			ret;
+
+	params->params[0].value = DateADTGetDatum(pass->as_of);
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = DATEOID;
+	params->params[1].value = pass->customer_ids;
+	params->params[1].isnull = (pass->customer_ids == (Datum) 0);
+	params->params[1].pflags = PARAM_FLAG_CONST;
+	params->params[1].ptype = TEXTARRAYOID;
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = aged_receive;
+	r.pub.rStartup = aged_startup;
+	r.pub.rShutdown = aged_shutdown;
+	r.pub.rDestroy = aged_destroy;
+	r.pub.mydest = DestNone;
+	r.pass = pass;
+	r.customers = customers;
+
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = true;
+	options.dest = (DestReceiver *) &r;
+	ret = SPI_execute_extended(sql, &options);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_extended failed: %s", SPI_result_code_string(ret));
+}
+
+/* the sum of buckets first..last of a line */
+static Datum
+aged_line_sum(AgedCurrencyLine *cl, int first, int last)
+{
+	AgedLine   *s = &cl->line;
+	Datum		sum = (Datum) 0;
+	int			k;
+
+#ifdef HAVE_INT128
+	{
+		int128		t = 0;
+		int			dscale = 0;
+		bool		overflow = false;
+
+		for (k = first; k <= last && !overflow; k++)
+		{
+			overflow = __builtin_add_overflow(t, s->isum[k], &t);
+			dscale = Max(dscale, s->dscale[k]);
+		}
+		if (!overflow)
+			sum = scaled_numeric(t, dscale);
+		else
+			for (k = first; k <= last; k++)
+			{
+				Datum		b = scaled_numeric(s->isum[k], s->dscale[k]);
+
+				sum = (sum == (Datum) 0) ? b : DirectFunctionCall2(numeric_add, sum, b);
+			}
+	}
+#else
+	sum = NumericGetDatum(int64_to_numeric(0));
+#endif
+	for (k = first; k <= last; k++)
+		if (cl->slow[k] != (Datum) 0)
+			sum = DirectFunctionCall2(numeric_add, sum, cl->slow[k]);
+	return sum;
+}
+
+PG_FUNCTION_INFO_V1(dunning_aged_balance);
+Datum
+dunning_aged_balance(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	AgedPass	pass;
+	MemoryContext old;
+	Tuplestorestate *ts;
+	TupleDesc	tupdesc;
+	bool		later;
+	bool		isnull;
+	int			i;
+	int			ret;
+	Datum		as_of_arg;
+
+	pass.as_of = dunning_check_as_of(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0),
+									 PG_ARGISNULL(0));
+	pass.customer_ids = (Datum) 0;
+	if (PG_NARGS() > 1)
+	{
+		if (PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("customer_ids must not be null"),
+					 errdetail("Pass the ids of the customers to read, or call aged_balance(as_of) for every customer.")));
+		pass.customer_ids = PG_GETARG_DATUM(1);
+	}
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+#ifdef HAVE_INT128
+	init_pow10();
+#endif
+
+	pass.cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning aged balance",
+									 ALLOCSET_DEFAULT_SIZES);
+	pass.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dunning aged balance row",
+										ALLOCSET_SMALL_SIZES);
+	pass.table = aged_customers_create(pass.cxt, 1024, NULL);
+	pass.maxcustomers = 1024;
+	pass.ncustomers = 0;
+	pass.order = (AgedCustomer **) MemoryContextAlloc(pass.cxt, pass.maxcustomers * sizeof(AgedCustomer *));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	aged_read(&pass, "SELECT c.customer_id, c.name, c.manager_id FROM " DUNNING_SCHEMA ".customer c"
+			  " WHERE $2 IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY ($2)", true);
+	as_of_arg = DateADTGetDatum(pass.as_of);
+	ret = SPI_execute_with_args("SELECT EXISTS (SELECT FROM " DUNNING_SCHEMA ".allocation a"
+								" WHERE a.allocated_on OPERATOR(pg_catalog.>) $1)",
+								1, (Oid[]) {DATEOID}, &as_of_arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	later = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	if (later)
+		aged_read(&pass, "SELECT o.customer_id, o.currency, o.doc_date, o.due_date, o.open_amount"
+				  " FROM " DUNNING_SCHEMA ".open_items($1) o"
+				  " WHERE $2 IS NULL OR o.customer_id OPERATOR(pg_catalog.=) ANY ($2)", false);
+	else
+		aged_read(&pass, "SELECT e.customer_id, e.currency, e.doc_date, e.due_date, e.open_amount"
+				  " FROM " DUNNING_SCHEMA ".entry e"
+				  " WHERE e.doc_date OPERATOR(pg_catalog.<=) $1"
+				  " AND ($2 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) ANY ($2))", false);
+	SPI_finish();
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	ts = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(old);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts;
+	rsinfo->setDesc = tupdesc;
+
+	old = MemoryContextSwitchTo(pass.rowcxt);
+	for (i = 0; i < pass.ncustomers; i++)
+	{
+		AgedCustomer *c = pass.order[i];
+		AgedCurrencyLine *cl;
+
+		CHECK_FOR_INTERRUPTS();
+		for (cl = c->lines; cl != NULL; cl = cl->next)
+		{
+			AgedLine   *s = &cl->line;
+			Datum		values[17];
+			bool		nulls[17];
+			int			k;
+
+			memset(nulls, 0, sizeof(nulls));
+			values[0] = c->id;
+			values[1] = c->name;
+			nulls[1] = (c->name == (Datum) 0);
+			values[2] = c->manager_id;
+			nulls[2] = (c->manager_id == (Datum) 0);
+			values[3] = PointerGetDatum(cstring_to_text_with_len(cl->code, 3));
+			for (k = 1; k < AGED_BUCKETS; k++)	/* not due .. over 120 */
+				values[3 + k] = aged_line_sum(cl, k, k);
+			values[10] = aged_line_sum(cl, 0, 0);	/* unapplied */
+			values[11] = aged_line_sum(cl, 2, AGED_BUCKETS - 1);	/* overdue */
+			values[12] = aged_line_sum(cl, 0, AGED_BUCKETS - 1);	/* total */
+			values[13] = Int64GetDatum(s->items);
+			values[14] = Int64GetDatum(s->overdue_items);
+			values[15] = DateADTGetDatum(s->oldest);
+			nulls[15] = !s->any_overdue;
+			values[16] = DateADTGetDatum(pass.as_of);
+			tuplestore_putvalues(ts, tupdesc, values, nulls);
+			MemoryContextReset(pass.rowcxt);
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(pass.rowcxt);
+	MemoryContextDelete(pass.cxt);
+	return (Datum) 0;
+}
+
+/*
+ * The planner's row estimate of aged_balance(): one line per customer, the
+ * customers' count from the statistics (a set-returning C function is
+ * otherwise estimated at 1,000 rows, wrong for a BI tool joining it to
+ * other tables).  None when customer was never analyzed.
+ */
+PG_FUNCTION_INFO_V1(dunning_aged_balance_support);
+Datum
+dunning_aged_balance_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestRows *req;
+	Oid			nsp;
+	Oid			relid;
+	HeapTuple	tup;
+	float4		reltuples = -1;
+
+	if (!IsA(rawreq, SupportRequestRows))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestRows *) rawreq;
+	nsp = get_namespace_oid(DUNNING_SCHEMA, true);
+	relid = OidIsValid(nsp) ? get_relname_relid("customer", nsp) : InvalidOid;
+	if (!OidIsValid(relid))
+		PG_RETURN_POINTER(NULL);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	if (reltuples < 0)
+		PG_RETURN_POINTER(NULL);
+	req->rows = Max(reltuples, 1);
+	PG_RETURN_POINTER(req);
 }

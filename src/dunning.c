@@ -146,20 +146,28 @@ PG_FUNCTION_INFO_V1(dunning_as_of_arg);
 Datum
 dunning_as_of_arg(PG_FUNCTION_ARGS)
 {
+	PG_RETURN_DATEADT(dunning_check_as_of(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0),
+										  PG_ARGISNULL(0)));
+}
+
+/* the checks of _as_of_arg, for the C functions that take an as_of */
+DateADT
+dunning_check_as_of(Datum arg, bool isnull)
+{
 	DateADT		d;
 
-	if (PG_ARGISNULL(0))
+	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("as_of must not be null"),
 				 errdetail("The function twins of the dunning views need a date; pass dunning.as_of() for the session's date.")));
-	d = PG_GETARG_DATEADT(0);
+	d = DatumGetDateADT(arg);
 	if (DATE_NOT_FINITE(d))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("as_of must be a finite date"),
 				 errdetail("An aged balance is computed as of a calendar day, not \"infinity\".")));
-	PG_RETURN_DATEADT(d);
+	return d;
 }
 
 /*

@@ -15,6 +15,7 @@ extern void _PG_init(void);
 #endif
 
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
+extern DateADT dunning_check_as_of(Datum arg, bool isnull);
 
 /* counters.c: set by the lettering engine while it writes in bulk */
 extern bool dunning_bulk_writes;

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 P="psql -X -q -At -v ON_ERROR_STOP=1"
-released="0.1.0 0.2.0 0.3.0"
+released="0.1.0 0.2.0 0.3.0 0.4.0"
 dropdb --if-exists dunning_installed >/dev/null 2>&1; createdb dunning_installed
 $P -d dunning_installed -c "CREATE EXTENSION dunning"
 catalog() {

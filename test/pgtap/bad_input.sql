@@ -77,6 +77,9 @@ INSERT INTO bad (call, state, what) VALUES
 -- the views' twins
 ($$SELECT * FROM dunning.open_items(NULL)$$, '22004', 'open_items: NULL day'),
 ($$SELECT * FROM dunning.aged_balance('-infinity')$$, '22008', 'aged_balance: infinite day'),
+($$SELECT * FROM dunning.aged_balance(NULL, '{C1}')$$, '22004', 'aged_balance of customers: NULL day'),
+($$SELECT * FROM dunning.aged_balance('infinity', '{C1}')$$, '22008', 'aged_balance of customers: infinite day'),
+($$SELECT * FROM dunning.aged_balance('2025-03-20', NULL)$$, '22004', 'aged_balance of customers: NULL list'),
 ($$SELECT * FROM dunning.dashboard(NULL)$$, '22004', 'dashboard: NULL day'),
 -- lettering
 ($$SELECT dunning.letter(NULL, '{1,3}')$$, '22004', 'letter: NULL customer'),
