@@ -406,6 +406,42 @@ scaled_numeric(int128 v, int dscale)
 }
 #endif							/* HAVE_INT128 */
 
+/* count an item of bucket k due on due */
+static inline void
+aged_count(AgedLine *s, int k, DateADT due)
+{
+	s->items++;
+	if (k >= 2)
+	{
+		s->overdue_items++;
+		if (!s->any_overdue || due < s->oldest)
+		{
+			s->oldest = due;
+			s->any_overdue = true;
+		}
+	}
+}
+
+#ifdef HAVE_INT128
+/*
+ * Add v (in 10^-AGED_SCALE, display scale dscale) to bucket k's integer sum;
+ * false when the sum would overflow (on overflow the builtin still writes
+ * the wrapped sum: not to isum).
+ */
+static inline bool
+aged_add_integer(AgedLine *s, int k, int128 v, int dscale)
+{
+	int128		sum;
+
+	if (__builtin_add_overflow(s->isum[k], v, &sum))
+		return false;
+	s->isum[k] = sum;
+	if (dscale > s->dscale[k])
+		s->dscale[k] = dscale;
+	return true;
+}
+#endif
+
 PG_FUNCTION_INFO_V1(dunning_aged_line_accum);
 Datum
 dunning_aged_line_accum(PG_FUNCTION_ARGS)
@@ -457,28 +493,10 @@ dunning_aged_line_accum(PG_FUNCTION_ARGS)
 	else
 		k = aged_bucket(false, PG_GETARG_DATEADT(1) - PG_GETARG_DATEADT(2));
 
-	s->items++;
-	if (k >= 2)
-		s->overdue_items++;
-	if (k >= 2 && (!s->any_overdue || PG_GETARG_DATEADT(2) < s->oldest))
-	{
-		s->oldest = PG_GETARG_DATEADT(2);
-		s->any_overdue = true;
-	}
-
+	aged_count(s, k, k >= 2 ? PG_GETARG_DATEADT(2) : 0);
 #ifdef HAVE_INT128
-	{
-		int128		sum;
-
-		/* on overflow the builtin still writes the wrapped sum: not to isum */
-		if (fast && !__builtin_add_overflow(s->isum[k], v, &sum))
-		{
-			s->isum[k] = sum;
-			if (dscale > s->dscale[k])
-				s->dscale[k] = dscale;
-			PG_RETURN_POINTER(s);
-		}
-	}
+	if (fast && aged_add_integer(s, k, v, dscale))
+		PG_RETURN_POINTER(s);
 #endif
 
 	/* what the integers cannot hold: sum(numeric)'s transition */
@@ -544,6 +562,26 @@ aged_bucket_sum(FunctionCallInfo fcinfo, AgedLine *s, int k)
 }
 
 /* the sum of buckets first..last */
+#ifdef HAVE_INT128
+/* the integer sums of buckets first..last as a numeric; false on overflow */
+static bool
+aged_integer_range(AgedLine *s, int first, int last, Datum *result)
+{
+	int128		t = 0;
+	int			dscale = 0;
+	int			k;
+
+	for (k = first; k <= last; k++)
+	{
+		if (__builtin_add_overflow(t, s->isum[k], &t))
+			return false;
+		dscale = Max(dscale, s->dscale[k]);
+	}
+	*result = scaled_numeric(t, dscale);
+	return true;
+}
+#endif
+
 static Datum
 aged_range_sum(FunctionCallInfo fcinfo, AgedLine *s, int first, int last)
 {
@@ -551,20 +589,8 @@ aged_range_sum(FunctionCallInfo fcinfo, AgedLine *s, int first, int last)
 	int			k;
 
 #ifdef HAVE_INT128
-	if (s->slow == NULL)
-	{
-		int128		t = 0;
-		int			dscale = 0;
-		bool		overflow = false;
-
-		for (k = first; k <= last && !overflow; k++)
-		{
-			overflow = __builtin_add_overflow(t, s->isum[k], &t);
-			dscale = Max(dscale, s->dscale[k]);
-		}
-		if (!overflow)
-			return scaled_numeric(t, dscale);
-	}
+	if (s->slow == NULL && aged_integer_range(s, first, last, &sum))
+		return sum;
 #endif
 	sum = aged_bucket_sum(fcinfo, s, first);
 	for (k = first + 1; k <= last; k++)
@@ -908,29 +934,10 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 													NumericGetDatum(int64_to_numeric(0))));
 	k = negative ? 0 : aged_bucket(false, pass->as_of - due);
 
-	s->items++;
-	if (k >= 2)
-	{
-		s->overdue_items++;
-		if (!s->any_overdue || due < s->oldest)
-		{
-			s->oldest = due;
-			s->any_overdue = true;
-		}
-	}
-
+	aged_count(s, k, due);
 #ifdef HAVE_INT128
-	{
-		int128		sum;
-
-		if (fast && !__builtin_add_overflow(s->isum[k], v, &sum))
-		{
-			s->isum[k] = sum;
-			if (dscale > s->dscale[k])
-				s->dscale[k] = dscale;
-			return;
-		}
-	}
+	if (fast && aged_add_integer(s, k, v, dscale))
+		return;
 #endif
 
 	/* what the integers cannot hold: a numeric sum, kept in pass->cxt */
@@ -1026,26 +1033,13 @@ aged_line_sum(AgedCurrencyLine *cl, int first, int last)
 	int			k;
 
 #ifdef HAVE_INT128
-	{
-		int128		t = 0;
-		int			dscale = 0;
-		bool		overflow = false;
-
-		for (k = first; k <= last && !overflow; k++)
+	if (!aged_integer_range(s, first, last, &sum))
+		for (k = first; k <= last; k++)
 		{
-			overflow = __builtin_add_overflow(t, s->isum[k], &t);
-			dscale = Max(dscale, s->dscale[k]);
-		}
-		if (!overflow)
-			sum = scaled_numeric(t, dscale);
-		else
-			for (k = first; k <= last; k++)
-			{
-				Datum		b = scaled_numeric(s->isum[k], s->dscale[k]);
+			Datum		b = scaled_numeric(s->isum[k], s->dscale[k]);
 
-				sum = (sum == (Datum) 0) ? b : DirectFunctionCall2(numeric_add, sum, b);
-			}
-	}
+			sum = (k == first) ? b : DirectFunctionCall2(numeric_add, sum, b);
+		}
 #else
 	sum = NumericGetDatum(int64_to_numeric(0));
 #endif
