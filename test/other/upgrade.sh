@@ -14,7 +14,7 @@ catalog() {
 SELECT 'version ' || extversion FROM pg_extension WHERE extname = 'dunning';
 SELECT 'function ' || p.oid::regprocedure || ' ' || p.provolatile::text || p.proparallel::text || p.prosecdef::text
        || ' ' || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || md5(p.prosrc)
-       || ' ' || coalesce(p.proacl::text, 'default')
+       || ' ' || coalesce(p.proacl::text, 'default') || ' rows ' || p.prorows || ' ' || p.prosupport::regproc::text
   FROM pg_proc p WHERE p.pronamespace = 'dunning'::regnamespace ORDER BY 1;
 SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
        || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
