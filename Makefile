@@ -61,32 +61,35 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@
 
 $(EXTENSION)--0.1.0.sql: $(SQL_0_1_0)
-	cat $(SQL_0_1_0) > $@
+	cat $^ > $@
 
 $(EXTENSION)--0.2.0.sql: $(SQL_0_1_0) $(SQL_0_2_0)
-	cat $(SQL_0_1_0) $(SQL_0_2_0) > $@
+	cat $^ > $@
 
 $(EXTENSION)--0.3.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0)
-	cat $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) > $@
+	cat $^ > $@
 
 $(EXTENSION)--0.4.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0)
-	cat $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0) > $@
+	cat $^ > $@
+
+# an upgrade script to version $(1): psql's guard, then the files of that
+# version (the rule's prerequisites)
+define upgrade_script
+	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'$(1)'"'"'" to load this file. \quit' > $@
+	cat $^ >> $@
+endef
 
 $(EXTENSION)--0.1.0--0.2.0.sql: $(SQL_0_2_0)
-	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.2.0'"'"'" to load this file. \quit' > $@
-	cat $(SQL_0_2_0) >> $@
+	$(call upgrade_script,0.2.0)
 
 $(EXTENSION)--0.2.0--0.3.0.sql: $(SQL_0_3_0)
-	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.3.0'"'"'" to load this file. \quit' > $@
-	cat $(SQL_0_3_0) >> $@
+	$(call upgrade_script,0.3.0)
 
 $(EXTENSION)--0.3.0--0.4.0.sql: $(SQL_0_4_0)
-	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.4.0'"'"'" to load this file. \quit' > $@
-	cat $(SQL_0_4_0) >> $@
+	$(call upgrade_script,0.4.0)
 
 $(EXTENSION)--0.4.0--0.5.0.sql: $(SQL_0_5_0)
-	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'0.5.0'"'"'" to load this file. \quit' > $@
-	cat $(SQL_0_5_0) >> $@
+	$(call upgrade_script,0.5.0)
 
 .PHONY: test demo bench
 test:

@@ -227,6 +227,26 @@ numeric_header(Datum d, uint16 *header, const char **data, int *len)
 	return true;
 }
 
+/* a finite zero: a numeric with no digits (a short header is 2 bytes, a long one 4) */
+static bool
+numeric_is_zero(Datum d)
+{
+	const char *p;
+	int			len;
+	uint16		header;
+
+	return numeric_header(d, &header, &p, &len) && !NUMERIC_HEADER_SPECIAL(header) &&
+		len <= (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16));
+}
+
+/* amount < 0, for the amounts the integer sums do not read */
+static bool
+numeric_below_zero(Datum amount)
+{
+	return DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
+											NumericGetDatum(int64_to_numeric(0))));
+}
+
 #ifdef HAVE_INT128
 /* 10^0 .. 10^36 */
 static int128 pow10_128[37];
@@ -483,8 +503,7 @@ dunning_aged_line_accum(PG_FUNCTION_ARGS)
 		negative = false;
 #endif
 	else
-		negative = DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
-													NumericGetDatum(int64_to_numeric(0))));
+		negative = numeric_below_zero(amount);
 
 	if (negative)
 		k = 0;
@@ -654,14 +673,7 @@ PG_FUNCTION_INFO_V1(dunning_is_open);
 Datum
 dunning_is_open(PG_FUNCTION_ARGS)
 {
-	const char *p;
-	int			len;
-	uint16		header;
-
-	if (!numeric_header(PG_GETARG_DATUM(0), &header, &p, &len) || NUMERIC_HEADER_SPECIAL(header))
-		PG_RETURN_BOOL(true);
-	/* a zero has no digits: a short header is 2 bytes, a long one 4 */
-	PG_RETURN_BOOL(len > (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)));
+	PG_RETURN_BOOL(!numeric_is_zero(PG_GETARG_DATUM(0)));
 }
 
 /*
@@ -892,9 +904,6 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 	AgedCurrencyLine *cl;
 	AgedLine   *s;
 	Datum		amount;
-	const char *p;
-	int			len;
-	uint16		header;
 	DateADT		due;
 	bool		fast = false;
 	bool		negative;
@@ -910,9 +919,8 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 		return;
 	amount = slot->tts_values[4];
 
-	/* a zero open amount is no open item (a zero has no digits) */
-	if (numeric_header(amount, &header, &p, &len) && !NUMERIC_HEADER_SPECIAL(header) &&
-		len <= (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16)))
+	/* a zero open amount is no open item */
+	if (numeric_is_zero(amount))
 		return;
 
 	/* an entry whose customer the caller cannot see is left out, as by a join */
@@ -930,8 +938,7 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 	negative = false;
 #endif
 	if (!fast)
-		negative = DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
-													NumericGetDatum(int64_to_numeric(0))));
+		negative = numeric_below_zero(amount);
 	k = negative ? 0 : aged_bucket(false, pass->as_of - due);
 
 	aged_count(s, k, due);
