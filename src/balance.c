@@ -426,6 +426,33 @@ scaled_numeric(int128 v, int dscale)
 }
 #endif							/* HAVE_INT128 */
 
+/*
+ * A numeric in millionths, read from its digits (the lettering engine reads
+ * every open line this way); false when that cannot be done exactly in 64
+ * bits (more than 8 decimals written, a seventh decimal that is not zero,
+ * NaN, an infinity, 9,223,372,036,854.775808 or more), which the caller
+ * then works out with numeric arithmetic and its errors.
+ */
+bool
+dunning_numeric_micros(Datum d, int64 *micros)
+{
+#ifdef HAVE_INT128
+	int128		v;
+	int			dscale;
+
+	init_pow10();
+	if (!numeric_scaled(d, &v, &dscale) || v % 100 != 0)
+		return false;
+	v /= 100;
+	if (v < PG_INT64_MIN || v > PG_INT64_MAX)
+		return false;
+	*micros = (int64) v;
+	return true;
+#else
+	return false;
+#endif
+}
+
 /* count an item of bucket k due on due */
 static inline void
 aged_count(AgedLine *s, int k, DateADT due)

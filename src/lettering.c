@@ -1377,15 +1377,25 @@ book_emit(Book *b, LetterGroup *groups, int ngroups, Tuplestorestate *ts,
  * letter.
  */
 #define LINE_COLUMNS \
-	"e.customer_id, e.entry_id, e.currency, " \
-	"(e.amount OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, " \
-	"(e.open_amount OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8, " \
-	"e.open_amount OPERATOR(pg_catalog.*) 1000000 OPERATOR(pg_catalog.=) " \
-	"  pg_catalog.trunc(e.open_amount OPERATOR(pg_catalog.*) 1000000) " \
-	"  AND e.amount OPERATOR(pg_catalog.*) 1000000 OPERATOR(pg_catalog.=) " \
-	"  pg_catalog.trunc(e.amount OPERATOR(pg_catalog.*) 1000000), " \
+	"e.customer_id, e.entry_id, e.currency, e.amount, e.open_amount, " \
 	"e.ref, e.doc_date, coalesce(e.due_date, e.doc_date), " \
 	"CASE WHEN e.letter_code OPERATOR(pg_catalog.~) '^[a-z]+$' THEN e.letter_code END "
+
+/*
+ * An amount of a line in millionths: read from the numeric's digits, or,
+ * when they do not give it exactly in 64 bits, by numeric arithmetic, which
+ * raises the error.
+ */
+static int64
+line_micros(Book *b, Line *l, Datum amount)
+{
+	int64		v;
+
+	if (dunning_numeric_micros(amount, &v))
+		return v;
+	return numeric_to_scaled(amount, psprintf("the amount of entry %lld of customer %s",
+											  (long long) l->entry_id, b->customer_id));
+}
 
 /*
  * Add the line of a row read with LINE_COLUMNS to a book.
@@ -1398,19 +1408,13 @@ book_read_line(Book *b, HeapTuple t, TupleDesc td)
 	Datum		d;
 
 	l->entry_id = DatumGetInt64(SPI_getbinval(t, td, 2, &isnull));
-	l->amount = DatumGetInt64(SPI_getbinval(t, td, 4, &isnull));
-	l->open = DatumGetInt64(SPI_getbinval(t, td, 5, &isnull));
-	if (!DatumGetBool(SPI_getbinval(t, td, 6, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("entry %lld of customer %s has an amount with more than %d decimals",
-						(long long) l->entry_id, b->customer_id, SCALE_DIGITS),
-				 errdetail("Lettering works on amounts to the millionth.")));
-	d = SPI_getbinval(t, td, 7, &isnull);
+	l->amount = line_micros(b, l, SPI_getbinval(t, td, 4, &isnull));
+	l->open = line_micros(b, l, SPI_getbinval(t, td, 5, &isnull));
+	d = SPI_getbinval(t, td, 6, &isnull);
 	l->ref = isnull ? NULL : TextDatumGetCString(d);
-	l->doc_date = DatumGetDateADT(SPI_getbinval(t, td, 8, &isnull));
-	l->due_date = DatumGetDateADT(SPI_getbinval(t, td, 9, &isnull));
-	d = SPI_getbinval(t, td, 10, &isnull);
+	l->doc_date = DatumGetDateADT(SPI_getbinval(t, td, 7, &isnull));
+	l->due_date = DatumGetDateADT(SPI_getbinval(t, td, 8, &isnull));
+	d = SPI_getbinval(t, td, 9, &isnull);
 	l->code = isnull ? NULL : TextDatumGetCString(d);
 	return l;
 }
@@ -1713,8 +1717,8 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 				book.currency = text_to_cstring(currency);
 			}
 			if (!codes.loaded)
-				codes_set(&codes, SPI_getvalue(tt->vals[i], tt->tupdesc, 11),
-						  SPI_getvalue(tt->vals[i], tt->tupdesc, 12));
+				codes_set(&codes, SPI_getvalue(tt->vals[i], tt->tupdesc, 10),
+						  SPI_getvalue(tt->vals[i], tt->tupdesc, 11));
 			book_read_line(&book, tt->vals[i], tt->tupdesc);
 			MemoryContextSwitchTo(old);
 		}
@@ -1843,7 +1847,7 @@ dunning_letter(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("entry %lld of customer %s is already lettered",
 							(long long) l->entry_id, book.customer_id),
-					 errdetail("It is settled in group %s.", SPI_getvalue(t, td, 12))));
+					 errdetail("It is settled in group %s.", SPI_getvalue(t, td, 11))));
 		debit |= l->open > 0;
 		credit |= l->open < 0;
 	}

@@ -41,18 +41,6 @@ BEGIN
     RETURN acc;
 END
 $$;
--- the SQLSTATE of a call, and whether its error has a detail
-CREATE FUNCTION pg_temp.error_of(call text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; det text;
-BEGIN
-    EXECUTE call;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
-    RETURN st || CASE WHEN coalesce(det, '') = '' THEN ' without a detail' ELSE ' with a detail' END;
-END
-$$;
-
 CREATE TEMP TABLE bad (n serial, call text, state text, what text);
 INSERT INTO bad (call, state, what) VALUES
 -- aging and buckets

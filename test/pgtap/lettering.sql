@@ -151,5 +151,59 @@ SELECT throws_ok(format('SELECT dunning.letter(%L, ARRAY[%s, %s])', d.customer_i
   FROM (SELECT * FROM dunning.entry WHERE kind = 'invoice' ORDER BY entry_id LIMIT 1) d,
        LATERAL (SELECT * FROM dunning.entry c WHERE c.customer_id <> d.customer_id AND c.kind = 'payment' LIMIT 1) c;
 
+-- amounts to the millionth, read from the numerics' digits: every shape
+-- (decimals written beyond the sixth, the largest amount, powers of ten)
+-- letters to the exact amount, and what cannot be read in 64 bits is refused
+CREATE TEMP TABLE shapes (n int, a numeric);
+INSERT INTO shapes VALUES (1, 0.000001), (2, 1.5), (3, 123456789.123456), (4, 9223372036854.775807),
+    (5, 1.00000000), (6, 2.0000000000), (7, 10000), (8, 100000000000), (9, 0.1), (10, 99999.999999),
+    (11, 1e12), (12, 12.340000), (13, 10000.0001), (14, 0.00010000);
+INSERT INTO dunning.customer (customer_id, name) SELECT 'S' || n, 'Shape ' || n FROM shapes;
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, amount, currency)
+SELECT 'S' || n, k, k || ' ' || n, '2025-01-01', CASE k WHEN 'invoice' THEN a ELSE -a END, 'EUR'
+  FROM shapes, unnest('{invoice,payment}'::text[]) k;
+CREATE TEMP TABLE shaped AS
+SELECT l.* FROM shapes s, LATERAL dunning.auto_letter('S' || s.n, '{fifo}') l;
+SELECT is((SELECT count(*)::int FROM shaped s JOIN dunning.entry e USING (customer_id, entry_id)
+            WHERE s.allocated = e.amount AND e.open_amount = 0 AND NOT s.partial), 28,
+          'every shape of amount letters to the exact amount');
+-- the largest amount open in part, then settled
+INSERT INTO dunning.customer (customer_id, name) VALUES ('SP', 'Shape partial');
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, amount, currency) VALUES
+    ('SP', 'invoice', 'big', '2025-01-01', 9223372036854.775807, 'EUR'),
+    ('SP', 'payment', 'first', '2025-01-02', -0.000001, 'EUR');
+SELECT is((SELECT count(*)::int FROM dunning.auto_letter('SP', '{fifo}') WHERE partial), 2, 'the largest amount letters in part');
+SELECT is((SELECT open_amount FROM dunning.entry WHERE customer_id = 'SP' AND ref = 'big'), 9223372036854.775806,
+          'and stays open to the millionth');
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, amount, currency) VALUES
+    ('SP', 'payment', 'rest', '2025-01-03', -9223372036854.775806, 'EUR');
+SELECT is((SELECT sum(allocated) FROM dunning.auto_letter('SP', '{fifo}') WHERE NOT partial), 0::numeric,
+          'then letters in full');
+SELECT is((SELECT count(*)::int FROM dunning.entry WHERE customer_id = 'SP' AND open_amount <> 0), 0, 'nothing of it stays open');
+-- amounts lettering cannot hold: a clear error with a detail, nothing written
+INSERT INTO dunning.customer (customer_id, name) VALUES ('SX1', 'Too big'), ('SX2', 'Too fine'), ('SX3', 'Far too big');
+INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, amount, currency) VALUES
+    ('SX1', 900001, 'invoice', 'big', '2025-01-01', 9223372036854.775808, 'EUR'),
+    ('SX1', 900002, 'payment', 'pay', '2025-01-02', -1, 'EUR'),
+    ('SX2', 900003, 'invoice', 'fine', '2025-01-01', 1.0000001, 'EUR'),
+    ('SX2', 900004, 'payment', 'pay', '2025-01-02', -1, 'EUR'),
+    ('SX3', 900005, 'invoice', 'huge', '2025-01-01', 1e28, 'EUR'),
+    ('SX3', 900006, 'payment', 'pay', '2025-01-02', -1, 'EUR');
+CREATE TEMP TABLE snap_sx AS SELECT * FROM dunning.entry WHERE customer_id LIKE 'SX%';
+SELECT is(pg_temp.error_of(q), e, q)
+  FROM (VALUES
+    ($$SELECT * FROM dunning.auto_letter('SX1')$$, '22003 with a detail'),
+    ($$SELECT * FROM dunning.auto_letter('SX1', '{fifo}', dry_run => true)$$, '22003 with a detail'),
+    ($$SELECT dunning.letter('SX1', '{900001,900002}')$$, '22003 with a detail'),
+    ($$SELECT * FROM dunning.auto_letter('SX2')$$, '22023 with a detail'),
+    ($$SELECT dunning.letter('SX2', '{900003,900004}')$$, '22023 with a detail'),
+    ($$SELECT * FROM dunning.auto_letter('SX3')$$, '22003 with a detail'),
+    ($$SELECT dunning.letter('SX3', '{900005,900006}')$$, '22003 with a detail')) AS t(q, e);
+SELECT throws_ok($$SELECT dunning.letter('SX2', '{900003,900004}')$$, '22023',
+                 'the amount of entry 900003 of customer SX2 has more than 6 decimals', 'the message names the entry');
+SELECT results_eq('SELECT * FROM dunning.entry WHERE customer_id LIKE $$SX%$$ ORDER BY entry_id',
+                  'SELECT * FROM snap_sx ORDER BY entry_id', 'refused amounts changed nothing');
+SELECT is((SELECT count(*)::int FROM dunning.allocation WHERE customer_id LIKE 'SX%'), 0, 'and allocated nothing');
+
 SELECT * FROM finish();
 ROLLBACK;
