@@ -1005,13 +1005,12 @@ typedef struct Batch
 #define BATCH_ALLOCS	5000
 
 /* the rows of a batch: its columns unnested side by side */
-#define UNNEST5 \
+#define UNNEST_OPEN4 \
 	"ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), " \
-	"pg_catalog.unnest($4), pg_catalog.unnest($5)"
+	"pg_catalog.unnest($4)"
+#define UNNEST4		UNNEST_OPEN4 ")"
+#define UNNEST5		UNNEST_OPEN4 ", pg_catalog.unnest($5)"
 #define UNNEST6		UNNEST5 ", pg_catalog.unnest($6))"
-#define UNNEST4 \
-	"ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), " \
-	"pg_catalog.unnest($4))"
 
 /*
  * Start an empty batch.
@@ -1356,16 +1355,16 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 	{
 		Line	   *l = &b->lines[i];
 		int			gi = gof[find_root(b, i)];
+		Column	   *to;
 
 		if (gi < 0 || (l->moved == 0 && l->code != NULL && strcmp(l->code, groups[gi].code) == 0))
 			continue;
+		/* the row by its key or its address, then what it becomes */
 		if (moved_rows)
 		{
 			col_push(batch, &batch->e[0], CStringGetTextDatum(b->customer_id), false);
 			col_push(batch, &batch->e[1], Int64GetDatum(l->entry_id), false);
-			col_push(batch, &batch->e[2], scaled_numeric(l->open), false);
-			col_push(batch, &batch->e[3], CStringGetTextDatum(groups[gi].code), false);
-			col_push(batch, &batch->e[4], DateADTGetDatum(groups[gi].lettered_on), groups[gi].partial);
+			to = &batch->e[2];
 		}
 		else
 		{
@@ -1373,10 +1372,11 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 
 			ItemPointerCopy(&l->tid, tid);
 			col_push(batch, &batch->t[0], PointerGetDatum(tid), false);
-			col_push(batch, &batch->t[1], scaled_numeric(l->open), false);
-			col_push(batch, &batch->t[2], CStringGetTextDatum(groups[gi].code), false);
-			col_push(batch, &batch->t[3], DateADTGetDatum(groups[gi].lettered_on), groups[gi].partial);
+			to = &batch->t[1];
 		}
+		col_push(batch, &to[0], scaled_numeric(l->open), false);
+		col_push(batch, &to[1], CStringGetTextDatum(groups[gi].code), false);
+		col_push(batch, &to[2], DateADTGetDatum(groups[gi].lettered_on), groups[gi].partial);
 	}
 	MemoryContextSwitchTo(old);
 	pfree(gof);
