@@ -12,26 +12,24 @@ EXTENSION   = dunning
 EXTVERSION  = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = dunning
-OBJS        = src/dunning.o src/aging.o src/terms.o src/counters.o src/lettering.o \
-              src/escalation.o src/interest.o src/render.o src/balance.o
+OBJS        = src/dunning.o src/fixed.o src/aging.o src/terms.o src/triggers.o \
+              src/allocation.o src/counters.o src/lettering.o src/balance.o \
+              src/escalation.o src/interest.o src/render.o
 
-# The install script is built from one SQL file per concept, in this order
-# (data flows one way: types, tables, triggers, views).  The files of a
-# released version are not edited again: what a version adds or changes is
-# written in its own files, which are also its upgrade script from the
-# version before (ALTER for what it changes).  So an upgraded database and a
-# new one run the same statements.
-SQL_0_1_0   = src/dunning.sql src/aging.sql src/terms.sql src/schema.sql \
-              src/counters.sql src/lettering.sql src/reference_rate.sql src/balance.sql
-SQL_0_2_0   = src/escalation.sql src/templates.sql src/reminders.sql src/issue.sql src/followup.sql
-SQL_0_3_0   = src/aged_balance.sql src/security.sql
-SQL_0_4_0   = src/aged_totals.sql src/finite_amounts.sql
-SQL_0_5_0   = src/aged_pass.sql
-SQL_SOURCES = $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0) $(SQL_0_5_0)
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0.sql $(EXTENSION)--0.2.0.sql \
-              $(EXTENSION)--0.3.0.sql $(EXTENSION)--0.4.0.sql $(EXTENSION)--0.1.0--0.2.0.sql \
-              $(EXTENSION)--0.2.0--0.3.0.sql $(EXTENSION)--0.3.0--0.4.0.sql \
-              $(EXTENSION)--0.4.0--0.5.0.sql
+# The install script of the current version is built from one SQL file per
+# concept (README "Source layout"), in the order data flows: types, tables,
+# triggers, lettering, open items and aged balance, escalation, proposal,
+# issuing, follow-up, row security.  Each object is created in exactly one
+# of them.  The scripts of released versions are frozen in src/upgrade/:
+# the 0.1.0 install script and every upgrade step, kept byte for byte as
+# they were released; the newest step (to the current version) is written
+# by hand there too.
+SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/schema.sql \
+              src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
+              src/balance.sql src/escalation.sql src/interest.sql src/render.sql \
+              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/security.sql
+DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup security
 ISOLATION   = allocation lettering issuing followup
@@ -59,37 +57,6 @@ endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@
-
-$(EXTENSION)--0.1.0.sql: $(SQL_0_1_0)
-	cat $^ > $@
-
-$(EXTENSION)--0.2.0.sql: $(SQL_0_1_0) $(SQL_0_2_0)
-	cat $^ > $@
-
-$(EXTENSION)--0.3.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0)
-	cat $^ > $@
-
-$(EXTENSION)--0.4.0.sql: $(SQL_0_1_0) $(SQL_0_2_0) $(SQL_0_3_0) $(SQL_0_4_0)
-	cat $^ > $@
-
-# an upgrade script to version $(1): psql's guard, then the files of that
-# version (the rule's prerequisites)
-define upgrade_script
-	printf '%s\n' '\echo Use "ALTER EXTENSION dunning UPDATE TO '"'"'$(1)'"'"'" to load this file. \quit' > $@
-	cat $^ >> $@
-endef
-
-$(EXTENSION)--0.1.0--0.2.0.sql: $(SQL_0_2_0)
-	$(call upgrade_script,0.2.0)
-
-$(EXTENSION)--0.2.0--0.3.0.sql: $(SQL_0_3_0)
-	$(call upgrade_script,0.3.0)
-
-$(EXTENSION)--0.3.0--0.4.0.sql: $(SQL_0_4_0)
-	$(call upgrade_script,0.4.0)
-
-$(EXTENSION)--0.4.0--0.5.0.sql: $(SQL_0_5_0)
-	$(call upgrade_script,0.5.0)
 
 .PHONY: test demo bench
 test:

@@ -39,6 +39,7 @@
 #include "utils/tuplestore.h"
 
 #include "dunning.h"
+#include "fixed.h"
 
 #define AGED_BUCKETS 7			/* unapplied, not due, 5 overdue buckets */
 #define AGED_RESULT (AGED_BUCKETS + 2)	/* ... items, overdue items */
@@ -179,12 +180,11 @@ dunning_aged_final(PG_FUNCTION_ARGS)
  * adds the two.  Each bucket keeps the largest display scale of its
  * amounts, so a sum shows the decimals sum(numeric) would show.
  *
- * Reading the digits relies on numeric's on-disk format (a 16-bit header,
- * short or long, then base-10000 digits), which pg_upgrade keeps the same
- * across major versions.  test/pgtap/aged_totals.sql compares every column
- * with sum(numeric) on random numerics of every shape.
+ * The digits are read and written by fixed.c.  test/pgtap/aged_totals.sql
+ * compares every column with sum(numeric) on random numerics of every
+ * shape.
  */
-#define AGED_SCALE	8			/* decimals of the integer sums */
+#define AGED_SCALE	FIXED_SCALE	/* decimals of the integer sums */
 
 typedef struct AgedLine
 {
@@ -206,252 +206,6 @@ typedef enum AgedField
 	AF_OVERDUE, AF_TOTAL, AF_ITEMS, AF_OVERDUE_ITEMS, AF_OLDEST
 } AgedField;
 
-/*
- * A numeric's 16-bit header, read where the numeric lies (a short numeric
- * is not copied out of its row), with what follows it and its length;
- * false when there is no header.  The two high bits set mean NaN or an
- * infinity.
- */
-#define NUMERIC_HEADER_SPECIAL(h)	(((h) & 0xC000) == 0xC000)
-
-static bool
-numeric_header(Datum d, uint16 *header, const char **data, int *len)
-{
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
-
-	*data = VARDATA_ANY(v);
-	*len = VARSIZE_ANY_EXHDR(v);
-	if (*len < (int) sizeof(uint16))
-		return false;
-	memcpy(header, *data, sizeof(uint16));
-	return true;
-}
-
-/* a finite zero: a numeric with no digits (a short header is 2 bytes, a long one 4) */
-static bool
-numeric_is_zero(Datum d)
-{
-	const char *p;
-	int			len;
-	uint16		header;
-
-	return numeric_header(d, &header, &p, &len) && !NUMERIC_HEADER_SPECIAL(header) &&
-		len <= (int) (((header & 0xC000) == 0x8000) ? sizeof(uint16) : 2 * sizeof(uint16));
-}
-
-/* amount < 0, for the amounts the integer sums do not read */
-static bool
-numeric_below_zero(Datum amount)
-{
-	return DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
-											NumericGetDatum(int64_to_numeric(0))));
-}
-
-#ifdef HAVE_INT128
-/* 10^0 .. 10^36 */
-static int128 pow10_128[37];
-
-static void
-init_pow10(void)
-{
-	int			i;
-
-	if (pow10_128[0] != 0)
-		return;
-	pow10_128[0] = 1;
-	for (i = 1; i < (int) lengthof(pow10_128); i++)
-		pow10_128[i] = pow10_128[i - 1] * 10;
-}
-
-/*
- * The value of a numeric in 10^-AGED_SCALE and its display scale; false
- * when it is NaN or infinite, has a display scale over AGED_SCALE or is
- * 10^28 or more (then it is summed as a numeric).
- */
-static bool
-numeric_scaled(Datum d, int128 *value, int *dscale)
-{
-	const char *p;
-	int			len;
-	uint16		header;
-	int			weight;
-	int			ndigits;
-	bool		negative;
-	int128		acc = 0;
-	int			i;
-
-	if (!numeric_header(d, &header, &p, &len))
-		return false;
-	switch (header & 0xC000)
-	{
-		case 0xC000:			/* NaN, +/-infinity */
-			return false;
-		case 0x8000:			/* short: sign, scale and weight in the header */
-			negative = (header & 0x2000) != 0;
-			*dscale = (header & 0x1F80) >> 7;
-			weight = (header & 0x003F) - ((header & 0x0040) ? 64 : 0);
-			p += sizeof(uint16);
-			len -= sizeof(uint16);
-			break;
-		default:				/* long: sign and scale, then a 16-bit weight */
-			{
-				int16		w;
-
-				if (len < (int) (2 * sizeof(uint16)))
-					return false;
-				negative = (header & 0xC000) == 0x4000;
-				*dscale = header & 0x3FFF;
-				memcpy(&w, p + sizeof(uint16), sizeof(int16));
-				weight = w;
-				p += 2 * sizeof(uint16);
-				len -= 2 * sizeof(uint16);
-			}
-			break;
-	}
-	if (*dscale > AGED_SCALE || weight > 6)
-		return false;
-	ndigits = len / (int) sizeof(int16);
-
-	/* digit i is worth 10000^(weight - i), that is 10^(4 (weight - i) + 8) */
-	for (i = 0; i < ndigits; i++)
-	{
-		int16		digit;
-		int			e = 4 * (weight - i) + AGED_SCALE;
-
-		memcpy(&digit, p + i * sizeof(int16), sizeof(int16));
-		if (digit < 0 || digit >= 10000)
-			return false;
-		if (e < 0)
-		{
-			if (digit != 0)
-				return false;
-			continue;
-		}
-		acc += (int128) digit * pow10_128[e];
-	}
-	*value = negative ? -acc : acc;
-	return true;
-}
-
-/*
- * A numeric of v 10^-AGED_SCALE shown with dscale decimals (v has no more),
- * written in the form the server itself writes (numeric.c's make_result):
- * base-10000 digits without leading or trailing zero digits, a short header
- * (scale at most 8 and weight at most 7 always fit), zero positive with
- * weight 0.  One allocation; asserting builds check it against the
- * server's own int64_div_fast_to_numeric byte for byte.
- */
-static Datum
-scaled_numeric(int128 v, int dscale)
-{
-	uint128		a = (v < 0) ? -(uint128) v : (uint128) v;
-	uint64		frac;			/* the 8 decimals */
-	uint128		ipart;
-	uint64		ip64;
-	int16		digits[16];		/* integer part at most 10^30: 8 digits */
-	int16		low[8];
-	int			nlow = 0;
-	int			n = 0;
-	int			first = 0;
-	int			weight;
-	uint16		header;
-	Numeric		result;
-
-	/*
-	 * The integer part's digits, least significant first, then reversed.
-	 * Nearly every sum fits in 64 bits, where dividing by a constant is a
-	 * multiplication; 128-bit division is a library call.
-	 */
-	if (a <= PG_UINT64_MAX)
-	{
-		frac = (uint64) a % 100000000;
-		ipart = (uint64) a / 100000000;
-	}
-	else
-	{
-		frac = (uint64) (a % 100000000);
-		ipart = a / 100000000;
-	}
-	while (ipart > PG_UINT64_MAX)
-	{
-		low[nlow++] = (int16) (ipart % 10000);
-		ipart /= 10000;
-	}
-	ip64 = (uint64) ipart;
-	while (ip64 != 0)
-	{
-		low[nlow++] = (int16) (ip64 % 10000);
-		ip64 /= 10000;
-	}
-	while (nlow > 0)
-		digits[n++] = low[--nlow];
-	weight = n - 1;
-	digits[n++] = (int16) (frac / 10000);
-	digits[n++] = (int16) (frac % 10000);
-
-	/* no leading or trailing zero digits */
-	while (first < n && digits[first] == 0)
-	{
-		first++;
-		weight--;
-	}
-	while (n > first && digits[n - 1] == 0)
-		n--;
-	if (n == first)
-	{
-		weight = 0;
-		v = 0;
-	}
-
-	header = 0x8000 | (v < 0 ? 0x2000 : 0) | (uint16) (dscale << 7) | (uint16) (weight & 0x7F);
-	result = (Numeric) palloc(VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(int16));
-	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(int16));
-	memcpy(VARDATA(result), &header, sizeof(uint16));
-	memcpy(VARDATA(result) + sizeof(uint16), digits + first, (n - first) * sizeof(int16));
-
-#ifdef USE_ASSERT_CHECKING
-	{
-		int128		w = v / pow10_128[AGED_SCALE - dscale];
-
-		if (w >= PG_INT64_MIN && w <= PG_INT64_MAX)
-		{
-			Numeric		check = int64_div_fast_to_numeric((int64) w, dscale);
-
-			Assert(VARSIZE(check) == VARSIZE(result) &&
-				   memcmp(check, result, VARSIZE(result)) == 0);
-		}
-	}
-#endif
-	return NumericGetDatum(result);
-}
-#endif							/* HAVE_INT128 */
-
-/*
- * A numeric in millionths, read from its digits (the lettering engine reads
- * every open line this way); false when that cannot be done exactly in 64
- * bits (more than 8 decimals written, a seventh decimal that is not zero,
- * NaN, an infinity, 9,223,372,036,854.775808 or more), which the caller
- * then works out with numeric arithmetic and its errors.
- */
-bool
-dunning_numeric_micros(Datum d, int64 *micros)
-{
-#ifdef HAVE_INT128
-	int128		v;
-	int			dscale;
-
-	init_pow10();
-	if (!numeric_scaled(d, &v, &dscale) || v % 100 != 0)
-		return false;
-	v /= 100;
-	if (v < PG_INT64_MIN || v > PG_INT64_MAX)
-		return false;
-	*micros = (int64) v;
-	return true;
-#else
-	return false;
-#endif
-}
 
 /* count an item of bucket k due on due */
 static inline void
@@ -513,7 +267,6 @@ dunning_aged_line_accum(PG_FUNCTION_ARGS)
 	{
 		s = (AgedLine *) MemoryContextAllocZero(aggcxt, sizeof(AgedLine));
 #ifdef HAVE_INT128
-		init_pow10();
 #endif
 	}
 	if (PG_ARGISNULL(3))
@@ -521,7 +274,7 @@ dunning_aged_line_accum(PG_FUNCTION_ARGS)
 	amount = PG_GETARG_DATUM(3);
 
 #ifdef HAVE_INT128
-	fast = numeric_scaled(amount, &v, &dscale);
+	fast = fixed_read(amount, &v, &dscale);
 #endif
 	if (fast)
 #ifdef HAVE_INT128
@@ -530,7 +283,7 @@ dunning_aged_line_accum(PG_FUNCTION_ARGS)
 		negative = false;
 #endif
 	else
-		negative = numeric_below_zero(amount);
+		negative = fixed_below_zero(amount);
 
 	if (negative)
 		k = 0;
@@ -588,7 +341,7 @@ aged_bucket_sum(FunctionCallInfo fcinfo, AgedLine *s, int k)
 	if (s->isum[k] == 0 && s->dscale[k] == 0)
 		sum = aged_zero(fcinfo);
 	else
-		sum = scaled_numeric(s->isum[k], s->dscale[k]);
+		sum = fixed_numeric(s->isum[k], s->dscale[k]);
 #else
 	sum = NumericGetDatum(int64_to_numeric(0));
 #endif
@@ -623,7 +376,7 @@ aged_integer_range(AgedLine *s, int first, int last, Datum *result)
 			return false;
 		dscale = Max(dscale, s->dscale[k]);
 	}
-	*result = scaled_numeric(t, dscale);
+	*result = fixed_numeric(t, dscale);
 	return true;
 }
 #endif
@@ -700,7 +453,7 @@ PG_FUNCTION_INFO_V1(dunning_is_open);
 Datum
 dunning_is_open(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!numeric_is_zero(PG_GETARG_DATUM(0)));
+	PG_RETURN_BOOL(!fixed_is_zero(PG_GETARG_DATUM(0)));
 }
 
 /*
@@ -741,23 +494,6 @@ dunning_is_open_support(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(req);
 }
 
-/*
- * dunning._is_finite(numeric): neither NaN nor an infinity, for the tables'
- * checks (0.4.0).  The special values are the numerics whose header has its
- * two high bits set.
- */
-PG_FUNCTION_INFO_V1(dunning_is_finite);
-Datum
-dunning_is_finite(PG_FUNCTION_ARGS)
-{
-	const char *p;
-	int			len;
-	uint16		header;
-
-	/* no header: not a special value */
-	PG_RETURN_BOOL(!numeric_header(PG_GETARG_DATUM(0), &header, &p, &len) ||
-				   !NUMERIC_HEADER_SPECIAL(header));
-}
 
 /*
  * dunning.aged_balance(as_of date), from 0.5.0: the aged balance in one
@@ -947,7 +683,7 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 	amount = slot->tts_values[4];
 
 	/* a zero open amount is no open item */
-	if (numeric_is_zero(amount))
+	if (fixed_is_zero(amount))
 		return;
 
 	/* an entry whose customer the caller cannot see is left out, as by a join */
@@ -959,13 +695,13 @@ aged_add_entry(AgedPass *pass, TupleTableSlot *slot)
 	due = DatumGetDateADT(slot->tts_values[slot->tts_isnull[3] ? 2 : 3]);
 
 #ifdef HAVE_INT128
-	fast = numeric_scaled(amount, &v, &dscale);
+	fast = fixed_read(amount, &v, &dscale);
 	negative = fast && v < 0;
 #else
 	negative = false;
 #endif
 	if (!fast)
-		negative = numeric_below_zero(amount);
+		negative = fixed_below_zero(amount);
 	k = negative ? 0 : aged_bucket(false, pass->as_of - due);
 
 	aged_count(s, k, due);
@@ -1070,7 +806,7 @@ aged_line_sum(AgedCurrencyLine *cl, int first, int last)
 	if (!aged_integer_range(s, first, last, &sum))
 		for (k = first; k <= last; k++)
 		{
-			Datum		b = scaled_numeric(s->isum[k], s->dscale[k]);
+			Datum		b = fixed_numeric(s->isum[k], s->dscale[k]);
 
 			sum = (k == first) ? b : DirectFunctionCall2(numeric_add, sum, b);
 		}
@@ -1117,9 +853,6 @@ dunning_aged_balance(PG_FUNCTION_ARGS)
 				 errmsg("set-valued function called in context that cannot accept a set")));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-#ifdef HAVE_INT128
-	init_pow10();
-#endif
 
 	pass.cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning aged balance",
 									 ALLOCSET_DEFAULT_SIZES);

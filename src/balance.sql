@@ -7,7 +7,14 @@
 -- after the day and allocations dated after it are ignored, so the view
 -- shows the ledger as it stood that day.  The twins are plain SQL
 -- functions that the planner inlines, so a filter on the view (one
--- customer, one currency) reaches the tables.
+-- customer, one currency) reaches the tables; the aged balance is one pass
+-- in C (src/balance.c), so a filter on its view is applied to the whole
+-- pass and aged_balance(as_of, customer_ids) reads only some customers.
+--
+-- The views read their tables with the privileges and the row security of
+-- the role that queries them (security_invoker), not of the extension's
+-- owner: without it a view would show every customer to whoever may read
+-- it (security.sql).
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.open_items(as_of date)
@@ -70,11 +77,17 @@ $$;
 COMMENT ON FUNCTION @extschema@.open_items(date) IS
     'open entries of the ledger as it stood on a day, with days overdue and bucket';
 
-CREATE VIEW @extschema@.open_items AS
+CREATE VIEW @extschema@.open_items WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.open_items(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.open_items IS
     'open entries as of dunning.as_of(), with days overdue and bucket';
 
+
+-- private: the planner's row estimate of aged_balance(), the number of
+-- customers (a C set-returning function is otherwise estimated at 1,000)
+CREATE FUNCTION @extschema@._aged_balance_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_aged_balance_support'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.aged_balance(as_of date)
 RETURNS TABLE (
@@ -96,46 +109,41 @@ RETURNS TABLE (
     oldest_due_date     date,
     as_of               date
 )
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
--- One pass over the open items sums them by customer, currency and bucket
--- number k (0 unapplied credits, 1 not due, 2 to 6 the overdue buckets):
--- one expression and one sum per item, as cheap as a plain GROUP BY.  The
--- few rows per customer are then turned into columns, and named.
-SELECT p.customer_id, c.name, c.manager_id, p.currency,
-       p.not_due, p.d1_30, p.d31_60, p.d61_90, p.d91_120, p.d121,
-       p.unapplied, p.overdue, p.total, p.open_items, p.overdue_items,
-       p.oldest_due_date, $1
-  FROM (SELECT k.customer_id, k.currency,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 1), 0) AS not_due,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 2), 0) AS d1_30,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 3), 0) AS d31_60,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 4), 0) AS d61_90,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 5), 0) AS d91_120,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 6), 0) AS d121,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.=) 0), 0) AS unapplied,
-               coalesce(pg_catalog.sum(k.amount) FILTER (WHERE k.k OPERATOR(pg_catalog.>=) 2), 0) AS overdue,
-               pg_catalog.sum(k.amount) AS total,
-               pg_catalog.sum(k.items)::bigint AS open_items,
-               coalesce(pg_catalog.sum(k.items) FILTER (WHERE k.k OPERATOR(pg_catalog.>=) 2), 0)::bigint AS overdue_items,
-               pg_catalog.min(k.oldest) FILTER (WHERE k.k OPERATOR(pg_catalog.>=) 2) AS oldest_due_date
-          FROM (SELECT o.customer_id, o.currency,
-                       CASE WHEN o.amount OPERATOR(pg_catalog.<) 0 THEN 0
-                            ELSE pg_catalog.width_bucket(o.days_overdue,
-                                     '{1,31,61,91,121}'::pg_catalog.int4[]) OPERATOR(pg_catalog.+) 1
-                       END AS k,
-                       pg_catalog.sum(o.open_amount) AS amount,
-                       pg_catalog.count(*) AS items,
-                       pg_catalog.min(o.due_date) AS oldest
-                  FROM @extschema@.open_items($1) o
-                 GROUP BY 1, 2, 3) k
-         GROUP BY k.customer_id, k.currency) p
-  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) p.customer_id
-$$;
+AS 'MODULE_PATHNAME', 'dunning_aged_balance'
+LANGUAGE C STABLE PARALLEL SAFE
+SUPPORT @extschema@._aged_balance_support;
 COMMENT ON FUNCTION @extschema@.aged_balance(date) IS
     'aged balance per customer and currency on a day: not due, 1-30, 31-60, 61-90, 91-120, over 120 days, unapplied credits, total';
 
-CREATE VIEW @extschema@.aged_balance AS
+-- the aged balance of some customers: their entries are read by the index
+-- (a filter on the view is applied to the whole pass)
+CREATE FUNCTION @extschema@.aged_balance(as_of date, customer_ids text[])
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    manager_id          text,
+    currency            text,
+    not_due             numeric,
+    overdue_1_30        numeric,
+    overdue_31_60       numeric,
+    overdue_61_90       numeric,
+    overdue_91_120      numeric,
+    overdue_over_120    numeric,
+    unapplied           numeric,
+    overdue             numeric,
+    total               numeric,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    as_of               date
+)
+AS 'MODULE_PATHNAME', 'dunning_aged_balance'
+LANGUAGE C STABLE PARALLEL SAFE
+ROWS 10;
+COMMENT ON FUNCTION @extschema@.aged_balance(date, text[]) IS
+    'aged balance of the customers given, per currency, on a day';
+
+CREATE VIEW @extschema@.aged_balance WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.aged_balance(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.aged_balance IS
     'aged balance per customer and currency as of dunning.as_of()';
@@ -168,7 +176,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
     'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
 
-
 CREATE FUNCTION @extschema@.dashboard(as_of date)
 RETURNS TABLE (
     currency            text,
@@ -190,9 +197,10 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
        s.receivables OPERATOR(pg_catalog.+) s.unapplied,
+       -- not NULLIF: it looks "=" up through the caller's search_path
        pg_catalog.round(100 OPERATOR(pg_catalog.*) s.overdue
                         OPERATOR(pg_catalog./)
-                        nullif(s.receivables, 0), 1),
+                        CASE WHEN s.receivables OPERATOR(pg_catalog.<>) 0 THEN s.receivables END, 1),
        s.customers, s.late_customers, s.open_items, s.overdue_items,
        s.oldest_due_date, s.max_days_overdue, $1
   FROM (SELECT o.currency,
@@ -220,7 +228,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.dashboard(date) IS
     'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
 
-CREATE VIEW @extschema@.dashboard AS
+CREATE VIEW @extschema@.dashboard WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.dashboard(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.dashboard IS
     'per currency as of dunning.as_of(): receivables, overdue, late customers, oldest overdue';

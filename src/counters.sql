@@ -1,53 +1,46 @@
 
 -------------------------------------------------------------------------------
--- Maintained columns (src/counters.c)
+-- Reminder counters (SPEC 4.6, src/counters.c)
+--
+-- The flow turns back here, and only here: the counters the reminders set
+-- on entry and customer are what the next escalation reads.
 -------------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.entry_open_amount() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_entry_open_amount' LANGUAGE C;
-CREATE FUNCTION @extschema@.allocation_check() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_allocation_check' LANGUAGE C;
-CREATE FUNCTION @extschema@.allocation_apply() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_allocation_apply' LANGUAGE C;
-CREATE FUNCTION @extschema@.allocation_truncated() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_allocation_truncated' LANGUAGE C;
-CREATE FUNCTION @extschema@.entry_guard() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_entry_guard' LANGUAGE C;
-CREATE FUNCTION @extschema@.lettering_cascade() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'dunning_lettering_cascade' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_counters' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_line_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_line_counters' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_flush() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_flush' LANGUAGE C;
+CREATE FUNCTION @extschema@.reminder_truncated() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_reminder_truncated' LANGUAGE C;
+CREATE FUNCTION @extschema@.customer_counters() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'dunning_customer_counters' LANGUAGE C;
 
--- entry.open_amount: the amount on insert, kept by allocations after
-CREATE TRIGGER entry_open_amount
-    BEFORE INSERT OR UPDATE ON @extschema@.entry
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.entry_open_amount();
+-- customer: reminder_count, last_reminded_on and level are the reminders'
+CREATE TRIGGER customer_counters
+    BEFORE INSERT OR UPDATE ON @extschema@.customer
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.customer_counters();
 
--- entry: an entry used by allocations is not deleted, nor truncated away
-CREATE TRIGGER entry_guard
-    BEFORE DELETE ON @extschema@.entry
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.entry_guard();
-CREATE TRIGGER entry_guard_truncate
-    BEFORE TRUNCATE ON @extschema@.entry
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.entry_guard();
+-- reminder: the customer's counters.  The row trigger notes new reminders,
+-- the statement trigger counts them in one UPDATE.
+CREATE TRIGGER reminder_counters
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.reminder
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.reminder_counters();
+CREATE TRIGGER reminder_flush
+    AFTER INSERT ON @extschema@.reminder
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_flush('customer');
+CREATE TRIGGER reminder_truncated
+    AFTER TRUNCATE ON @extschema@.reminder
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_truncated('customer');
 
--- allocation: lock and check the two entries, date the allocation
-CREATE TRIGGER allocation_check
-    BEFORE INSERT OR UPDATE ON @extschema@.allocation
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocation_check();
-
--- allocation: move the open amounts of the two entries
-CREATE TRIGGER allocation_apply
-    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.allocation
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.allocation_apply();
-
--- lettering: removing a group removes its allocations, renaming or settling
--- it moves them and its entries to the new code and date
-CREATE TRIGGER lettering_cascade
-    AFTER UPDATE OR DELETE ON @extschema@.lettering
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.lettering_cascade();
-CREATE TRIGGER lettering_truncated
-    AFTER TRUNCATE ON @extschema@.lettering
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.lettering_cascade();
-
-CREATE TRIGGER allocation_truncated
-    AFTER TRUNCATE ON @extschema@.allocation
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.allocation_truncated();
+-- reminder_line: the entry's counters
+CREATE TRIGGER reminder_line_counters
+    AFTER INSERT OR UPDATE OR DELETE ON @extschema@.reminder_line
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.reminder_line_counters();
+CREATE TRIGGER reminder_line_flush
+    AFTER INSERT ON @extschema@.reminder_line
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_flush('entry');
+CREATE TRIGGER reminder_line_truncated
+    AFTER TRUNCATE ON @extschema@.reminder_line
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.reminder_truncated('entry');

@@ -16,6 +16,7 @@
 #include "utils/guc.h"
 
 #include "dunning.h"
+#include "fixed.h"
 
 PG_MODULE_MAGIC;
 
@@ -109,6 +110,7 @@ assign_as_of(const char *newval, void *extra)
 void
 _PG_init(void)
 {
+	fixed_init();
 	DefineCustomStringVariable("dunning.as_of",
 							   "Date the views of dunning are computed as of.",
 							   "Empty means current_date. Written YYYY-MM-DD.",

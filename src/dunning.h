@@ -17,10 +17,7 @@ extern void _PG_init(void);
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
 extern DateADT dunning_check_as_of(Datum arg, bool isnull);
 
-/* balance.c */
-extern bool dunning_numeric_micros(Datum d, int64 *micros);
-
-/* counters.c: set by the lettering engine while it writes in bulk */
+/* triggers.c: set by the lettering engine while it writes in bulk */
 extern bool dunning_bulk_writes;
 
 #endif							/* DUNNING_H */

@@ -141,7 +141,7 @@ COMMENT ON FUNCTION @extschema@.block(text, date, text) IS
 
 -- The history of each customer: what was done (reminders, cancellations,
 -- status changes, blocks, ...) and the lettering groups, newest first.
-CREATE VIEW @extschema@.customer_history AS
+CREATE VIEW @extschema@.customer_history WITH (security_invoker = true) AS
 SELECT h.customer_id, h.at, h.kind, h.summary, h.refs, h."by"
   FROM (SELECT a.customer_id, a.at, a.kind, a.summary, a.refs, a."by", a.activity_id AS seq
           FROM @extschema@.activity a
@@ -566,7 +566,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.followup_schedule(date) IS
     'what is due on which day and for whom: open actions and credit-insurer deadlines, with owner, amount and days late';
 
-CREATE VIEW @extschema@.followup_schedule AS
+CREATE VIEW @extschema@.followup_schedule WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.followup_schedule(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.followup_schedule IS
     'the follow-up schedule as of dunning.as_of(): per owner, what is late, due today and upcoming';
@@ -818,68 +818,3 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.mark_message_sent(text, bigint, timestamptz) IS
     'takes a message (a payment plan''s confirmation) out of the outbox';
-
--------------------------------------------------------------------------------
--- 0.2.0 fixes to 0.1.0 objects
--------------------------------------------------------------------------------
-
--- dashboard: its overdue percentage used NULLIF, which looks "=" up through
--- the caller's search_path (sql/security.sql plants a hostile one)
-DROP VIEW @extschema@.dashboard;
-DROP FUNCTION @extschema@.dashboard(date);
-CREATE FUNCTION @extschema@.dashboard(as_of date)
-RETURNS TABLE (
-    currency            text,
-    receivables         numeric,
-    not_due             numeric,
-    overdue             numeric,
-    unapplied           numeric,
-    balance             numeric,
-    overdue_pct         numeric,
-    customers           bigint,
-    late_customers      bigint,
-    open_items          bigint,
-    overdue_items       bigint,
-    oldest_due_date     date,
-    max_days_overdue    integer,
-    as_of               date
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
-       s.receivables OPERATOR(pg_catalog.+) s.unapplied,
-       -- not NULLIF: it looks "=" up through the caller's search_path
-       pg_catalog.round(100 OPERATOR(pg_catalog.*) s.overdue
-                        OPERATOR(pg_catalog./)
-                        CASE WHEN s.receivables OPERATOR(pg_catalog.<>) 0 THEN s.receivables END, 1),
-       s.customers, s.late_customers, s.open_items, s.overdue_items,
-       s.oldest_due_date, s.max_days_overdue, $1
-  FROM (SELECT o.currency,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0) AS not_due,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0) AS overdue,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue IS NULL), 0) AS unapplied,
-               pg_catalog.count(DISTINCT o.customer_id) AS customers,
-               pg_catalog.count(DISTINCT o.customer_id) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS late_customers,
-               pg_catalog.count(*) AS open_items,
-               pg_catalog.count(*) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS overdue_items,
-               pg_catalog.min(o.due_date) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS oldest_due_date,
-               pg_catalog.max(o.days_overdue) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS max_days_overdue
-          FROM @extschema@.open_items($1) o
-         GROUP BY o.currency) s
-$$;
-COMMENT ON FUNCTION @extschema@.dashboard(date) IS
-    'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
-
-CREATE VIEW @extschema@.dashboard AS
-    SELECT * FROM @extschema@.dashboard(@extschema@.as_of());
-COMMENT ON VIEW @extschema@.dashboard IS
-    'per currency as of dunning.as_of(): receivables, overdue, late customers, oldest overdue';

@@ -35,10 +35,7 @@
 #include "utils/tuplestore.h"
 
 #include "dunning.h"
-
-/* amounts are handled as int64 millionths */
-#define SCALE			INT64CONST(1000000)
-#define SCALE_DIGITS	6
+#include "fixed.h"
 
 /* a code is at most this long: 26^12 groups per customer */
 #define CODE_MAX_LEN	12
@@ -186,74 +183,6 @@ dunning_next_letter_code(PG_FUNCTION_ARGS)
 				 errdetail("A letter code is 3 to %d letters, all upper case (a total group) or all lower case (a partial one), such as AAA or aab.",
 						   CODE_MAX_LEN)));
 	PG_RETURN_TEXT_P(cstring_to_text(out));
-}
-
-/*
- * Convert a numeric to millionths; error when it has more decimals.
- */
-static int64
-numeric_to_scaled(Datum num, const char *what)
-{
-	Datum		scaled;
-	Datum		truncated;
-	bool		overflow;
-	int64		v;
-
-	if (numeric_is_nan(DatumGetNumeric(num)) || numeric_is_inf(DatumGetNumeric(num)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number", what),
-				 errdetail("Lettering works on amounts to the millionth; NaN and infinity are none.")));
-	scaled = DirectFunctionCall2(numeric_mul, num,
-								 DirectFunctionCall1(int8_numeric, Int64GetDatum(SCALE)));
-	truncated = DirectFunctionCall2(numeric_trunc, scaled, Int32GetDatum(0));
-
-	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, scaled, truncated)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s has more than %d decimals", what, SCALE_DIGITS),
-				 errdetail("Lettering works on amounts to the millionth.")));
-	overflow = DatumGetBool(DirectFunctionCall2(numeric_gt,
-												DirectFunctionCall1(numeric_abs, scaled),
-												DirectFunctionCall1(int8_numeric, Int64GetDatum(PG_INT64_MAX))));
-	if (overflow)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s is out of range for lettering", what),
-				 errdetail("Lettering handles amounts up to 9,223,372,036,854.775807.")));
-	v = DatumGetInt64(DirectFunctionCall1(numeric_int8, scaled));
-	return v;
-}
-
-/*
- * Text of millionths, trailing zeros removed down to the cents:
- * 1234500000 -> "1234.50".
- */
-static char *
-scaled_text(int64 v)
-{
-	char		buf[64];
-	uint64		a = (v < 0) ? -(uint64) v : (uint64) v;
-	uint64		ip = a / SCALE;
-	uint64		fp = a % SCALE;
-	int			len;
-
-	len = snprintf(buf, sizeof(buf), "%s%llu.%06llu",
-				   v < 0 ? "-" : "", (unsigned long long) ip, (unsigned long long) fp);
-	/* keep the cents: 1234.50, 0.30, 12.345 */
-	while (buf[len - 1] == '0' && buf[len - 3] != '.')
-		buf[--len] = '\0';
-	return pstrdup(buf);
-}
-
-/*
- * Millionths as a numeric Datum.
- */
-static Datum
-scaled_numeric(int64 v)
-{
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(scaled_text(v)),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 }
 
 /*
@@ -1222,7 +1151,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 		args[0] = customer;
 		args[1] = CStringGetTextDatum(g->code);
 		args[2] = DateADTGetDatum(l->doc_date);
-		args[3] = scaled_numeric(l->amount);
+		args[3] = fixed_micros_numeric(l->amount);
 		args[4] = CStringGetTextDatum(b->currency);
 		run_plan(&writeoff_plan,
 				 "INSERT INTO " DUNNING_SCHEMA ".entry (customer_id, kind, ref, doc_date, "
@@ -1255,7 +1184,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 			col_push(batch, &batch->g[2], BoolGetDatum(g->partial), false);
 			col_push(batch, &batch->g[3], CStringGetTextDatum(strategy_names[g->strategy]), false);
 			col_push(batch, &batch->g[4], DateADTGetDatum(g->lettered_on), g->partial);
-			col_push(batch, &batch->g[5], scaled_numeric(g->writeoff), false);
+			col_push(batch, &batch->g[5], fixed_micros_numeric(g->writeoff), false);
 			MemoryContextSwitchTo(old);
 			continue;
 		}
@@ -1280,7 +1209,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 		args[3] = BoolGetDatum(g->partial);
 		args[4] = CStringGetTextDatum(strategy_names[g->strategy]);
 		args[5] = DateADTGetDatum(g->lettered_on);
-		args[6] = scaled_numeric(g->writeoff);
+		args[6] = fixed_micros_numeric(g->writeoff);
 		args[7] = make_array(oldcodes, g->nold, TEXTOID);
 		run_plan(&rename_plan,
 				 "UPDATE " DUNNING_SCHEMA ".lettering SET letter_code = $3, partial = $4, "
@@ -1345,7 +1274,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 		col_push(batch, &batch->a[1], CStringGetTextDatum(g->code), false);
 		col_push(batch, &batch->a[2], Int64GetDatum(b->lines[a->debit].entry_id), false);
 		col_push(batch, &batch->a[3], Int64GetDatum(b->lines[a->credit].entry_id), false);
-		col_push(batch, &batch->a[4], scaled_numeric(a->amount), false);
+		col_push(batch, &batch->a[4], fixed_micros_numeric(a->amount), false);
 		col_push(batch, &batch->a[5],
 				 DateADTGetDatum(Max(b->lines[a->debit].doc_date, b->lines[a->credit].doc_date)),
 				 false);
@@ -1374,7 +1303,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 			col_push(batch, &batch->t[0], PointerGetDatum(tid), false);
 			to = &batch->t[1];
 		}
-		col_push(batch, &to[0], scaled_numeric(l->open), false);
+		col_push(batch, &to[0], fixed_micros_numeric(l->open), false);
 		col_push(batch, &to[1], CStringGetTextDatum(groups[gi].code), false);
 		col_push(batch, &to[2], DateADTGetDatum(groups[gi].lettered_on), groups[gi].partial);
 	}
@@ -1410,7 +1339,7 @@ book_emit(Book *b, LetterGroup *groups, int ngroups, Tuplestorestate *ts,
 			values[1] = CStringGetTextDatum(g->code);
 			values[2] = Int64GetDatum(l->entry_id);
 			nulls[2] = (l->entry_id == 0);
-			values[3] = scaled_numeric(l->moved);
+			values[3] = fixed_micros_numeric(l->moved);
 			values[4] = CStringGetTextDatum(strategy_names[g->strategy]);
 			values[5] = BoolGetDatum(g->partial);
 			tuplestore_putvalues(ts, tupdesc, values, nulls);
@@ -1437,9 +1366,9 @@ line_micros(Book *b, Line *l, Datum amount)
 {
 	int64		v;
 
-	if (dunning_numeric_micros(amount, &v))
+	if (fixed_micros(amount, &v))
 		return v;
-	return numeric_to_scaled(amount, psprintf("the amount of entry %lld of customer %s",
+	return fixed_micros_checked(amount, psprintf("the amount of entry %lld of customer %s",
 											  (long long) l->entry_id, b->customer_id));
 }
 
@@ -1596,7 +1525,7 @@ parse_tolerance(FunctionCallInfo fcinfo, int argno)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("tolerance must not be null"),
 				 errdetail("Pass 0 to letter only groups that balance exactly.")));
-	tol = numeric_to_scaled(PG_GETARG_DATUM(argno), "tolerance");
+	tol = fixed_micros_checked(PG_GETARG_DATUM(argno), "tolerance");
 	if (tol < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

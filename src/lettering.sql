@@ -38,7 +38,7 @@ COMMENT ON FUNCTION @extschema@.auto_letter(text, text[], numeric, integer, bool
 
 -- The lettering columns of the French FEC (fichier des écritures comptables):
 -- EcritureLet and DateLet are blank for unlettered and partly lettered lines.
-CREATE VIEW @extschema@.fec_lettering AS
+CREATE VIEW @extschema@.fec_lettering WITH (security_invoker = true) AS
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, e.amount, e.currency,
        CASE WHEN e.letter_code OPERATOR(pg_catalog.~) '^[A-Z]+$'
             THEN e.letter_code ELSE '' END AS "EcritureLet",

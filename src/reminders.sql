@@ -402,7 +402,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.item_status(date) IS
     'every open debit on a day: the level it is due for, or the reason it is held back';
 
-CREATE VIEW @extschema@.item_status AS
+CREATE VIEW @extschema@.item_status WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.item_status(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.item_status IS
     'every open debit as of dunning.as_of(): next level, reason code and explanation';
@@ -578,7 +578,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';
 
-CREATE VIEW @extschema@.reminder_proposal_item AS
+CREATE VIEW @extschema@.reminder_proposal_item WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.reminder_proposal_item(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.reminder_proposal_item IS
     'the items of each proposed letter as of dunning.as_of(); dunned items move to new_level';
@@ -651,7 +651,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';
 
-CREATE VIEW @extschema@.reminder_proposal AS
+CREATE VIEW @extschema@.reminder_proposal WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.reminder_proposal(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.reminder_proposal IS
     'one row per letter to send as of dunning.as_of(): level, channel, items, overdue total, fees, interest, compensation, total to pay';
@@ -680,12 +680,12 @@ $$;
 COMMENT ON FUNCTION @extschema@.overdue_by_level(date) IS
     'overdue items on a day by currency and current reminder level (0: never reminded)';
 
-CREATE VIEW @extschema@.overdue_by_level AS
+CREATE VIEW @extschema@.overdue_by_level WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.overdue_by_level(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.overdue_by_level IS
     'overdue items as of dunning.as_of() by currency and reminder level: customers, items, amount';
 
-CREATE VIEW @extschema@.outbox AS
+CREATE VIEW @extschema@.outbox WITH (security_invoker = true) AS
 SELECT r.customer_id, r.reminder_id, NULL::bigint AS message_id, 'reminder' AS kind,
        r.channel, r.status, c.name, c.email,
        r.language, r.subject, r.body, r.level, r.currency, r.total_overdue,
@@ -707,5 +707,3 @@ SELECT m.customer_id, NULL, m.message_id, m.kind, m.channel, m.status, c.name, c
  WHERE m.status OPERATOR(pg_catalog.=) 'queued';
 COMMENT ON VIEW @extschema@.outbox IS
     'reminders waiting to be emailed (queued) or printed (issued letters), and other messages queued (payment plan confirmations); dunning.mark_sent takes them out';
-CREATE INDEX reminder_outbox_idx ON @extschema@.reminder (created_at)
-    WHERE status OPERATOR(pg_catalog.=) 'queued' OR status OPERATOR(pg_catalog.=) 'issued';

@@ -42,7 +42,10 @@ CREATE TABLE @extschema@.policy (
     insurer_notice_days integer
                         CHECK (insurer_notice_days OPERATOR(pg_catalog.>) 0),
     calendar            text,
-    CHECK (interest_regime IS DISTINCT FROM 'fixed' OR interest_rate IS NOT NULL)
+    CHECK (interest_regime IS DISTINCT FROM 'fixed' OR interest_rate IS NOT NULL),
+    CONSTRAINT policy_min_balance_finite CHECK (@extschema@._is_finite(min_balance)),
+    CONSTRAINT policy_compensation_finite CHECK (@extschema@._is_finite(compensation)),
+    CONSTRAINT policy_interest_rate_finite CHECK (@extschema@._is_finite(interest_rate))
 );
 COMMENT ON TABLE @extschema@.policy IS 'a dunning procedure: thresholds, exclusions, interest and charges';
 
@@ -64,7 +67,9 @@ CREATE TABLE @extschema@.level (
                                ('{letter,email,phone,legal}'::text[])),
     template            text,
     final               boolean NOT NULL DEFAULT false,
-    PRIMARY KEY (policy_id, level)
+    PRIMARY KEY (policy_id, level),
+    CONSTRAINT level_min_amount_finite CHECK (@extschema@._is_finite(min_amount)),
+    CONSTRAINT level_fee_finite CHECK (@extschema@._is_finite(fee))
 );
 COMMENT ON TABLE @extschema@.level IS 'one reminder level of a policy (R1, R2, R3, formal notice)';
 
@@ -80,7 +85,9 @@ CREATE TABLE @extschema@.level_amount (
                         CHECK (fee OPERATOR(pg_catalog.>=) 0),
     PRIMARY KEY (policy_id, level, currency),
     FOREIGN KEY (policy_id, level) REFERENCES @extschema@.level
-        ON UPDATE CASCADE ON DELETE CASCADE
+        ON UPDATE CASCADE ON DELETE CASCADE,
+    CONSTRAINT level_amount_min_amount_finite CHECK (@extschema@._is_finite(min_amount)),
+    CONSTRAINT level_amount_fee_finite CHECK (@extschema@._is_finite(fee))
 );
 COMMENT ON TABLE @extschema@.level_amount IS 'minimum and fee of a level in another currency';
 
@@ -89,7 +96,8 @@ CREATE TABLE @extschema@.holiday (
     calendar            text NOT NULL,
     day                 date NOT NULL,
     name                text,
-    PRIMARY KEY (calendar, day)
+    PRIMARY KEY (calendar, day),
+    CONSTRAINT holiday_day_finite CHECK (pg_catalog.isfinite(day))
 );
 COMMENT ON TABLE @extschema@.holiday IS 'non-business days of a calendar, used by nbd in payment terms';
 
@@ -122,7 +130,8 @@ CREATE TABLE @extschema@.customer (
     reminder_count      integer NOT NULL DEFAULT 0,    -- maintained
     last_reminded_on    date,                          -- maintained
     level               integer NOT NULL DEFAULT 0,    -- maintained
-    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT customer_credit_limit_finite CHECK (@extschema@._is_finite(credit_limit))
 );
 COMMENT ON TABLE @extschema@.customer IS 'a payer account; reminder_count, last_reminded_on and level are maintained';
 CREATE INDEX customer_manager_idx ON @extschema@.customer (manager_id);
@@ -172,18 +181,22 @@ CREATE TABLE @extschema@.entry (
     CONSTRAINT entry_due_date CHECK (due_date OPERATOR(pg_catalog.>=) doc_date),
     CONSTRAINT entry_disputed_amount CHECK (
         disputed_amount OPERATOR(pg_catalog.>) 0
-        AND disputed_amount OPERATOR(pg_catalog.<=) amount)
-);
-COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count and last_reminded_on are maintained';
-COMMENT ON COLUMN @extschema@.entry.due_date IS 'due date of a debit; NULL means due on doc_date';
-COMMENT ON COLUMN @extschema@.entry.open_amount IS 'amount less allocations, kept by triggers on allocation';
+        AND disputed_amount OPERATOR(pg_catalog.<=) amount),
+    CONSTRAINT entry_amount_finite CHECK (@extschema@._is_finite(amount)),
+    CONSTRAINT entry_disputed_amount_finite CHECK (@extschema@._is_finite(disputed_amount)),
+    CONSTRAINT entry_doc_date_finite CHECK (pg_catalog.isfinite(doc_date)),
+    CONSTRAINT entry_due_date_finite CHECK (pg_catalog.isfinite(due_date))
+)
 -- No index covers open_amount, letter_code or lettered_on: lettering and
 -- the allocation triggers rewrite them, and with no index to update those
 -- rewrites are HOT (heap-only) when the page has room.  Nearly every entry
 -- is rewritten once, when it is lettered: half of each page is left free so
 -- that its rows' new versions fit beside them (with 85 %, a fifth of the
 -- updates were HOT; with 50 %, all).
-ALTER TABLE @extschema@.entry SET (fillfactor = 50);
+WITH (fillfactor = 50);
+COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count and last_reminded_on are maintained';
+COMMENT ON COLUMN @extschema@.entry.due_date IS 'due date of a debit; NULL means due on doc_date';
+COMMENT ON COLUMN @extschema@.entry.open_amount IS 'amount less allocations, kept by triggers on allocation';
 CREATE INDEX entry_ref_idx ON @extschema@.entry (customer_id, ref);
 
 -- A lettering group.
@@ -200,7 +213,8 @@ CREATE TABLE @extschema@.lettering (
     PRIMARY KEY (customer_id, letter_code),
     CONSTRAINT lettering_code CHECK (
         (partial AND letter_code OPERATOR(pg_catalog.~) '^[a-z]{3,}$')
-        OR (NOT partial AND letter_code OPERATOR(pg_catalog.~) '^[A-Z]{3,}$'))
+        OR (NOT partial AND letter_code OPERATOR(pg_catalog.~) '^[A-Z]{3,}$')),
+    CONSTRAINT lettering_writeoff_finite CHECK (@extschema@._is_finite(writeoff))
 );
 COMMENT ON TABLE @extschema@.lettering IS 'a lettering group: upper-case code when total, lower-case when partial';
 
@@ -215,7 +229,8 @@ CREATE TABLE @extschema@.allocation (
     allocated_on        date,    -- maintained: the later doc_date of the two entries
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- the key leads with the group, so a group's allocations are one range
-    PRIMARY KEY (customer_id, letter_code, allocation_id)
+    PRIMARY KEY (customer_id, letter_code, allocation_id),
+    CONSTRAINT allocation_amount_finite CHECK (@extschema@._is_finite(amount))
     -- The group and the two entries are checked by the triggers of
     -- counters.c rather than by foreign keys: allocation_check on insert,
     -- lettering_cascade when a group is renamed or removed, entry_guard when
@@ -225,6 +240,35 @@ CREATE TABLE @extschema@.allocation (
 COMMENT ON TABLE @extschema@.allocation IS 'an amount of a credit applied to a debit; dated the later doc_date of the two';
 -- the allocations of an entry are found through the customer (primary key)
 CREATE INDEX allocation_date_idx ON @extschema@.allocation (allocated_on);
+-- allocation's foreign keys to its group and its two entries, for pg_dump.
+-- pg_dump loads the data of an extension's tables in the order of the
+-- foreign keys between them; without these, allocations came before the
+-- entries they link and pg_restore failed (allocation_check found no
+-- entry).  The triggers of counters.c keep the integrity (a foreign key's
+-- check costs a query per allocation, see the table's comment), so the
+-- constraints' own triggers are disabled: the constraints only order the
+-- dump.
+ALTER TABLE @extschema@.allocation
+    ADD CONSTRAINT allocation_group_fkey FOREIGN KEY (customer_id, letter_code)
+        REFERENCES @extschema@.lettering NOT VALID,
+    ADD CONSTRAINT allocation_debit_fkey FOREIGN KEY (customer_id, debit_id)
+        REFERENCES @extschema@.entry NOT VALID,
+    ADD CONSTRAINT allocation_credit_fkey FOREIGN KEY (customer_id, credit_id)
+        REFERENCES @extschema@.entry NOT VALID;
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tg.tgname, tg.tgrelid::pg_catalog.regclass AS rel
+               FROM pg_catalog.pg_trigger tg
+               JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+              WHERE c.conrelid OPERATOR(pg_catalog.=) 'dunning.allocation'::pg_catalog.regclass
+                AND c.contype OPERATOR(pg_catalog.=) 'f'
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.rel, t.tgname);
+    END LOOP;
+END
+$$;
 
 -- One call of issue_reminders.
 CREATE TABLE @extschema@.run (
@@ -264,9 +308,18 @@ CREATE TABLE @extschema@.reminder (
     sent_at             timestamptz,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by          text NOT NULL DEFAULT CURRENT_USER,
-    PRIMARY KEY (customer_id, reminder_id)
+    -- the fee and interest entries it posted (policy.post_charges)
+    charge_entry_ids    bigint[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (customer_id, reminder_id),
+    CONSTRAINT reminder_sent_at_finite CHECK (pg_catalog.isfinite(sent_at))
 );
 COMMENT ON TABLE @extschema@.reminder IS 'one reminder (letter, email, call) to one customer';
+COMMENT ON COLUMN @extschema@.reminder.charge_entry_ids IS
+    'entries of kind fee or interest posted by this reminder (policy.post_charges)';
+CREATE INDEX reminder_run_idx ON @extschema@.reminder (run_id);
+-- the outbox (reminders.sql) reads the reminders waiting to be sent or printed
+CREATE INDEX reminder_outbox_idx ON @extschema@.reminder (created_at)
+    WHERE status OPERATOR(pg_catalog.=) 'queued' OR status OPERATOR(pg_catalog.=) 'issued';
 
 -- An item on a reminder.
 CREATE TABLE @extschema@.reminder_line (
@@ -278,11 +331,16 @@ CREATE TABLE @extschema@.reminder_line (
     open_amount         numeric NOT NULL,
     interest            numeric NOT NULL DEFAULT 0,
     compensation        numeric NOT NULL DEFAULT 0,
+    -- a line either dunns its item (moves it to the line's level) or only
+    -- lists it (other overdue items, credits, the account statement)
+    dunned              boolean NOT NULL DEFAULT true,
     PRIMARY KEY (customer_id, reminder_id, entry_id),
     FOREIGN KEY (customer_id, reminder_id) REFERENCES @extschema@.reminder ON DELETE CASCADE,
     FOREIGN KEY (customer_id, entry_id) REFERENCES @extschema@.entry
 );
 COMMENT ON TABLE @extschema@.reminder_line IS 'an item on a reminder, with the level it was reminded at';
+COMMENT ON COLUMN @extschema@.reminder_line.dunned IS
+    'true when the reminder dunns the item at the line''s level; false when it only lists it';
 CREATE INDEX reminder_line_entry_idx ON @extschema@.reminder_line (customer_id, entry_id);
 
 -- A promise to pay.
@@ -301,7 +359,10 @@ CREATE TABLE @extschema@.promise (
                                ('{open,kept,broken,cancelled}'::text[])),
     note                text,
     PRIMARY KEY (customer_id, promise_id),
-    CHECK (promised_on OPERATOR(pg_catalog.>=) made_on)
+    CHECK (promised_on OPERATOR(pg_catalog.>=) made_on),
+    CONSTRAINT promise_amount_finite CHECK (@extschema@._is_finite(amount)),
+    CONSTRAINT promise_promised_on_finite CHECK (pg_catalog.isfinite(promised_on)),
+    CONSTRAINT promise_made_on_finite CHECK (pg_catalog.isfinite(made_on))
 );
 COMMENT ON TABLE @extschema@.promise IS 'a promise to pay an amount by a date';
 
@@ -318,7 +379,8 @@ CREATE TABLE @extschema@.payment_plan (
                         CHECK (status OPERATOR(pg_catalog.=) ANY
                                ('{active,completed,broken,cancelled}'::text[])),
     note                text,
-    PRIMARY KEY (customer_id, plan_id)
+    PRIMARY KEY (customer_id, plan_id),
+    CONSTRAINT payment_plan_agreed_on_finite CHECK (pg_catalog.isfinite(agreed_on))
 );
 COMMENT ON TABLE @extschema@.payment_plan IS 'a payment plan agreed with a customer';
 
@@ -331,7 +393,10 @@ CREATE TABLE @extschema@.installment (
     amount              numeric NOT NULL CHECK (amount OPERATOR(pg_catalog.>) 0),
     paid_on             date,
     PRIMARY KEY (customer_id, plan_id, seq),
-    FOREIGN KEY (customer_id, plan_id) REFERENCES @extschema@.payment_plan ON DELETE CASCADE
+    FOREIGN KEY (customer_id, plan_id) REFERENCES @extschema@.payment_plan ON DELETE CASCADE,
+    CONSTRAINT installment_amount_finite CHECK (@extschema@._is_finite(amount)),
+    CONSTRAINT installment_due_on_finite CHECK (pg_catalog.isfinite(due_on)),
+    CONSTRAINT installment_paid_on_finite CHECK (pg_catalog.isfinite(paid_on))
 );
 COMMENT ON TABLE @extschema@.installment IS 'an installment of a payment plan';
 
@@ -356,7 +421,9 @@ CREATE TABLE @extschema@.action (
     created_by          text NOT NULL DEFAULT CURRENT_USER,
     PRIMARY KEY (customer_id, action_id),
     FOREIGN KEY (customer_id, promise_id) REFERENCES @extschema@.promise ON DELETE CASCADE,
-    FOREIGN KEY (customer_id, plan_id) REFERENCES @extschema@.payment_plan ON DELETE CASCADE
+    FOREIGN KEY (customer_id, plan_id) REFERENCES @extschema@.payment_plan ON DELETE CASCADE,
+    CONSTRAINT action_due_on_finite CHECK (pg_catalog.isfinite(due_on)),
+    CONSTRAINT action_done_on_finite CHECK (pg_catalog.isfinite(done_on))
 );
 COMMENT ON TABLE @extschema@.action IS 'a follow-up step: call, check of a promise or installment, insurer notice, task';
 CREATE INDEX action_open_idx ON @extschema@.action (owner, due_on) WHERE done_on IS NULL;
@@ -374,6 +441,29 @@ CREATE TABLE @extschema@.activity (
     PRIMARY KEY (customer_id, activity_id)
 );
 COMMENT ON TABLE @extschema@.activity IS 'the history of a customer: reminders, calls, promises, plans, status changes, lettering, blocks';
+
+-- An email or letter to a customer that is not a reminder (the
+-- confirmation of a payment plan): queued in the outbox like reminders.
+CREATE TABLE @extschema@.message (
+    customer_id         text NOT NULL
+                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+    message_id          bigserial NOT NULL,
+    kind                text NOT NULL,
+    channel             text NOT NULL DEFAULT 'email'
+                        CHECK (channel OPERATOR(pg_catalog.=) ANY ('{letter,email}'::text[])),
+    language            text,
+    subject             text NOT NULL,
+    body                text NOT NULL,
+    status              text NOT NULL DEFAULT 'queued'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,cancelled}'::text[])),
+    plan_id             bigint,
+    sent_at             timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by          text NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (customer_id, message_id),
+    CONSTRAINT message_sent_at_finite CHECK (pg_catalog.isfinite(sent_at))
+);
+COMMENT ON TABLE @extschema@.message IS 'an email or letter that is not a reminder, such as a payment plan''s confirmation';
 
 -- Letter and email text per template key, language and channel.
 CREATE TABLE @extschema@.template (
@@ -395,7 +485,9 @@ CREATE TABLE @extschema@.reference_rate (
     valid_from          date NOT NULL,
     rate                numeric NOT NULL,
     shipped             boolean NOT NULL DEFAULT false,
-    PRIMARY KEY (series, valid_from)
+    PRIMARY KEY (series, valid_from),
+    CONSTRAINT reference_rate_rate_finite CHECK (@extschema@._is_finite(rate)),
+    CONSTRAINT reference_rate_valid_from_finite CHECK (pg_catalog.isfinite(valid_from))
 );
 COMMENT ON TABLE @extschema@.reference_rate IS 'reference rates (percent a year) by the day they take effect; shipped rows come with the extension';
 
@@ -425,5 +517,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.action'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.action_action_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.activity'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.activity_activity_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.message'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.message_message_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.template'::regclass, 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.reference_rate'::regclass, 'WHERE NOT shipped');

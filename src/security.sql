@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- 0.3.0: row security per credit manager
+-- Row security per credit manager (SPEC 6)
 --
 -- A role mapped to a credit manager (credit_manager.role_name; membership
 -- counts) sees and changes only the rows of that manager's customers; a
@@ -16,21 +16,6 @@
 -- database would have lost them without a word.)  While the switch is off
 -- every policy lets every row through.
 -------------------------------------------------------------------------------
-
--- The views read their tables with the privileges and the row security of
--- the role that queries them, not of the extension's owner: without this a
--- view would show every customer to whoever may read it.
-ALTER VIEW @extschema@.open_items SET (security_invoker = true);
-ALTER VIEW @extschema@.aged_balance SET (security_invoker = true);
-ALTER VIEW @extschema@.dashboard SET (security_invoker = true);
-ALTER VIEW @extschema@.fec_lettering SET (security_invoker = true);
-ALTER VIEW @extschema@.customer_history SET (security_invoker = true);
-ALTER VIEW @extschema@.followup_schedule SET (security_invoker = true);
-ALTER VIEW @extschema@.item_status SET (security_invoker = true);
-ALTER VIEW @extschema@.reminder_proposal_item SET (security_invoker = true);
-ALTER VIEW @extschema@.reminder_proposal SET (security_invoker = true);
-ALTER VIEW @extschema@.overdue_by_level SET (security_invoker = true);
-ALTER VIEW @extschema@.outbox SET (security_invoker = true);
 
 -- The switch: no row (the default) or enabled false, row security is off.
 CREATE TABLE @extschema@.row_security (
@@ -126,26 +111,3 @@ COMMENT ON FUNCTION @extschema@.disable_row_security() IS
 REVOKE ALL ON FUNCTION @extschema@.enable_row_security() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disable_row_security() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._set_row_security(boolean) FROM PUBLIC;
-
--------------------------------------------------------------------------------
--- 0.3.0: no infinite day where a day is meant
---
--- An entry dated 'infinity', a call scheduled for it or a reminder sent at
--- it would pass every function's check and then break the aged balance or
--- hide the action for ever.  customer.blocked_until may be 'infinity'
--- (blocked until further notice).
--------------------------------------------------------------------------------
-DO $do$
-DECLARE
-    c record;
-BEGIN
-    FOR c IN SELECT * FROM (VALUES ('entry', 'doc_date'), ('entry', 'due_date'), ('action', 'due_on'),
-                                   ('action', 'done_on'), ('promise', 'promised_on'), ('promise', 'made_on'),
-                                   ('payment_plan', 'agreed_on'), ('installment', 'due_on'),
-                                   ('installment', 'paid_on'), ('reminder', 'sent_at'), ('message', 'sent_at'),
-                                   ('holiday', 'day'), ('reference_rate', 'valid_from')) v(t, col) LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ADD CONSTRAINT %I CHECK (pg_catalog.isfinite(%I))',
-                                  c.t, c.t || '_' || c.col || '_finite', c.col);
-    END LOOP;
-END
-$do$;

@@ -1,12 +1,14 @@
 #!/bin/bash
 # ALTER EXTENSION UPDATE from every released version gives the objects a new
-# install gives: the same functions (with their bodies and privileges),
-# tables, columns, constraints, indexes, triggers, views (and options),
-# policies, row security and shipped rows.
+# install gives: the same functions (with their bodies, BEGIN ATOMIC ones
+# included, and privileges), tables, columns (in order), constraints,
+# indexes, triggers, views (and options), policies, row security and shipped
+# rows.  Then a user's view on the aged balance and a grant to a role made
+# on 0.5.0 survive the update to the current version.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 P="psql -X -q -At -v ON_ERROR_STOP=1"
-released="0.1.0 0.2.0 0.3.0 0.4.0"
+released="0.1.0 0.2.0 0.3.0 0.4.0 0.5.0"
 dropdb --if-exists dunning_installed >/dev/null 2>&1; createdb dunning_installed
 $P -d dunning_installed -c "CREATE EXTENSION dunning"
 catalog() {
@@ -15,8 +17,10 @@ SELECT 'version ' || extversion FROM pg_extension WHERE extname = 'dunning';
 SELECT 'function ' || p.oid::regprocedure || ' ' || p.provolatile::text || p.proparallel::text || p.prosecdef::text
        || ' ' || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || md5(p.prosrc)
        || ' ' || coalesce(p.proacl::text, 'default') || ' rows ' || p.prorows || ' ' || p.prosupport::regproc::text
+       || ' ' || md5(CASE WHEN p.prokind = 'a' THEN '' ELSE pg_get_functiondef(p.oid) END)
   FROM pg_proc p WHERE p.pronamespace = 'dunning'::regnamespace ORDER BY 1;
 SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || ' #' || rank() OVER (PARTITION BY c.oid ORDER BY a.attnum)
        || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -55,4 +59,55 @@ for v in $released; do
         echo "upgrade $v -> $(head -1 /tmp/dunning_installed.txt | cut -d' ' -f2): $(wc -l < /tmp/dunning_installed.txt) catalog facts equal"
     fi
 done
+
+# a user's objects on 0.5.0: a view on the aged balance, a view on the
+# proposal, grants to a role on them and on a function
+role=dunning_upgrade_reader
+psql -X -q -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1 || true
+dropdb --if-exists dunning_upgraded >/dev/null 2>&1; createdb dunning_upgraded
+$P -d dunning_upgraded <<SQL
+CREATE ROLE $role;
+CREATE EXTENSION dunning VERSION '0.5.0';
+CREATE VIEW public.late_customers AS
+    SELECT customer_id, name, overdue FROM dunning.aged_balance WHERE overdue > 0;
+CREATE VIEW public.letters_to_send AS
+    SELECT customer_id, level, total FROM dunning.reminder_proposal;
+GRANT USAGE ON SCHEMA dunning TO $role;
+GRANT SELECT ON dunning.aged_balance, dunning.reminder_proposal, dunning.customer,
+                dunning.entry, dunning.allocation, dunning.row_security, dunning.credit_manager TO $role;
+GRANT SELECT ON public.late_customers TO $role;
+GRANT EXECUTE ON FUNCTION dunning.enable_row_security() TO $role;
+INSERT INTO dunning.policy (policy_id, name, currency) VALUES ('std', 'Standard', 'EUR');
+INSERT INTO dunning.customer (customer_id, name, policy_id) VALUES ('C1', 'Client', 'std');
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
+    VALUES ('C1', 'invoice', 'F1', '2025-01-01', '2025-01-31', 100, 'EUR');
+SQL
+$P -d dunning_upgraded -c "ALTER EXTENSION dunning UPDATE"
+facts=$($P -d dunning_upgraded <<SQL
+SELECT extversion FROM pg_extension WHERE extname = 'dunning';
+SELECT count(*) FROM public.late_customers WHERE customer_id = 'C1';
+SELECT has_table_privilege('$role', 'dunning.aged_balance', 'SELECT'),
+       has_table_privilege('$role', 'public.late_customers', 'SELECT'),
+       has_function_privilege('$role', 'dunning.enable_row_security()', 'EXECUTE');
+SET ROLE $role;
+SET dunning.as_of = '2025-06-30';
+SELECT overdue FROM public.late_customers;
+SELECT count(*) FROM dunning.aged_balance;
+RESET ROLE;
+SQL
+)
+dropdb dunning_upgraded
+psql -X -q -c "DROP ROLE $role" >/dev/null
+expected="$(head -1 /tmp/dunning_installed.txt | cut -d' ' -f2)
+1
+t|t|t
+100
+1"
+if [ "$facts" != "$expected" ]; then
+    echo "a user's views and grants on 0.5.0 did not survive ALTER EXTENSION UPDATE:" >&2
+    diff <(echo "$expected") <(echo "$facts") >&2 || true
+    status=1
+else
+    echo "user views and grants made on 0.5.0 survive the update: the view on aged_balance reads 100 overdue, the role keeps its grants"
+fi
 exit $status

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION dunning UPDATE TO '0.5.0'" to load this file. \quit
 -------------------------------------------------------------------------------
 -- 0.5.0: the aged balance in one pass (src/balance.c)
 --
