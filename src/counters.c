@@ -66,9 +66,16 @@
  * notes in one UPDATE.  A statement of 100,000 lines then costs one UPDATE,
  * not 100,000 (each of which re-checks the table's constraints).
  *
- * The notes live in TopTransactionContext and are dropped when a
- * transaction or subtransaction ends in error, so an aborted statement
- * leaves none behind.
+ * The notes live in TopTransactionContext.  Each note carries the
+ * subtransaction that made it.  Subtransaction ids only grow within a
+ * transaction, so the notes made since a subtransaction began are the
+ * list's tail of ids at least its own: when it rolls back (a savepoint, an
+ * EXCEPTION block, a user's trigger that traps an error), that tail and
+ * nothing else is dropped; when it is released, its notes stay, now its
+ * parent's work.  A statement trigger takes the same tail, the notes of its
+ * own subtransaction and those below it, so a statement nested in a
+ * subtransaction never applies, and then loses with it, the notes of the
+ * statement around it.  A transaction's end drops them all.
  */
 typedef struct Pending
 {
@@ -78,6 +85,7 @@ typedef struct Pending
 	Datum	   *id;				/* reminder_id (lines) or as_of (reminders) */
 	Datum	   *entry;			/* entry_id (lines) */
 	Datum	   *level;			/* int4 */
+	SubTransactionId *subid;	/* the subtransaction that noted it */
 } Pending;
 
 static Pending pending_lines;
@@ -98,12 +106,30 @@ pending_xact_callback(XactEvent event, void *arg)
 	pending_reset();
 }
 
+/*
+ * Where the notes of a subtransaction and of those it began start: the
+ * list's tail of subtransaction ids at least subid.
+ */
+static int
+pending_since(Pending *p, SubTransactionId subid)
+{
+	int			k = p->n;
+
+	while (k > 0 && p->subid[k - 1] >= subid)
+		k--;
+	return k;
+}
+
 static void
 pending_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						 SubTransactionId parentSubid, void *arg)
 {
+	/* a rolled-back subtransaction takes back its own notes, no other */
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		pending_reset();
+	{
+		pending_lines.n = pending_since(&pending_lines, mySubid);
+		pending_reminders.n = pending_since(&pending_reminders, mySubid);
+	}
 }
 
 /*
@@ -130,6 +156,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 			p->id = palloc(sizeof(Datum) * size);
 			p->entry = palloc(sizeof(Datum) * size);
 			p->level = palloc(sizeof(Datum) * size);
+			p->subid = palloc(sizeof(SubTransactionId) * size);
 		}
 		else
 		{
@@ -137,6 +164,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 			p->id = repalloc_huge(p->id, sizeof(Datum) * size);
 			p->entry = repalloc_huge(p->entry, sizeof(Datum) * size);
 			p->level = repalloc_huge(p->level, sizeof(Datum) * size);
+			p->subid = repalloc_huge(p->subid, sizeof(SubTransactionId) * size);
 		}
 		p->size = size;
 	}
@@ -144,6 +172,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 	p->id[p->n] = id;			/* int8 and date are passed by value */
 	p->entry[p->n] = entry;
 	p->level[p->n] = level;
+	p->subid[p->n] = GetCurrentSubTransactionId();
 	p->n++;
 	MemoryContextSwitchTo(old);
 }
@@ -370,21 +399,20 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 	static SPIPlanPtr entry_plan = NULL;
 	TriggerData *trigdata = dunning_trigger_check(fcinfo, "reminder_flush", false, false);
 	bool		customers;
-	Pending		p;
+	Pending    *p;
+	int			first;
+	int			n;
 
 	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"reminder_flush\" must be fired for INSERT with one argument")));
 	customers = strcmp(trigdata->tg_trigger->tgargs[0], "customer") == 0;
-	p = customers ? pending_reminders : pending_lines;
-	if (p.n == 0)
+	p = customers ? &pending_reminders : &pending_lines;
+	first = pending_since(p, GetCurrentSubTransactionId());
+	n = p->n - first;
+	if (n == 0)
 		return PointerGetDatum(NULL);
-	/* taken: a nested statement starts a new list */
-	if (customers)
-		memset(&pending_reminders, 0, sizeof(Pending));
-	else
-		memset(&pending_lines, 0, sizeof(Pending));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -393,9 +421,11 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 		Oid			types[3] = {TEXTARRAYOID, DATEARRAYOID, INT4ARRAYOID};
 		Datum		args[3];
 
-		args[0] = pending_array(p.customer, p.n, TEXTOID);
-		args[1] = pending_array(p.id, p.n, DATEOID);
-		args[2] = pending_array(p.level, p.n, INT4OID);
+		args[0] = pending_array(p->customer + first, n, TEXTOID);
+		args[1] = pending_array(p->id + first, n, DATEOID);
+		args[2] = pending_array(p->level + first, n, INT4OID);
+		/* taken: a statement nested in the UPDATE starts its own tail */
+		p->n = first;
 		dunning_cascade_run(&customer_plan,
 					"UPDATE " DUNNING_SCHEMA ".customer c SET "
 					"reminder_count = c.reminder_count OPERATOR(pg_catalog.+) s.n, "
@@ -418,10 +448,11 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 		Oid			types[4] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
 		Datum		args[4];
 
-		args[0] = pending_array(p.customer, p.n, TEXTOID);
-		args[1] = pending_array(p.id, p.n, INT8OID);
-		args[2] = pending_array(p.entry, p.n, INT8OID);
-		args[3] = pending_array(p.level, p.n, INT4OID);
+		args[0] = pending_array(p->customer + first, n, TEXTOID);
+		args[1] = pending_array(p->id + first, n, INT8OID);
+		args[2] = pending_array(p->entry + first, n, INT8OID);
+		args[3] = pending_array(p->level + first, n, INT4OID);
+		p->n = first;
 		dunning_cascade_run(&entry_plan,
 					"UPDATE " DUNNING_SCHEMA ".entry e SET "
 					"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) s.n, "
