@@ -42,38 +42,38 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 -- (SELECT _as_of_arg($1)) is an init plan: the date is checked and computed
 -- once per query, not once per row
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date,
        coalesce(e.due_date, e.doc_date),
        e.currency, e.amount,
-       e.open_amount OPERATOR(pg_catalog.+) coalesce(l.back, 0),
-       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
-       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN @extschema@.bucket((SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-)
+       e.open_amount + coalesce(l.back, 0),
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
+       CASE WHEN e.amount > 0
+            THEN @extschema@.bucket((SELECT @extschema@._as_of_arg($1)) -
                                     coalesce(e.due_date, e.doc_date)) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source,
        e.letter_code, e.level, e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM @extschema@.entry e
   LEFT JOIN (
         -- allocations dated after the day are taken back
-        SELECT x.customer_id, x.entry_id, pg_catalog.sum(x.back) AS back
+        SELECT x.customer_id, x.entry_id, sum(x.back) AS back
           FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
                   FROM @extschema@.allocation a
-                 WHERE a.allocated_on OPERATOR(pg_catalog.>) $1
+                 WHERE a.allocated_on > $1
                 UNION ALL
-                SELECT a.customer_id, a.credit_id, OPERATOR(pg_catalog.-) a.amount
+                SELECT a.customer_id, a.credit_id, - a.amount
                   FROM @extschema@.allocation a
-                 WHERE a.allocated_on OPERATOR(pg_catalog.>) $1) x
+                 WHERE a.allocated_on > $1) x
          GROUP BY x.customer_id, x.entry_id
-       ) l ON l.customer_id OPERATOR(pg_catalog.=) e.customer_id
-          AND l.entry_id OPERATOR(pg_catalog.=) e.entry_id
+       ) l ON l.customer_id = e.customer_id
+          AND l.entry_id = e.entry_id
  WHERE (SELECT @extschema@._as_of_arg($1)) IS NOT NULL    -- checked even on an empty ledger
-   AND e.doc_date OPERATOR(pg_catalog.<=) (SELECT @extschema@._as_of_arg($1))
-   AND (e.open_amount OPERATOR(pg_catalog.<>) 0 OR l.entry_id IS NOT NULL)
-$$;
+   AND e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND (e.open_amount <> 0 OR l.entry_id IS NOT NULL);
+END;
 COMMENT ON FUNCTION @extschema@.open_items(date) IS
     'open entries of the ledger as it stood on a day, with days overdue and bucket';
 
@@ -162,17 +162,17 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT b.customer_id, b.currency, b.bucket,
        @extschema@.label(b.bucket, $3), b.amount, b.items, $1
   FROM (SELECT o.customer_id, o.currency,
                @extschema@.bucket(o.days_overdue, $2) AS bucket,
-               pg_catalog.sum(o.open_amount) AS amount,
-               pg_catalog.count(*) AS items
+               sum(o.open_amount) AS amount,
+               count(*) AS items
           FROM @extschema@.open_items($1) o
          WHERE o.days_overdue IS NOT NULL
-         GROUP BY 1, 2, 3) b
-$$;
+         GROUP BY 1, 2, 3) b;
+END;
 COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
     'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
 
@@ -194,37 +194,37 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
-       s.receivables OPERATOR(pg_catalog.+) s.unapplied,
+       s.receivables + s.unapplied,
        -- not NULLIF: it looks "=" up through the caller's search_path
-       pg_catalog.round(100 OPERATOR(pg_catalog.*) s.overdue
-                        OPERATOR(pg_catalog./)
-                        CASE WHEN s.receivables OPERATOR(pg_catalog.<>) 0 THEN s.receivables END, 1),
+       round(100 * s.overdue
+                        /
+                        CASE WHEN s.receivables <> 0 THEN s.receivables END, 1),
        s.customers, s.late_customers, s.open_items, s.overdue_items,
        s.oldest_due_date, s.max_days_overdue, $1
   FROM (SELECT o.currency,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+               coalesce(sum(o.open_amount) FILTER (
                    WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.<=) 0), 0) AS not_due,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0), 0) AS overdue,
-               coalesce(pg_catalog.sum(o.open_amount) FILTER (
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue <= 0), 0) AS not_due,
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue > 0), 0) AS overdue,
+               coalesce(sum(o.open_amount) FILTER (
                    WHERE o.days_overdue IS NULL), 0) AS unapplied,
-               pg_catalog.count(DISTINCT o.customer_id) AS customers,
-               pg_catalog.count(DISTINCT o.customer_id) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS late_customers,
-               pg_catalog.count(*) AS open_items,
-               pg_catalog.count(*) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS overdue_items,
-               pg_catalog.min(o.due_date) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS oldest_due_date,
-               pg_catalog.max(o.days_overdue) FILTER (
-                   WHERE o.days_overdue OPERATOR(pg_catalog.>) 0) AS max_days_overdue
+               count(DISTINCT o.customer_id) AS customers,
+               count(DISTINCT o.customer_id) FILTER (
+                   WHERE o.days_overdue > 0) AS late_customers,
+               count(*) AS open_items,
+               count(*) FILTER (
+                   WHERE o.days_overdue > 0) AS overdue_items,
+               min(o.due_date) FILTER (
+                   WHERE o.days_overdue > 0) AS oldest_due_date,
+               max(o.days_overdue) FILTER (
+                   WHERE o.days_overdue > 0) AS max_days_overdue
           FROM @extschema@.open_items($1) o
-         GROUP BY o.currency) s
-$$;
+         GROUP BY o.currency) s;
+END;
 COMMENT ON FUNCTION @extschema@.dashboard(date) IS
     'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
 

@@ -26,7 +26,11 @@
 
 #include "dunning.h"
 
-/* why an item has no next level; the SQL side maps these to reason codes */
+/*
+ * Why an item has no next level.  These codes are named here only: SQL reads
+ * them through dunning._verdict_reason() (the reason code of item_status)
+ * and dunning._verdict_at_level() (what reissue sends again).
+ */
 typedef enum EscalationCode
 {
 	ESC_NO_POLICY = 0,			/* 'excluded': no policy, or one with no level */
@@ -36,6 +40,11 @@ typedef enum EscalationCode
 	ESC_BELOW_MIN_DAYS = -4,	/* 'below_min_days' */
 	ESC_INTERVAL = -5			/* 'interval' */
 } EscalationCode;
+
+/* the reason code of each, indexed by -code */
+static const char *const escalation_reasons[] = {
+	"excluded", "not_due", "grace", "last_level", "below_min_days", "interval"
+};
 
 typedef struct LevelAmount
 {
@@ -380,6 +389,37 @@ dunning_escalate(PG_FUNCTION_ARGS)
 }
 
 /*
+ * dunning._verdict_reason(verdict integer): the reason code of a verdict of
+ * _escalate that is not a level; NULL for a level (> 0) or an unknown code.
+ */
+PG_FUNCTION_INFO_V1(dunning_verdict_reason);
+Datum
+dunning_verdict_reason(PG_FUNCTION_ARGS)
+{
+	int32		code = PG_GETARG_INT32(0);
+
+	if (code > ESC_NO_POLICY || code < ESC_INTERVAL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(escalation_reasons[-code]));
+}
+
+/*
+ * dunning._verdict_at_level(verdict integer): is the item at its level
+ * already, with no next level yet (the last level, the next level's days not
+ * reached, or within the level's interval)?  Those are what issue_reminders
+ * with reissue sends again at their level.
+ */
+PG_FUNCTION_INFO_V1(dunning_verdict_at_level);
+Datum
+dunning_verdict_at_level(PG_FUNCTION_ARGS)
+{
+	int32		code = PG_GETARG_INT32(0);
+
+	PG_RETURN_BOOL(code == ESC_LAST_LEVEL || code == ESC_BELOW_MIN_DAYS || code == ESC_INTERVAL);
+}
+
+/*
+
  * dunning._escalate_note(...same arguments...) RETURNS text: the verdict of
  * _escalate in a sentence.
  */

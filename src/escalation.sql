@@ -2,7 +2,8 @@
 -------------------------------------------------------------------------------
 -- Escalation (SPEC 4.3, src/escalation.c): the level an item is due for,
 -- and a level's minimum, fee and interest in a currency.  The verdict codes
--- of _escalate are named once, in reminders.sql (README "Item status").
+-- of _escalate are named once, in src/escalation.c, and read by SQL through
+-- _verdict_reason and _verdict_at_level.
 -------------------------------------------------------------------------------
 
 -- private: the level an item is due for (> 0) or why not (<= 0)
@@ -11,6 +12,21 @@ CREATE FUNCTION @extschema@._escalate(policy_id text, days integer, level intege
     RETURNS integer
     AS 'MODULE_PATHNAME', 'dunning_escalate'
     LANGUAGE C STABLE PARALLEL SAFE;
+
+-- private: the reason code (item_status) of a verdict that is not a level
+-- (0 excluded, -1 not_due, -2 grace, -3 last_level, -4 below_min_days,
+-- -5 interval), NULL for a level; the codes are named in src/escalation.c
+CREATE FUNCTION @extschema@._verdict_reason(verdict integer)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_verdict_reason'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- private: is an item with this verdict at its level already (last_level,
+-- below_min_days, interval), so that reissue sends it again at its level?
+CREATE FUNCTION @extschema@._verdict_at_level(verdict integer)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_verdict_at_level'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- private: the same verdict in a sentence
 CREATE FUNCTION @extschema@._escalate_note(policy_id text, days integer, level integer,

@@ -14,7 +14,7 @@ BEGIN
         RAISE EXCEPTION 'customer_id must not be null'
             USING ERRCODE = '22004', DETAIL = 'Name the customer by its customer_id.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.customer c WHERE c.customer_id OPERATOR(pg_catalog.=) $1) THEN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.customer c WHERE c.customer_id = $1) THEN
         RAISE EXCEPTION 'unknown customer "%"', $1
             USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
     END IF;
@@ -43,21 +43,21 @@ BEGIN
             USING ERRCODE = '22004', DETAIL = 'Name the items and the status to give them.';
     END IF;
     PERFORM @extschema@._check_array(v_ids, 'entry_ids', 'an entry_id of the customer');
-    IF NOT v_status OPERATOR(pg_catalog.=) ANY ('{open,disputed,blocked,litigation}'::text[]) THEN
+    IF NOT v_status = ANY ('{open,disputed,blocked,litigation}'::text[]) THEN
         RAISE EXCEPTION 'status "%" cannot be set by set_status', v_status
             USING ERRCODE = '22023',
                   DETAIL = 'set_status sets open, disputed, blocked or litigation; a promise or a payment plan gives its status to its items.';
     END IF;
     IF v_disputed IS NOT NULL THEN
-        IF v_status OPERATOR(pg_catalog.<>) 'disputed' OR pg_catalog.cardinality(v_ids) OPERATOR(pg_catalog.<>) 1 THEN
+        IF v_status <> 'disputed' OR pg_catalog.cardinality(v_ids) <> 1 THEN
             RAISE EXCEPTION 'disputed_amount goes with status disputed and one item'
                 USING ERRCODE = '22023',
                       DETAIL = 'A partial dispute names the disputed part of one invoice; the rest of it is still dunned.';
         END IF;
-        IF v_disputed OPERATOR(pg_catalog.<=) 0 OR v_disputed OPERATOR(pg_catalog.=) 'NaN'::numeric
-           OR v_disputed OPERATOR(pg_catalog.>) (SELECT e.amount FROM @extschema@.entry e
-                                                  WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-                                                    AND e.entry_id OPERATOR(pg_catalog.=) v_ids[1]) THEN
+        IF v_disputed <= 0 OR v_disputed = 'NaN'::numeric
+           OR v_disputed > (SELECT e.amount FROM @extschema@.entry e
+                                                  WHERE e.customer_id = v_customer
+                                                    AND e.entry_id = v_ids[1]) THEN
             RAISE EXCEPTION 'disputed_amount % is not a part of the item', v_disputed
                 USING ERRCODE = '22023',
                       DETAIL = 'The disputed part is more than 0 and at most the amount of the invoice.';
@@ -66,9 +66,9 @@ BEGIN
     SELECT u INTO v_bad
       FROM pg_catalog.unnest(v_ids) u
      WHERE NOT EXISTS (SELECT 1 FROM @extschema@.entry e
-                        WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-                          AND e.entry_id OPERATOR(pg_catalog.=) u
-                          AND e.amount OPERATOR(pg_catalog.>) 0)
+                        WHERE e.customer_id = v_customer
+                          AND e.entry_id = u
+                          AND e.amount > 0)
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'customer % has no debit %', v_customer, v_bad
@@ -79,24 +79,23 @@ BEGIN
     UPDATE @extschema@.entry e
        SET status = v_status,
            status_note = v_note,
-           disputed_amount = CASE WHEN v_status OPERATOR(pg_catalog.=) 'disputed' THEN v_disputed END
-     WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-       AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_ids);
+           disputed_amount = CASE WHEN v_status = 'disputed' THEN v_disputed END
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
     GET DIAGNOSTICS v_count = ROW_COUNT;
 
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    SELECT v_customer, 'status',
-           pg_catalog.format('%s %s%s%s',
-                             pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
-                             v_status,
-                             ' (' OPERATOR(pg_catalog.||) v_disputed OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||)
-                                 pg_catalog.min(e.currency) OPERATOR(pg_catalog.||) ')',
-                             ': ' OPERATOR(pg_catalog.||) v_note),
-           pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-               'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed))
+    PERFORM @extschema@._history(v_customer, 'status',
+               pg_catalog.format('%s %s%s%s',
+                                 pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
+                                 v_status,
+                                 ' (' || v_disputed || ' ' ||
+                                     pg_catalog.min(e.currency) || ')',
+                                 ': ' || v_note),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)))
       FROM @extschema@.entry e
-     WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-       AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_ids);
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
     RETURN v_count;
 END
 $$;
@@ -113,27 +112,24 @@ BEGIN
     IF $2 IS NULL THEN
         -- unblock
         UPDATE @extschema@.customer c SET blocked_until = NULL, block_reason = NULL
-         WHERE c.customer_id OPERATOR(pg_catalog.=) $1;
-        INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-        VALUES ($1, 'unblock', 'unblocked' OPERATOR(pg_catalog.||) coalesce(': ' OPERATOR(pg_catalog.||) $3, ''),
-                '{}');
+         WHERE c.customer_id = $1;
+        PERFORM @extschema@._history($1, 'unblock', 'unblocked' || coalesce(': ' || $3, ''));
         RETURN;
     END IF;
-    IF $3 IS NULL OR pg_catalog.btrim($3) OPERATOR(pg_catalog.=) '' THEN
+    IF $3 IS NULL OR pg_catalog.btrim($3) = '' THEN
         RAISE EXCEPTION 'a block needs a reason'
             USING ERRCODE = '22004', DETAIL = 'The reason is shown with every item the block holds back.';
     END IF;
-    IF $2 OPERATOR(pg_catalog.<) @extschema@.as_of() THEN
+    IF $2 < @extschema@.as_of() THEN
         RAISE EXCEPTION 'cannot block customer % until %, a day past', $1, $2
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('A block lasts until the as-of day (%s) or later; pass NULL to unblock.',
                                              @extschema@.as_of());
     END IF;
     UPDATE @extschema@.customer c SET blocked_until = $2, block_reason = $3
-     WHERE c.customer_id OPERATOR(pg_catalog.=) $1;
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    VALUES ($1, 'block', pg_catalog.format('blocked until %s: %s', $2, $3),
-            pg_catalog.jsonb_build_object('until', $2));
+     WHERE c.customer_id = $1;
+    PERFORM @extschema@._history($1, 'block', pg_catalog.format('blocked until %s: %s', $2, $3),
+                                 pg_catalog.jsonb_build_object('until', $2));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.block(text, date, text) IS
@@ -175,9 +171,9 @@ BEGIN
         PERFORM @extschema@._check_array($2, 'entry_ids', 'an entry_id of the customer');
         SELECT u INTO v_bad FROM pg_catalog.unnest($2) u
          WHERE NOT EXISTS (SELECT 1 FROM @extschema@.open_items($3) o
-                            WHERE o.customer_id OPERATOR(pg_catalog.=) $1
-                              AND o.entry_id OPERATOR(pg_catalog.=) u
-                              AND o.amount OPERATOR(pg_catalog.>) 0)
+                            WHERE o.customer_id = $1
+                              AND o.entry_id = u
+                              AND o.amount > 0)
          LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'customer % has no open debit %', $1, v_bad
@@ -188,10 +184,10 @@ BEGIN
     RETURN QUERY
     SELECT o.entry_id, o.currency, o.open_amount, o.level, o.days_overdue
       FROM @extschema@.open_items($3) o
-     WHERE o.customer_id OPERATOR(pg_catalog.=) $1
-       AND o.amount OPERATOR(pg_catalog.>) 0
-       AND CASE WHEN $2 IS NULL THEN o.days_overdue OPERATOR(pg_catalog.>) 0
-                ELSE o.entry_id OPERATOR(pg_catalog.=) ANY ($2) END
+     WHERE o.customer_id = $1
+       AND o.amount > 0
+       AND CASE WHEN $2 IS NULL THEN o.days_overdue > 0
+                ELSE o.entry_id = ANY ($2) END
      ORDER BY o.entry_id;
 END
 $$;
@@ -225,7 +221,6 @@ DECLARE
     v_promise   bigint;
     v_actions   bigint[] := '{}';
     v_id        bigint;
-    v_activity  bigint;
     c           record;
 BEGIN
     PERFORM @extschema@._check_customer(v_customer);
@@ -233,30 +228,30 @@ BEGIN
         RAISE EXCEPTION 'channel, note and counts_as_reminder must not be null'
             USING ERRCODE = '22004', DETAIL = 'A contact says how the customer was reached and what was said.';
     END IF;
-    IF NOT v_channel OPERATOR(pg_catalog.=) ANY ('{phone,visit,email,letter}'::text[]) THEN
+    IF NOT v_channel = ANY ('{phone,visit,email,letter}'::text[]) THEN
         RAISE EXCEPTION 'unknown contact channel "%"', v_channel
             USING ERRCODE = '22023', DETAIL = 'A contact is a phone call, a visit, an email or a letter.';
     END IF;
-    IF (v_promised IS NULL) OPERATOR(pg_catalog.<>) (v_amount IS NULL) THEN
+    IF (v_promised IS NULL) <> (v_amount IS NULL) THEN
         RAISE EXCEPTION 'a promise needs both promised_on and promised_amount'
             USING ERRCODE = '22023', DETAIL = 'The customer promises an amount by a date.';
     END IF;
-    IF v_promised OPERATOR(pg_catalog.<) d THEN
+    IF v_promised < d THEN
         RAISE EXCEPTION 'a promise to pay on %, a day past', v_promised
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('A promise is for the as-of day (%s) or later.', d);
     END IF;
-    IF v_amount OPERATOR(pg_catalog.<=) 0 OR v_amount OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+    IF v_amount <= 0 OR v_amount = 'NaN'::numeric THEN
         RAISE EXCEPTION 'promised amount % is not an amount to pay', v_amount
             USING ERRCODE = '22023', DETAIL = 'A promised amount is more than 0.';
     END IF;
-    IF v_next OPERATOR(pg_catalog.<) d THEN
+    IF v_next < d THEN
         RAISE EXCEPTION 'next action on %, a day past', v_next
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
     END IF;
     SELECT cu.manager_id, cu.last_reminded_on INTO v_manager, v_last
-      FROM @extschema@.customer cu WHERE cu.customer_id OPERATOR(pg_catalog.=) v_customer;
+      FROM @extschema@.customer cu WHERE cu.customer_id = v_customer;
     SELECT pg_catalog.array_agg(i.entry_id ORDER BY i.entry_id),
            pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
       INTO v_items, v_currency, v_id
@@ -266,7 +261,7 @@ BEGIN
             RAISE EXCEPTION 'customer % has nothing overdue to promise', v_customer
                 USING ERRCODE = '22023', DETAIL = 'Name the items of the promise with entry_ids.';
         END IF;
-        IF v_id OPERATOR(pg_catalog.>) 1 THEN
+        IF v_id > 1 THEN
             RAISE EXCEPTION 'a promise covers items of one currency'
                 USING ERRCODE = '22023', DETAIL = 'Log one promise per currency, naming its items.';
         END IF;
@@ -275,7 +270,7 @@ BEGIN
     -- a contact that counts as a reminder: one reminder per currency, each
     -- item at its level (at least 1); the triggers move the counters
     IF v_counts AND v_items IS NOT NULL THEN
-        IF v_last OPERATOR(pg_catalog.>) d THEN
+        IF v_last > d THEN
             RAISE EXCEPTION 'customer % was reminded on %, after %', v_customer, v_last, d
                 USING ERRCODE = '55000',
                       DETAIL = 'A contact that counts as a reminder is dated on or after the last reminder.';
@@ -294,8 +289,8 @@ BEGIN
                                                    days_overdue, open_amount)
             SELECT v_customer, v_id, i.entry_id, greatest(i.level, 1), i.days_overdue, i.open_amount
               FROM @extschema@._contact_items(v_customer, v_ids, d) i
-             WHERE i.currency OPERATOR(pg_catalog.=) c.currency;
-            v_reminders := v_reminders OPERATOR(pg_catalog.||) v_id;
+             WHERE i.currency = c.currency;
+            v_reminders := v_reminders || v_id;
         END LOOP;
     END IF;
 
@@ -306,37 +301,160 @@ BEGIN
         VALUES (v_customer, v_items, v_amount, v_currency, v_promised, d, v_note)
         RETURNING promise_id INTO v_promise;
         UPDATE @extschema@.entry e SET status = 'promise', status_note = v_note
-         WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-           AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_items);
+         WHERE e.customer_id = v_customer
+           AND e.entry_id = ANY (v_items);
         INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, promise_id)
         VALUES (v_customer, 'promise_check', v_items, v_promised, v_manager,
                 pg_catalog.format('check the promise of %s %s for %s', v_amount, v_currency, v_promised),
                 v_promise)
         RETURNING action_id INTO v_id;
-        v_actions := v_actions OPERATOR(pg_catalog.||) v_id;
+        v_actions := v_actions || v_id;
     END IF;
     IF v_next IS NOT NULL THEN
         INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
         VALUES (v_customer, 'call', coalesce(v_items, '{}'), v_next, v_manager, 'call back', v_note)
         RETURNING action_id INTO v_id;
-        v_actions := v_actions OPERATOR(pg_catalog.||) v_id;
+        v_actions := v_actions || v_id;
     END IF;
 
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    VALUES (v_customer, 'contact',
-            pg_catalog.format('%s: %s%s', v_channel, v_note,
-                              ' (promise of ' OPERATOR(pg_catalog.||) v_amount OPERATOR(pg_catalog.||) ' '
-                                  OPERATOR(pg_catalog.||) v_currency OPERATOR(pg_catalog.||) ' by '
-                                  OPERATOR(pg_catalog.||) v_promised OPERATOR(pg_catalog.||) ')'),
-            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                'entry_ids', v_items, 'reminder_ids', v_reminders, 'promise_id', v_promise,
-                'action_ids', v_actions)))
-    RETURNING activity_id INTO v_activity;
-    RETURN v_activity;
+    RETURN @extschema@._history(v_customer, 'contact',
+               pg_catalog.format('%s: %s%s', v_channel, v_note,
+                                 ' (promise of ' || v_amount || ' '
+                                     || v_currency || ' by '
+                                     || v_promised || ')'),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_items, 'reminder_ids', v_reminders, 'promise_id', v_promise,
+                   'action_ids', v_actions)));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.log_contact(text, text, text, date, numeric, bigint[], date, boolean) IS
     'logs a call, visit, email or letter: counted as a reminder, with a promise to pay (items held, a check scheduled) and a next action';
+
+-- private: items a promise or a payment plan held (status `held`) are open
+-- again, and dunned at their level if still open
+CREATE FUNCTION @extschema@._reopen(customer_id text, entry_ids bigint[], held text)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY ($2)
+       AND e.status = $3;
+END;
+
+-- private: a promise check settles its promise: kept when the payments
+-- lettered to its items by its day reach the amount, broken otherwise; its
+-- items are no longer held
+CREATE FUNCTION @extschema@._settle_promise(customer_id text, promise_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    p       @extschema@.promise;
+    v_paid  numeric;
+BEGIN
+    SELECT * INTO p FROM @extschema@.promise x
+     WHERE x.customer_id = $1 AND x.promise_id = $2
+       FOR UPDATE;
+    IF p.status IS DISTINCT FROM 'open' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+      FROM @extschema@.allocation al
+     WHERE al.customer_id = $1
+       AND al.debit_id = ANY (p.entry_ids)
+       AND al.allocated_on <= p.promised_on
+       AND al.allocated_on >= p.made_on;
+    UPDATE @extschema@.promise x
+       SET status = CASE WHEN v_paid >= p.amount THEN 'kept' ELSE 'broken' END
+     WHERE x.customer_id = $1 AND x.promise_id = p.promise_id;
+    PERFORM @extschema@._reopen($1, p.entry_ids, 'promise');
+    PERFORM @extschema@._history($1, 'promise',
+               pg_catalog.format('promise of %s %s for %s %s: %s paid by then', p.amount, p.currency,
+                                 p.promised_on,
+                                 CASE WHEN v_paid >= p.amount THEN 'kept' ELSE 'broken' END,
+                                 v_paid),
+               pg_catalog.jsonb_build_object('promise_id', p.promise_id, 'paid', v_paid));
+END
+$$;
+
+-- private: an installment check on a day: the installment is paid when the
+-- payments lettered to the plan's items since it was agreed cover the
+-- installments due so far; then the check moves to the next installment
+-- (owned by `owner`), or the plan is completed.  Otherwise the installment
+-- is missed: the plan is broken and its items are dunned again.
+CREATE FUNCTION @extschema@._check_installment(customer_id text, plan_id bigint, owner text, as_of date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d       date := $4;
+    pl      @extschema@.payment_plan;
+    inst    @extschema@.installment;
+    nxt     @extschema@.installment;
+    v_paid  numeric;
+    v_due   numeric;
+BEGIN
+    SELECT * INTO pl FROM @extschema@.payment_plan x
+     WHERE x.customer_id = $1 AND x.plan_id = $2
+       FOR UPDATE;
+    SELECT * INTO inst FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.paid_on IS NULL
+     ORDER BY i.seq LIMIT 1;
+    IF pl.status IS DISTINCT FROM 'active' OR inst.seq IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+      FROM @extschema@.allocation al
+     WHERE al.customer_id = $1
+       AND al.debit_id = ANY (pl.entry_ids)
+       AND al.allocated_on >= pl.agreed_on
+       AND al.allocated_on <= d;
+    SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq <= inst.seq;
+    IF v_paid < v_due THEN
+        UPDATE @extschema@.payment_plan x SET status = 'broken'
+         WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;
+        PERFORM @extschema@._reopen($1, pl.entry_ids, 'payment_plan');
+        PERFORM @extschema@._history($1, 'installment',
+                   pg_catalog.format('installment %s of plan %s missed (%s of %s due so far): plan broken',
+                                     inst.seq, pl.plan_id, v_paid, v_due),
+                   pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+        RETURN;
+    END IF;
+    UPDATE @extschema@.installment i SET paid_on = d
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq = inst.seq;
+    SELECT * INTO nxt FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq > inst.seq
+     ORDER BY i.seq LIMIT 1;
+    IF nxt.seq IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
+        VALUES ($1, 'installment_check', pl.entry_ids, nxt.due_on, $3,
+                pg_catalog.format('installment %s of %s: %s %s', nxt.seq,
+                                  (SELECT pg_catalog.count(*) FROM @extschema@.installment i
+                                    WHERE i.customer_id = $1
+                                      AND i.plan_id = pl.plan_id),
+                                  nxt.amount, pl.currency),
+                pl.plan_id);
+    ELSE
+        UPDATE @extschema@.payment_plan x SET status = 'completed'
+         WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;
+        PERFORM @extschema@._reopen($1, pl.entry_ids, 'payment_plan');
+    END IF;
+    PERFORM @extschema@._history($1, 'installment',
+               pg_catalog.format('installment %s of plan %s paid (%s of %s due so far)',
+                                 inst.seq, pl.plan_id, v_paid, v_due),
+               pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+END
+$$;
 
 CREATE FUNCTION @extschema@.complete_action(customer_id text, action_id bigint, result text,
                                             next_on date DEFAULT NULL)
@@ -348,8 +466,6 @@ AS $$
 DECLARE
     d       date := @extschema@.as_of();
     a       @extschema@.action;
-    p       @extschema@.promise;
-    v_paid  numeric;
     v_next  bigint;
 BEGIN
     PERFORM @extschema@._check_customer($1);
@@ -358,7 +474,7 @@ BEGIN
             USING ERRCODE = '22004', DETAIL = 'Say which action is done and how it went.';
     END IF;
     SELECT * INTO a FROM @extschema@.action x
-     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.action_id OPERATOR(pg_catalog.=) $2
+     WHERE x.customer_id = $1 AND x.action_id = $2
        FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'customer % has no action %', $1, $2
@@ -368,131 +484,30 @@ BEGIN
         RAISE EXCEPTION 'action % of customer % was done on %', $2, $1, a.done_on
             USING ERRCODE = '55000', DETAIL = 'An action is completed once.';
     END IF;
-    IF $4 OPERATOR(pg_catalog.<) d THEN
+    IF $4 < d THEN
         RAISE EXCEPTION 'next action on %, a day past', $4
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
     END IF;
     UPDATE @extschema@.action x SET done_on = d, result = $3
-     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.action_id OPERATOR(pg_catalog.=) $2;
+     WHERE x.customer_id = $1 AND x.action_id = $2;
 
-    -- a promise check settles the promise: kept when the payments lettered
-    -- to its items by its day reach the amount, broken otherwise; its items
-    -- are no longer held (dunned again at their level if still open)
-    IF a.kind OPERATOR(pg_catalog.=) 'promise_check' AND a.promise_id IS NOT NULL THEN
-        SELECT * INTO p FROM @extschema@.promise x
-         WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.promise_id OPERATOR(pg_catalog.=) a.promise_id
-           FOR UPDATE;
-        IF p.status OPERATOR(pg_catalog.=) 'open' THEN
-            SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
-              FROM @extschema@.allocation al
-             WHERE al.customer_id OPERATOR(pg_catalog.=) $1
-               AND al.debit_id OPERATOR(pg_catalog.=) ANY (p.entry_ids)
-               AND al.allocated_on OPERATOR(pg_catalog.<=) p.promised_on
-               AND al.allocated_on OPERATOR(pg_catalog.>=) p.made_on;
-            UPDATE @extschema@.promise x
-               SET status = CASE WHEN v_paid OPERATOR(pg_catalog.>=) p.amount THEN 'kept' ELSE 'broken' END
-             WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.promise_id OPERATOR(pg_catalog.=) p.promise_id;
-            UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
-             WHERE e.customer_id OPERATOR(pg_catalog.=) $1
-               AND e.entry_id OPERATOR(pg_catalog.=) ANY (p.entry_ids)
-               AND e.status OPERATOR(pg_catalog.=) 'promise';
-            INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-            VALUES ($1, 'promise',
-                    pg_catalog.format('promise of %s %s for %s %s: %s paid by then', p.amount, p.currency,
-                                      p.promised_on,
-                                      CASE WHEN v_paid OPERATOR(pg_catalog.>=) p.amount THEN 'kept' ELSE 'broken' END,
-                                      v_paid),
-                    pg_catalog.jsonb_build_object('promise_id', p.promise_id, 'paid', v_paid));
-        END IF;
+    IF a.kind = 'promise_check' AND a.promise_id IS NOT NULL THEN
+        PERFORM @extschema@._settle_promise($1, a.promise_id);
     END IF;
-
-    -- an installment check: paid when the payments lettered to the plan's
-    -- items since it was agreed cover the installments due so far; then
-    -- the check moves to the next installment (or the plan is completed).
-    -- Otherwise the installment is missed: the plan is broken and its
-    -- items are dunned again.
-    IF a.kind OPERATOR(pg_catalog.=) 'installment_check' AND a.plan_id IS NOT NULL THEN
-        DECLARE
-            pl      @extschema@.payment_plan;
-            inst    @extschema@.installment;
-            v_due   numeric;
-            nxt     @extschema@.installment;
-        BEGIN
-            SELECT * INTO pl FROM @extschema@.payment_plan x
-             WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) a.plan_id
-               FOR UPDATE;
-            SELECT * INTO inst FROM @extschema@.installment i
-             WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
-               AND i.paid_on IS NULL
-             ORDER BY i.seq LIMIT 1;
-            IF pl.status OPERATOR(pg_catalog.=) 'active' AND inst.seq IS NOT NULL THEN
-                SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
-                  FROM @extschema@.allocation al
-                 WHERE al.customer_id OPERATOR(pg_catalog.=) $1
-                   AND al.debit_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
-                   AND al.allocated_on OPERATOR(pg_catalog.>=) pl.agreed_on
-                   AND al.allocated_on OPERATOR(pg_catalog.<=) d;
-                SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
-                 WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
-                   AND i.seq OPERATOR(pg_catalog.<=) inst.seq;
-                IF v_paid OPERATOR(pg_catalog.>=) v_due THEN
-                    UPDATE @extschema@.installment i SET paid_on = d
-                     WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
-                       AND i.seq OPERATOR(pg_catalog.=) inst.seq;
-                    SELECT * INTO nxt FROM @extschema@.installment i
-                     WHERE i.customer_id OPERATOR(pg_catalog.=) $1 AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id
-                       AND i.seq OPERATOR(pg_catalog.>) inst.seq
-                     ORDER BY i.seq LIMIT 1;
-                    IF nxt.seq IS NOT NULL THEN
-                        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
-                        VALUES ($1, 'installment_check', pl.entry_ids, nxt.due_on, a.owner,
-                                pg_catalog.format('installment %s of %s: %s %s', nxt.seq,
-                                                  (SELECT pg_catalog.count(*) FROM @extschema@.installment i
-                                                    WHERE i.customer_id OPERATOR(pg_catalog.=) $1
-                                                      AND i.plan_id OPERATOR(pg_catalog.=) pl.plan_id),
-                                                  nxt.amount, pl.currency),
-                                pl.plan_id);
-                    ELSE
-                        UPDATE @extschema@.payment_plan x SET status = 'completed'
-                         WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) pl.plan_id;
-                        UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
-                         WHERE e.customer_id OPERATOR(pg_catalog.=) $1
-                           AND e.entry_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
-                           AND e.status OPERATOR(pg_catalog.=) 'payment_plan';
-                    END IF;
-                    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-                    VALUES ($1, 'installment',
-                            pg_catalog.format('installment %s of plan %s paid (%s of %s due so far)',
-                                              inst.seq, pl.plan_id, v_paid, v_due),
-                            pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
-                ELSE
-                    UPDATE @extschema@.payment_plan x SET status = 'broken'
-                     WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.plan_id OPERATOR(pg_catalog.=) pl.plan_id;
-                    UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
-                     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
-                       AND e.entry_id OPERATOR(pg_catalog.=) ANY (pl.entry_ids)
-                       AND e.status OPERATOR(pg_catalog.=) 'payment_plan';
-                    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-                    VALUES ($1, 'installment',
-                            pg_catalog.format('installment %s of plan %s missed (%s of %s due so far): plan broken',
-                                              inst.seq, pl.plan_id, v_paid, v_due),
-                            pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
-                END IF;
-            END IF;
-        END;
+    IF a.kind = 'installment_check' AND a.plan_id IS NOT NULL THEN
+        PERFORM @extschema@._check_installment($1, a.plan_id, a.owner, d);
     END IF;
 
     IF $4 IS NOT NULL THEN
         INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
-        VALUES ($1, CASE WHEN a.kind OPERATOR(pg_catalog.=) 'promise_check' THEN 'call' ELSE a.kind END,
-                a.entry_ids, $4, a.owner, 'follow-up: ' OPERATOR(pg_catalog.||) a.title, $3)
+        VALUES ($1, CASE WHEN a.kind = 'promise_check' THEN 'call' ELSE a.kind END,
+                a.entry_ids, $4, a.owner, 'follow-up: ' || a.title, $3)
         RETURNING action_id INTO v_next;
     END IF;
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    VALUES ($1, 'action_done', pg_catalog.format('%s done: %s', a.title, $3),
-            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                'action_id', $2, 'kind', a.kind, 'next_action_id', v_next)));
+    PERFORM @extschema@._history($1, 'action_done', pg_catalog.format('%s done: %s', a.title, $3),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'action_id', $2, 'kind', a.kind, 'next_action_id', v_next)));
     RETURN v_next;
 END
 $$;
@@ -520,11 +535,11 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT s.due_on, s.owner, s.customer_id, c.name, s.kind, s.title, s.amount, s.currency,
-       (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) s.due_on,
-       CASE WHEN s.due_on OPERATOR(pg_catalog.<) (SELECT @extschema@._as_of_arg($1)) THEN 'late'
-            WHEN s.due_on OPERATOR(pg_catalog.=) (SELECT @extschema@._as_of_arg($1)) THEN 'today'
+       (SELECT @extschema@._as_of_arg($1)) - s.due_on,
+       CASE WHEN s.due_on < (SELECT @extschema@._as_of_arg($1)) THEN 'late'
+            WHEN s.due_on = (SELECT @extschema@._as_of_arg($1)) THEN 'today'
             ELSE 'upcoming' END,
        s.action_id, s.entry_ids, s.note, (SELECT @extschema@._as_of_arg($1))
   FROM (-- open actions; a promise check shows the promised amount, others
@@ -534,35 +549,35 @@ SELECT s.due_on, s.owner, s.customer_id, c.name, s.kind, s.title, s.amount, s.cu
                a.action_id, a.entry_ids, a.note
           FROM @extschema@.action a
           LEFT JOIN @extschema@.promise p
-            ON p.customer_id OPERATOR(pg_catalog.=) a.customer_id
-           AND p.promise_id OPERATOR(pg_catalog.=) a.promise_id
+            ON p.customer_id = a.customer_id
+           AND p.promise_id = a.promise_id
           LEFT JOIN LATERAL (
-                SELECT pg_catalog.sum(e.open_amount) AS amount, pg_catalog.min(e.currency) AS currency
+                SELECT sum(e.open_amount) AS amount, min(e.currency) AS currency
                   FROM @extschema@.open_items($1) e
-                 WHERE e.customer_id OPERATOR(pg_catalog.=) a.customer_id
-                   AND e.entry_id OPERATOR(pg_catalog.=) ANY (a.entry_ids)) i ON true
+                 WHERE e.customer_id = a.customer_id
+                   AND e.entry_id = ANY (a.entry_ids)) i ON true
          WHERE a.done_on IS NULL
         UNION ALL
         -- credit insurance: an overdue invoice of an insured customer must
         -- be notified within the policy's days of its original due date
-        SELECT o.due_date OPERATOR(pg_catalog.+) pol.insurer_notice_days, c.manager_id, o.customer_id,
+        SELECT o.due_date + pol.insurer_notice_days, c.manager_id, o.customer_id,
                'insurer_notice',
-               pg_catalog.format('notify the credit insurer of %s (due %s)', coalesce(o.ref, o.entry_id::text),
+               format('notify the credit insurer of %s (due %s)', coalesce(o.ref, o.entry_id::text),
                                  o.due_date),
                o.open_amount, o.currency, NULL, ARRAY[o.entry_id], NULL
           FROM @extschema@.open_items($1) o
-          JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
-          JOIN @extschema@.policy pol ON pol.policy_id OPERATOR(pg_catalog.=) c.policy_id
+          JOIN @extschema@.customer c ON c.customer_id = o.customer_id
+          JOIN @extschema@.policy pol ON pol.policy_id = c.policy_id
          WHERE c.insured AND pol.insurer_notice_days IS NOT NULL
-           AND o.amount OPERATOR(pg_catalog.>) 0 AND o.kind OPERATOR(pg_catalog.=) 'invoice'
-           AND o.days_overdue OPERATOR(pg_catalog.>) 0
+           AND o.amount > 0 AND o.kind = 'invoice'
+           AND o.days_overdue > 0
            -- not once the insurer is notified (an insurer_notice action done)
            AND NOT EXISTS (SELECT 1 FROM @extschema@.action n
-                            WHERE n.customer_id OPERATOR(pg_catalog.=) o.customer_id
-                              AND n.kind OPERATOR(pg_catalog.=) 'insurer_notice'
-                              AND o.entry_id OPERATOR(pg_catalog.=) ANY (n.entry_ids))) s
-  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) s.customer_id
-$$;
+                            WHERE n.customer_id = o.customer_id
+                              AND n.kind = 'insurer_notice'
+                              AND o.entry_id = ANY (n.entry_ids))) s
+  JOIN @extschema@.customer c ON c.customer_id = s.customer_id;
+END;
 COMMENT ON FUNCTION @extschema@.followup_schedule(date) IS
     'what is due on which day and for whom: open actions and credit-insurer deadlines, with owner, amount and days late';
 
@@ -608,7 +623,7 @@ BEGIN
         RAISE EXCEPTION 'from_date, to_date and currency must not be null'
             USING ERRCODE = '22004', DETAIL = 'KPIs are computed over a period, in one currency.';
     END IF;
-    IF v_from OPERATOR(pg_catalog.>) v_to THEN
+    IF v_from > v_to THEN
         RAISE EXCEPTION 'the period % to % is in the wrong order', v_from, v_to
             USING ERRCODE = '22023', DETAIL = 'from_date is on or before to_date.';
     END IF;
@@ -616,53 +631,53 @@ BEGIN
         RAISE EXCEPTION 'invalid currency "%"', v_cur
             USING ERRCODE = '22023', DETAIL = 'A currency is an ISO 4217 code such as EUR.';
     END IF;
-    v_days := v_to OPERATOR(pg_catalog.-) v_from OPERATOR(pg_catalog.+) 1;
+    v_days := v_to - v_from + 1;
 
     SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_sales
       FROM @extschema@.entry e
-     WHERE e.kind OPERATOR(pg_catalog.=) 'invoice' AND e.currency OPERATOR(pg_catalog.=) v_cur
-       AND e.doc_date OPERATOR(pg_catalog.>=) v_from AND e.doc_date OPERATOR(pg_catalog.<=) v_to;
+     WHERE e.kind = 'invoice' AND e.currency = v_cur
+       AND e.doc_date >= v_from AND e.doc_date <= v_to;
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0) INTO v_begin
-      FROM @extschema@.open_items(v_from OPERATOR(pg_catalog.-) 1) o
-     WHERE o.currency OPERATOR(pg_catalog.=) v_cur;
+      FROM @extschema@.open_items(v_from - 1) o
+     WHERE o.currency = v_cur;
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0),
-           coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount OPERATOR(pg_catalog.>) 0
-                                                          AND o.days_overdue OPERATOR(pg_catalog.<=) 0), 0)
+           coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount > 0
+                                                          AND o.days_overdue <= 0), 0)
       INTO v_end, v_current
       FROM @extschema@.open_items(v_to) o
-     WHERE o.currency OPERATOR(pg_catalog.=) v_cur;
+     WHERE o.currency = v_cur;
 
     -- countback: the ending receivables are matched against the credit
     -- sales of 30-day months counted back from to_date, newest first
     v_left := v_end;
-    WHILE v_left OPERATOR(pg_catalog.>) 0 AND k OPERATOR(pg_catalog.<) 120 LOOP
+    WHILE v_left > 0 AND k < 120 LOOP
         SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_month
           FROM @extschema@.entry e
-         WHERE e.kind OPERATOR(pg_catalog.=) 'invoice' AND e.currency OPERATOR(pg_catalog.=) v_cur
-           AND e.doc_date OPERATOR(pg_catalog.>) (v_to OPERATOR(pg_catalog.-) (30 OPERATOR(pg_catalog.*) (k OPERATOR(pg_catalog.+) 1)))
-           AND e.doc_date OPERATOR(pg_catalog.<=) (v_to OPERATOR(pg_catalog.-) (30 OPERATOR(pg_catalog.*) k));
-        IF v_month OPERATOR(pg_catalog.>=) v_left THEN
-            v_countback := v_countback OPERATOR(pg_catalog.+) ((30 OPERATOR(pg_catalog.*) v_left) OPERATOR(pg_catalog./) v_month);
+         WHERE e.kind = 'invoice' AND e.currency = v_cur
+           AND e.doc_date > (v_to - (30 * (k + 1)))
+           AND e.doc_date <= (v_to - (30 * k));
+        IF v_month >= v_left THEN
+            v_countback := v_countback + ((30 * v_left) / v_month);
             v_left := 0;
         ELSE
-            v_countback := v_countback OPERATOR(pg_catalog.+) 30;
-            v_left := v_left OPERATOR(pg_catalog.-) v_month;
+            v_countback := v_countback + 30;
+            v_left := v_left - v_month;
         END IF;
-        k := k OPERATOR(pg_catalog.+) 1;
+        k := k + 1;
     END LOOP;
 
     RETURN QUERY SELECT
         v_days, v_sales, v_begin, v_end, v_current,
-        v_end OPERATOR(pg_catalog.-) v_current,
-        pg_catalog.round((v_end OPERATOR(pg_catalog./) nullif(v_sales, 0)) OPERATOR(pg_catalog.*) v_days, 1),
+        v_end - v_current,
+        pg_catalog.round((v_end / nullif(v_sales, 0)) * v_days, 1),
         pg_catalog.round(v_countback, 1),
-        pg_catalog.round((v_current OPERATOR(pg_catalog./) nullif(v_sales, 0)) OPERATOR(pg_catalog.*) v_days, 1),
-        pg_catalog.round(((v_end OPERATOR(pg_catalog.-) v_current) OPERATOR(pg_catalog./) nullif(v_sales, 0))
-                         OPERATOR(pg_catalog.*) v_days, 1),
-        pg_catalog.round((100 OPERATOR(pg_catalog.*)
-                          ((v_begin OPERATOR(pg_catalog.+) v_sales) OPERATOR(pg_catalog.-) v_end))
-                         OPERATOR(pg_catalog./)
-                         nullif((v_begin OPERATOR(pg_catalog.+) v_sales) OPERATOR(pg_catalog.-) v_current, 0), 1);
+        pg_catalog.round((v_current / nullif(v_sales, 0)) * v_days, 1),
+        pg_catalog.round(((v_end - v_current) / nullif(v_sales, 0))
+                         * v_days, 1),
+        pg_catalog.round((100 *
+                          ((v_begin + v_sales) - v_end))
+                         /
+                         nullif((v_begin + v_sales) - v_current, 0), 1);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
@@ -701,33 +716,33 @@ BEGIN
     PERFORM @extschema@._check_array(v_dates, 'due_dates', 'the day of an installment');
     PERFORM @extschema@._check_array(v_amounts, 'amounts', 'the amount of an installment');
     v_n := pg_catalog.cardinality(v_dates);
-    IF pg_catalog.cardinality(v_amounts) OPERATOR(pg_catalog.<>) v_n THEN
+    IF pg_catalog.cardinality(v_amounts) <> v_n THEN
         RAISE EXCEPTION 'a plan of % due dates and % amounts', v_n, pg_catalog.cardinality(v_amounts)
             USING ERRCODE = '22023', DETAIL = 'Each installment has a due date and an amount.';
     END IF;
-    IF v_dates[1] OPERATOR(pg_catalog.<) d THEN
+    IF v_dates[1] < d THEN
         RAISE EXCEPTION 'the first installment is due on %, a day past', v_dates[1]
             USING ERRCODE = '22023', DETAIL = pg_catalog.format('Installments fall on the as-of day (%s) or later.', d);
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.generate_series(2, v_n) i
-                WHERE v_dates[i] OPERATOR(pg_catalog.<=) v_dates[i OPERATOR(pg_catalog.-) 1]) THEN
+                WHERE v_dates[i] <= v_dates[i - 1]) THEN
         RAISE EXCEPTION 'the installments'' due dates are in the wrong order'
             USING ERRCODE = '22023', DETAIL = 'Each installment falls after the one before.';
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_amounts) a
-                WHERE a OPERATOR(pg_catalog.<=) 0 OR a OPERATOR(pg_catalog.=) 'NaN'::numeric) THEN
+                WHERE a <= 0 OR a = 'NaN'::numeric) THEN
         RAISE EXCEPTION 'an installment of 0 or less'
             USING ERRCODE = '22023', DETAIL = 'Every installment is an amount to pay.';
     END IF;
     SELECT pg_catalog.sum(i.open_amount), pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
       INTO v_open, v_currency, v_n
       FROM @extschema@._contact_items(v_customer, v_ids, d) i;
-    IF v_n OPERATOR(pg_catalog.>) 1 THEN
+    IF v_n > 1 THEN
         RAISE EXCEPTION 'a plan covers items of one currency'
             USING ERRCODE = '22023', DETAIL = 'Agree one plan per currency.';
     END IF;
     SELECT pg_catalog.sum(a) INTO v_total FROM pg_catalog.unnest(v_amounts) a;
-    IF v_total OPERATOR(pg_catalog.<>) v_open THEN
+    IF v_total <> v_open THEN
         RAISE EXCEPTION 'the installments come to % %, the items to % %', v_total, v_currency, v_open, v_currency
             USING ERRCODE = '22023', DETAIL = 'A plan''s installments add up to what is open on its items.';
     END IF;
@@ -739,13 +754,13 @@ BEGIN
     SELECT v_customer, v_plan, i, v_dates[i], v_amounts[i]
       FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i;
     UPDATE @extschema@.entry e SET status = 'payment_plan', status_note = v_note
-     WHERE e.customer_id OPERATOR(pg_catalog.=) v_customer
-       AND e.entry_id OPERATOR(pg_catalog.=) ANY (v_ids);
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
     SELECT c.name, c.email, c.phone, c.language, c.manager_id, m.name AS manager_name, m.email AS manager_email
       INTO cu
       FROM @extschema@.customer c
-      LEFT JOIN @extschema@.credit_manager m ON m.manager_id OPERATOR(pg_catalog.=) c.manager_id
-     WHERE c.customer_id OPERATOR(pg_catalog.=) v_customer;
+      LEFT JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
+     WHERE c.customer_id = v_customer;
     INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
     VALUES (v_customer, 'installment_check', v_ids, v_dates[1], cu.manager_id,
             pg_catalog.format('installment 1 of %s: %s %s', pg_catalog.cardinality(v_dates),
@@ -777,11 +792,10 @@ BEGIN
     PERFORM pg_catalog.pg_notify('dunning_outbox',
                 pg_catalog.jsonb_build_object('customer_id', v_customer, 'message_id', v_message)::text);
 
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    VALUES (v_customer, 'payment_plan',
-            pg_catalog.format('payment plan of %s %s in %s installments, from %s%s', v_total, v_currency,
-                              pg_catalog.cardinality(v_dates), v_dates[1], ': ' OPERATOR(pg_catalog.||) v_note),
-            pg_catalog.jsonb_build_object('plan_id', v_plan, 'entry_ids', v_ids, 'message_id', v_message));
+    PERFORM @extschema@._history(v_customer, 'payment_plan',
+               pg_catalog.format('payment plan of %s %s in %s installments, from %s%s', v_total, v_currency,
+                                 pg_catalog.cardinality(v_dates), v_dates[1], ': ' || v_note),
+               pg_catalog.jsonb_build_object('plan_id', v_plan, 'entry_ids', v_ids, 'message_id', v_message));
     RETURN v_plan;
 END
 $$;
@@ -803,17 +817,17 @@ BEGIN
             USING ERRCODE = '22004', DETAIL = 'A message is named by its customer and its id.';
     END IF;
     SELECT m.status INTO v_status FROM @extschema@.message m
-     WHERE m.customer_id OPERATOR(pg_catalog.=) $1 AND m.message_id OPERATOR(pg_catalog.=) $2 FOR UPDATE;
+     WHERE m.customer_id = $1 AND m.message_id = $2 FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'customer % has no message %', $1, $2
             USING ERRCODE = '22023', DETAIL = 'Table dunning.message has no such row.';
     END IF;
-    IF v_status OPERATOR(pg_catalog.<>) 'queued' THEN
+    IF v_status <> 'queued' THEN
         RAISE EXCEPTION 'message % of customer % is %', $2, $1, v_status
             USING ERRCODE = '55000', DETAIL = 'A message leaves the outbox once.';
     END IF;
     UPDATE @extschema@.message m SET status = 'sent', sent_at = $3
-     WHERE m.customer_id OPERATOR(pg_catalog.=) $1 AND m.message_id OPERATOR(pg_catalog.=) $2;
+     WHERE m.customer_id = $1 AND m.message_id = $2;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.mark_message_sent(text, bigint, timestamptz) IS

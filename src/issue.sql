@@ -3,6 +3,18 @@
 -- Issuing, cancelling and sending reminders
 -------------------------------------------------------------------------------
 
+-- private: a line of a customer's history (table activity), its id returned;
+-- every history line but issue_reminders' (one per letter, in one INSERT)
+CREATE FUNCTION @extschema@._history(customer_id text, kind text, summary text,
+                                     refs jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES ($1, $2, $3, $4)
+    RETURNING activity_id;
+END;
+
 -- private: the error of a letter with no template
 CREATE FUNCTION @extschema@._no_template(key text, language text, channel text)
 RETURNS text
@@ -22,17 +34,17 @@ $$;
 CREATE FUNCTION @extschema@._template(key text, language text, channel text)
 RETURNS TABLE (subject text, body text)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT t.subject, t.body
   FROM @extschema@.template t
- WHERE t.key OPERATOR(pg_catalog.=) $1
-   AND t.language OPERATOR(pg_catalog.=) ANY (ARRAY[$2, pg_catalog.left($2, 2), 'en'])
-   AND t.channel OPERATOR(pg_catalog.=) ANY (ARRAY[$3, 'letter'])
- ORDER BY t.language OPERATOR(pg_catalog.=) $2 DESC,
-          t.language OPERATOR(pg_catalog.=) pg_catalog.left($2, 2) DESC,
-          t.channel OPERATOR(pg_catalog.=) $3 DESC
- LIMIT 1
-$$;
+ WHERE t.key = $1
+   AND t.language = ANY (ARRAY[$2, left($2, 2), 'en'])
+   AND t.channel = ANY (ARRAY[$3, 'letter'])
+ ORDER BY t.language = $2 DESC,
+          t.language = left($2, 2) DESC,
+          t.channel = $3 DESC
+ LIMIT 1;
+END;
 
 -- private: an array argument is NULL (all), or holds values and no NULL
 CREATE FUNCTION @extschema@._check_array(value anyarray, name text, what text)
@@ -41,7 +53,7 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF pg_catalog.cardinality(value) OPERATOR(pg_catalog.=) 0 THEN
+    IF pg_catalog.cardinality(value) = 0 THEN
         RAISE EXCEPTION '% is empty', name
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('Pass NULL for all, or at least one element: %s.', what);
@@ -53,44 +65,33 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.issue_reminders(
-    -- dunning.as_of(): current_date, or the day the proposal was read as of
-    as_of           date DEFAULT @extschema@.as_of(),
-    customers       text[] DEFAULT NULL,
-    payment_methods text[] DEFAULT NULL,
-    min_amount      numeric DEFAULT NULL,
-    level           integer DEFAULT NULL,
-    reissue         boolean DEFAULT false,
-    manager_id      text DEFAULT NULL,
-    dry_run         boolean DEFAULT false)
-RETURNS SETOF @extschema@.reminder
-LANGUAGE plpgsql VOLATILE
+-- issue_reminders, step 1: the arguments, checked before anything is written
+CREATE FUNCTION @extschema@._issue_check(as_of date, customers text[], payment_methods text[],
+                                         min_amount numeric, level integer, reissue boolean,
+                                         manager_id text, dry_run boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
--- compiling the proposal's expressions costs more than it saves (bench/)
-SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-    d           date := issue_reminders.as_of;
-    v_customers text[] := issue_reminders.customers;
-    v_methods   text[] := issue_reminders.payment_methods;
-    v_min       numeric := issue_reminders.min_amount;
-    v_level     integer := issue_reminders.level;
-    v_reissue   boolean := issue_reminders.reissue;
-    v_manager   text := issue_reminders.manager_id;
-    v_dry       boolean := issue_reminders.dry_run;
-    v_run       bigint;
+    d           date := $1;
+    v_customers text[] := $2;
+    v_methods   text[] := $3;
+    v_min       numeric := $4;
+    v_level     integer := $5;
+    v_reissue   boolean := $6;
+    v_manager   text := $7;
+    v_dry       boolean := $8;
     v_bad       text;
     v_date      date;
-    v_count     integer;
 BEGIN
-    -- the arguments
     IF d IS NULL OR v_reissue IS NULL OR v_dry IS NULL THEN
         RAISE EXCEPTION 'as_of, reissue and dry_run must not be null'
             USING ERRCODE = '22004',
                   DETAIL = 'Leave them out for their defaults: dunning.as_of(), false, false.';
     END IF;
-    IF d OPERATOR(pg_catalog.>) CURRENT_DATE THEN
+    IF d > CURRENT_DATE THEN
         RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
@@ -100,7 +101,7 @@ BEGIN
         SELECT u INTO v_bad
           FROM pg_catalog.unnest(v_customers) u
          WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
-                            WHERE c.customer_id OPERATOR(pg_catalog.=) u)
+                            WHERE c.customer_id = u)
          LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'unknown customer "%"', v_bad
@@ -110,30 +111,30 @@ BEGIN
     IF v_methods IS NOT NULL THEN
         PERFORM @extschema@._check_array(v_methods, 'payment_methods', 'a payment method such as ''transfer''');
     END IF;
-    IF v_min OPERATOR(pg_catalog.<) 0 OR v_min OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+    IF v_min < 0 OR v_min = 'NaN'::numeric THEN
         RAISE EXCEPTION 'min_amount must be 0 or more'
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('min_amount is %s; letters whose overdue total is under it are not issued.', v_min);
     END IF;
-    IF v_level OPERATOR(pg_catalog.<) 1 THEN
+    IF v_level < 1 THEN
         RAISE EXCEPTION 'level must be 1 or more'
             USING ERRCODE = '22023', DETAIL = pg_catalog.format('level is %s; levels are numbered from 1.', v_level);
     END IF;
     IF v_manager IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM @extschema@.credit_manager m
-             WHERE m.manager_id OPERATOR(pg_catalog.=) v_manager) THEN
+             WHERE m.manager_id = v_manager) THEN
         RAISE EXCEPTION 'unknown credit manager "%"', v_manager
             USING ERRCODE = '22023', DETAIL = 'Table dunning.credit_manager has no such manager_id.';
     END IF;
     IF v_level IS NOT NULL THEN
         SELECT c.policy_id INTO v_bad
           FROM @extschema@.customer c
-         WHERE (v_customers IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
-           AND (v_manager IS NULL OR c.manager_id OPERATOR(pg_catalog.=) v_manager)
+         WHERE (v_customers IS NULL OR c.customer_id = ANY (v_customers))
+           AND (v_manager IS NULL OR c.manager_id = v_manager)
            AND c.policy_id IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM @extschema@.level l
-                            WHERE l.policy_id OPERATOR(pg_catalog.=) c.policy_id
-                              AND l.level OPERATOR(pg_catalog.=) v_level)
+                            WHERE l.policy_id = c.policy_id
+                              AND l.level = v_level)
          ORDER BY c.policy_id
          LIMIT 1;
         IF FOUND THEN
@@ -145,9 +146,9 @@ BEGIN
     -- never back-dated behind a customer's last reminder
     SELECT c.customer_id, c.last_reminded_on INTO v_bad, v_date
       FROM @extschema@.customer c
-     WHERE (v_customers IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
-       AND (v_manager IS NULL OR c.manager_id OPERATOR(pg_catalog.=) v_manager)
-       AND c.last_reminded_on OPERATOR(pg_catalog.>) d
+     WHERE (v_customers IS NULL OR c.customer_id = ANY (v_customers))
+       AND (v_manager IS NULL OR c.manager_id = v_manager)
+       AND c.last_reminded_on > d
      ORDER BY c.customer_id
      LIMIT 1;
     IF FOUND THEN
@@ -156,17 +157,29 @@ BEGIN
                   DETAIL = 'Reminders are issued in date order: a run as of a day cannot come after one as of a later day.',
                   HINT = 'Issue as of that day or later, or leave the customer out.';
     END IF;
+END
+$$;
 
-    IF NOT v_dry THEN
-        INSERT INTO @extschema@.run (as_of, options, dry_run)
-        VALUES (d, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                    'customers', v_customers, 'payment_methods', v_methods,
-                    'min_amount', v_min, 'level', v_level, 'reissue', v_reissue,
-                    'manager_id', v_manager)),
-                false)
-        RETURNING run_id INTO v_run;
-    END IF;
-
+-- issue_reminders, step 2: the letter items and one row per letter, in the
+-- temporary tables dunning_issue_items and dunning_issue_letters
+CREATE FUNCTION @extschema@._issue_letters(as_of date, customers text[], payment_methods text[],
+                                           min_amount numeric, level integer, reissue boolean,
+                                           manager_id text, dry_run boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d           date := $1;
+    v_customers text[] := $2;
+    v_methods   text[] := $3;
+    v_min       numeric := $4;
+    v_level     integer := $5;
+    v_reissue   boolean := $6;
+    v_manager   text := $7;
+    v_dry       boolean := $8;
+BEGIN
     -- The letter items, computed once.  Temporary tables (analyzed) rather
     -- than one statement of CTEs: the planner then knows how many letters
     -- and items there are, and joins them by hash.
@@ -183,9 +196,9 @@ BEGIN
     CREATE TEMP TABLE dunning_issue_items ON COMMIT DROP AS
     SELECT li.*
       FROM @extschema@._letter_items(d, v_level, v_reissue, v_methods) li
-     WHERE (v_customers IS NULL OR li.customer_id OPERATOR(pg_catalog.=) ANY (v_customers))
-       AND (v_manager IS NULL OR li.manager_id OPERATOR(pg_catalog.=) v_manager)
-       AND (v_min IS NULL OR li.overdue_total OPERATOR(pg_catalog.>=) v_min);
+     WHERE (v_customers IS NULL OR li.customer_id = ANY (v_customers))
+       AND (v_manager IS NULL OR li.manager_id = v_manager)
+       AND (v_min IS NULL OR li.overdue_total >= v_min);
     ANALYZE pg_temp.dunning_issue_items;
 
     -- one row per letter, with the ids it takes
@@ -193,48 +206,69 @@ BEGIN
     SELECT li.*, lv.channel, lv.final,
            coalesce(lv.template,
                     CASE WHEN lv.final THEN 'final'
-                         ELSE 'level_' OPERATOR(pg_catalog.||) least(li.letter_level, 3)::text END) AS template,
-           li.overdue_total OPERATOR(pg_catalog.+) li.fees OPERATOR(pg_catalog.+) li.letter_interest
-               OPERATOR(pg_catalog.+) li.letter_compensation AS total,
+                         ELSE 'level_' || least(li.letter_level, 3)::text END) AS template,
+           li.overdue_total + li.fees + li.letter_interest
+               + li.letter_compensation AS total,
            CASE WHEN v_dry THEN NULL
                 ELSE pg_catalog.nextval('dunning.reminder_reminder_id_seq') END AS rid,
-           CASE WHEN NOT v_dry AND li.post_charges AND li.fees OPERATOR(pg_catalog.>) 0
+           CASE WHEN NOT v_dry AND li.post_charges AND li.fees > 0
                 THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS fee_entry,
-           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest OPERATOR(pg_catalog.>) 0
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest > 0
                 THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS interest_entry,
-           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation OPERATOR(pg_catalog.>) 0
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation > 0
                 THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
       FROM pg_temp.dunning_issue_items li
-      JOIN @extschema@.level lv ON lv.policy_id OPERATOR(pg_catalog.=) li.policy_id
-                               AND lv.level OPERATOR(pg_catalog.=) li.letter_level
-     WHERE li.letter_row OPERATOR(pg_catalog.=) 1;
+      JOIN @extschema@.level lv ON lv.policy_id = li.policy_id
+                               AND lv.level = li.letter_level
+     WHERE li.letter_row = 1;
+END
+$$;
 
-    IF NOT v_dry THEN
-        -- Lock the customers, in order.  A customer whose counters moved
-        -- since the letters were computed was reminded by another session
-        -- meanwhile: it is left out (READ COMMITTED re-reads the locked row
-        -- and the condition no longer holds).
-        CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
-        SELECT x.customer_id
-          FROM (SELECT c.customer_id
-                  FROM @extschema@.customer c
-                  JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
-                                        l.customer_level
-                          FROM pg_temp.dunning_issue_letters l) s
-                    ON s.customer_id OPERATOR(pg_catalog.=) c.customer_id
-                 WHERE c.reminder_count OPERATOR(pg_catalog.=) s.customer_reminders
-                   AND (c.last_reminded_on IS NULL) OPERATOR(pg_catalog.=) (s.customer_last IS NULL)
-                   AND coalesce(c.last_reminded_on OPERATOR(pg_catalog.=) s.customer_last, true)
-                   AND c.level OPERATOR(pg_catalog.=) s.customer_level
-                 ORDER BY c.customer_id
-                   FOR UPDATE OF c) x;
-        DELETE FROM pg_temp.dunning_issue_letters l
-         WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dunning_issue_locked k
-                            WHERE k.customer_id OPERATOR(pg_catalog.=) l.customer_id);
-    END IF;
-    ANALYZE pg_temp.dunning_issue_letters;
+-- issue_reminders, step 3: the letters' customers locked; the letters of
+-- customers reminded by another session meanwhile are dropped
+CREATE FUNCTION @extschema@._issue_lock()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- Lock the customers, in order.  A customer whose counters moved
+    -- since the letters were computed was reminded by another session
+    -- meanwhile: it is left out (READ COMMITTED re-reads the locked row
+    -- and the condition no longer holds).
+    CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
+    SELECT x.customer_id
+      FROM (SELECT c.customer_id
+              FROM @extschema@.customer c
+              JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
+                                    l.customer_level
+                      FROM pg_temp.dunning_issue_letters l) s
+                ON s.customer_id = c.customer_id
+             WHERE c.reminder_count = s.customer_reminders
+               AND (c.last_reminded_on IS NULL) = (s.customer_last IS NULL)
+               AND coalesce(c.last_reminded_on = s.customer_last, true)
+               AND c.level = s.customer_level
+             ORDER BY c.customer_id
+               FOR UPDATE OF c) x;
+    DELETE FROM pg_temp.dunning_issue_letters l
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dunning_issue_locked k
+                        WHERE k.customer_id = l.customer_id);
+END
+$$;
 
-    -- the reminders, rendered in the customer's language
+-- issue_reminders, step 4: the reminders rendered in the customer's
+-- language, inserted unless dry_run, and returned
+CREATE FUNCTION @extschema@._issue_render(run_id bigint, dry_run boolean)
+RETURNS SETOF @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint := $1;
+    v_dry       boolean := $2;
+BEGIN
     RETURN QUERY
     WITH item_lists AS (
         SELECT i.customer_id, i.currency,
@@ -265,17 +299,17 @@ BEGIN
                coalesce(t.subject, @extschema@._no_template(l.template, l.language, l.channel)) AS subject_tpl,
                t.body AS body_tpl
           FROM pg_temp.dunning_issue_letters l
-          JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) l.customer_id
-          JOIN item_lists il ON il.customer_id OPERATOR(pg_catalog.=) l.customer_id
-                            AND il.currency OPERATOR(pg_catalog.=) l.currency
-          LEFT JOIN @extschema@.credit_manager m ON m.manager_id OPERATOR(pg_catalog.=) l.manager_id
+          JOIN @extschema@.customer c ON c.customer_id = l.customer_id
+          JOIN item_lists il ON il.customer_id = l.customer_id
+                            AND il.currency = l.currency
+          LEFT JOIN @extschema@.credit_manager m ON m.manager_id = l.manager_id
           LEFT JOIN LATERAL @extschema@._template(l.template, l.language, l.channel) t ON true
     ), out_rows AS (
         SELECT r.customer_id, r.rid AS reminder_id, v_run AS run_id, r.as_of,
                r.letter_level AS level, r.channel, r.currency, r.language,
                r.overdue_total AS total_overdue, r.fees, r.letter_interest AS interest,
                r.letter_compensation AS compensation,
-               CASE WHEN r.channel OPERATOR(pg_catalog.=) 'email' THEN 'queued' ELSE 'issued' END AS status,
+               CASE WHEN r.channel = 'email' THEN 'queued' ELSE 'issued' END AS status,
                @extschema@.render(r.subject_tpl, r.context) AS subject,
                @extschema@.render(r.body_tpl, r.context) AS body,
                NULL::timestamptz AS sent_at, pg_catalog.now() AS created_at,
@@ -292,11 +326,23 @@ BEGIN
     UNION ALL
     SELECT f.* FROM out_rows f WHERE v_dry
     ORDER BY 1, 7;
+END
+$$;
 
-    IF v_dry THEN
-        RETURN;
-    END IF;
-
+-- issue_reminders, step 5: the reminders' lines (their triggers move the
+-- counters), the posted charges, the history, the run's count and the
+-- mailer's notifications
+CREATE FUNCTION @extschema@._issue_post(run_id bigint, as_of date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint := $1;
+    d           date := $2;
+    v_count     integer;
+BEGIN
     -- the lines: their triggers move the items' counters
     INSERT INTO @extschema@.reminder_line
         (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
@@ -305,8 +351,8 @@ BEGIN
            i.open_amount, i.interest, i.compensation, i.dunned
       FROM pg_temp.dunning_issue_items i
       JOIN pg_temp.dunning_issue_letters l
-        ON l.customer_id OPERATOR(pg_catalog.=) i.customer_id
-       AND l.currency OPERATOR(pg_catalog.=) i.currency;
+        ON l.customer_id = i.customer_id
+       AND l.currency = i.currency;
 
     -- with post_charges, fees, interest and compensation on the account
     INSERT INTO @extschema@.entry
@@ -330,15 +376,56 @@ BEGIN
       FROM pg_temp.dunning_issue_letters l;
 
     SELECT pg_catalog.count(*)::integer INTO v_count FROM pg_temp.dunning_issue_letters;
-    UPDATE @extschema@.run SET reminders = v_count WHERE run_id OPERATOR(pg_catalog.=) v_run;
+    UPDATE @extschema@.run SET reminders = v_count WHERE run_id = v_run;
 
     -- the mailer listens: one notification per queued email
     PERFORM pg_catalog.pg_notify('dunning_outbox',
                 pg_catalog.jsonb_build_object('customer_id', l.customer_id,
                                               'reminder_id', l.rid)::text)
        FROM pg_temp.dunning_issue_letters l
-      WHERE l.channel OPERATOR(pg_catalog.=) 'email'
+      WHERE l.channel = 'email'
       ORDER BY l.customer_id, l.rid;
+END
+$$;
+
+CREATE FUNCTION @extschema@.issue_reminders(
+    -- dunning.as_of(): current_date, or the day the proposal was read as of
+    as_of           date DEFAULT @extschema@.as_of(),
+    customers       text[] DEFAULT NULL,
+    payment_methods text[] DEFAULT NULL,
+    min_amount      numeric DEFAULT NULL,
+    level           integer DEFAULT NULL,
+    reissue         boolean DEFAULT false,
+    manager_id      text DEFAULT NULL,
+    dry_run         boolean DEFAULT false)
+RETURNS SETOF @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+-- compiling the proposal's expressions costs more than it saves (bench/)
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint;
+BEGIN
+    PERFORM @extschema@._issue_check($1, $2, $3, $4, $5, $6, $7, $8);
+    IF NOT $8 THEN
+        INSERT INTO @extschema@.run (as_of, options, dry_run)
+        VALUES ($1, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                    'customers', $2, 'payment_methods', $3, 'min_amount', $4, 'level', $5,
+                    'reissue', $6, 'manager_id', $7)),
+                false)
+        RETURNING run_id INTO v_run;
+    END IF;
+    PERFORM @extschema@._issue_letters($1, $2, $3, $4, $5, $6, $7, $8);
+    IF NOT $8 THEN
+        PERFORM @extschema@._issue_lock();
+    END IF;
+    ANALYZE pg_temp.dunning_issue_letters;
+    RETURN QUERY SELECT * FROM @extschema@._issue_render(v_run, $8);
+    IF NOT $8 THEN
+        PERFORM @extschema@._issue_post(v_run, $1);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.issue_reminders(date, text[], text[], numeric, integer, boolean, text, boolean) IS
@@ -357,14 +444,14 @@ BEGIN
             USING ERRCODE = '22004', DETAIL = 'A reminder is named by its customer and its id.';
     END IF;
     SELECT * INTO r FROM @extschema@.reminder x
-     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
-       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
        FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'customer % has no reminder %', $1, $2
             USING ERRCODE = '22023', DETAIL = 'Table dunning.reminder has no such row.';
     END IF;
-    IF r.status OPERATOR(pg_catalog.=) 'cancelled' THEN
+    IF r.status = 'cancelled' THEN
         RAISE EXCEPTION 'reminder % of customer % is cancelled', $2, $1
             USING ERRCODE = '55000', DETAIL = 'A cancelled reminder cannot be cancelled or sent.';
     END IF;
@@ -383,9 +470,9 @@ DECLARE
 BEGIN
     -- the fees and interest it posted go with it, unless already lettered
     SELECT e.ref INTO v_ref FROM @extschema@.entry e
-     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
-       AND e.entry_id OPERATOR(pg_catalog.=) ANY (r.charge_entry_ids)
-       AND e.open_amount OPERATOR(pg_catalog.<>) e.amount
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY (r.charge_entry_ids)
+       AND e.open_amount <> e.amount
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'cannot cancel reminder % of customer %: its charge "%" is lettered', $2, $1, v_ref
@@ -394,16 +481,15 @@ BEGIN
                   HINT = 'Unletter the charge first.';
     END IF;
     DELETE FROM @extschema@.entry e
-     WHERE e.customer_id OPERATOR(pg_catalog.=) $1
-       AND e.entry_id OPERATOR(pg_catalog.=) ANY (r.charge_entry_ids);
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY (r.charge_entry_ids);
     UPDATE @extschema@.reminder x SET status = 'cancelled'
-     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
-       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
     RETURNING * INTO r;
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    VALUES ($1, 'reminder_cancelled',
-            pg_catalog.format('level %s reminder of %s cancelled', r.level, r.as_of),
-            pg_catalog.jsonb_build_object('reminder_id', $2));
+    PERFORM @extschema@._history($1, 'reminder_cancelled',
+                                 pg_catalog.format('level %s reminder of %s cancelled', r.level, r.as_of),
+                                 pg_catalog.jsonb_build_object('reminder_id', $2));
     RETURN r;
 END
 $$;
@@ -423,16 +509,16 @@ BEGIN
         RAISE EXCEPTION 'sent_at must not be null'
             USING ERRCODE = '22004', DETAIL = 'Leave it out for now().';
     END IF;
-    IF r.status OPERATOR(pg_catalog.=) ANY ('{sent,printed}'::text[]) THEN
+    IF r.status = ANY ('{sent,printed}'::text[]) THEN
         RAISE EXCEPTION 'reminder % of customer % was already sent at %', $2, $1, r.sent_at
             USING ERRCODE = '55000', DETAIL = 'A reminder leaves the outbox once.';
     END IF;
     UPDATE @extschema@.reminder x
-       SET status = CASE WHEN x.channel OPERATOR(pg_catalog.=) ANY ('{letter,legal}'::text[])
+       SET status = CASE WHEN x.channel = ANY ('{letter,legal}'::text[])
                          THEN 'printed' ELSE 'sent' END,
            sent_at = $3
-     WHERE x.customer_id OPERATOR(pg_catalog.=) $1
-       AND x.reminder_id OPERATOR(pg_catalog.=) $2
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
     RETURNING * INTO r;
     RETURN r;
 END

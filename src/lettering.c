@@ -13,7 +13,7 @@
  * the tolerance is written off by a 'writeoff' entry.
  *
  * The plan is then written with a few set-based statements per customer;
- * the triggers of counters.c keep open amounts and letter codes of the
+ * the triggers of allocation.c keep open amounts and letter codes of the
  * entries.  auto_letter reads the ledger through one cursor ordered by
  * customer, locking rows as it goes, and resets a memory context after each
  * customer: its memory is bounded by the largest customer.

@@ -37,47 +37,47 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 WITH back AS MATERIALIZED (
     -- allocations dated after the day are taken back
-    SELECT x.customer_id, x.entry_id, pg_catalog.sum(x.back) AS back
+    SELECT x.customer_id, x.entry_id, sum(x.back) AS back
       FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
               FROM @extschema@.allocation a
-             WHERE a.allocated_on OPERATOR(pg_catalog.>) $1
+             WHERE a.allocated_on > $1
             UNION ALL
-            SELECT a.customer_id, a.credit_id, OPERATOR(pg_catalog.-) a.amount
+            SELECT a.customer_id, a.credit_id, - a.amount
               FROM @extschema@.allocation a
-             WHERE a.allocated_on OPERATOR(pg_catalog.>) $1) x
+             WHERE a.allocated_on > $1) x
      GROUP BY x.customer_id, x.entry_id
 )
 -- open now, and no allocation dated after the day
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
        e.currency, e.amount, e.open_amount,
-       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
        e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM @extschema@.entry e
  -- (SELECT _as_of_arg($1)) is an init plan: checked and computed once
- WHERE e.doc_date OPERATOR(pg_catalog.<=) (SELECT @extschema@._as_of_arg($1))
-   AND e.open_amount OPERATOR(pg_catalog.<>) 0
+ WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount <> 0
    AND NOT EXISTS (SELECT 1 FROM back b
-                    WHERE b.customer_id OPERATOR(pg_catalog.=) e.customer_id
-                      AND b.entry_id OPERATOR(pg_catalog.=) e.entry_id)
+                    WHERE b.customer_id = e.customer_id
+                      AND b.entry_id = e.entry_id)
 UNION ALL
 -- allocations dated after the day give back what they took
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
-       e.currency, e.amount, e.open_amount OPERATOR(pg_catalog.+) b.back,
-       CASE WHEN e.amount OPERATOR(pg_catalog.>) 0
-            THEN (SELECT @extschema@._as_of_arg($1)) OPERATOR(pg_catalog.-) coalesce(e.due_date, e.doc_date) END,
+       e.currency, e.amount, e.open_amount + b.back,
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
        e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM back b
-  JOIN @extschema@.entry e ON e.customer_id OPERATOR(pg_catalog.=) b.customer_id
-                          AND e.entry_id OPERATOR(pg_catalog.=) b.entry_id
- WHERE e.doc_date OPERATOR(pg_catalog.<=) (SELECT @extschema@._as_of_arg($1))
-   AND e.open_amount OPERATOR(pg_catalog.+) b.back OPERATOR(pg_catalog.<>) 0
-$$;
+  JOIN @extschema@.entry e ON e.customer_id = b.customer_id
+                          AND e.entry_id = b.entry_id
+ WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount + b.back <> 0;
+END;
 
 -- private: every open entry on a day, judged on its own: the hold of an
 -- item exclusion, the escalation (src/escalation.c), the level it would be
@@ -130,7 +130,7 @@ RETURNS TABLE (
     force               boolean
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
        o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
        o.disputed_amount, o.payment_method, o.source, o.level,
@@ -143,45 +143,45 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
        x.dun_level, x.claimable, $2 IS NOT NULL
   FROM @extschema@._open_entries($1) o
   JOIN @extschema@.customer c
-    ON c.customer_id OPERATOR(pg_catalog.=) o.customer_id
+    ON c.customer_id = o.customer_id
   LEFT JOIN @extschema@.policy p
-    ON p.policy_id OPERATOR(pg_catalog.=) c.policy_id
+    ON p.policy_id = c.policy_id
   -- items under an open promise not yet due, or in an active plan with no
   -- missed installment (a promise is named first)
-  LEFT JOIN (SELECT h.customer_id, h.entry_id, pg_catalog.max(h.kind) AS kind
+  LEFT JOIN (SELECT h.customer_id, h.entry_id, max(h.kind) AS kind
                FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
                        FROM @extschema@.promise pr,
-                            pg_catalog.unnest(pr.entry_ids) u(entry_id)
-                      WHERE pr.status OPERATOR(pg_catalog.=) 'open'
-                        AND pr.made_on OPERATOR(pg_catalog.<=) $1
-                        AND pr.promised_on OPERATOR(pg_catalog.>=) $1
+                            unnest(pr.entry_ids) u(entry_id)
+                      WHERE pr.status = 'open'
+                        AND pr.made_on <= $1
+                        AND pr.promised_on >= $1
                      UNION ALL
                      SELECT pp.customer_id, u.entry_id, 'payment_plan'
                        FROM @extschema@.payment_plan pp,
-                            pg_catalog.unnest(pp.entry_ids) u(entry_id)
-                      WHERE pp.status OPERATOR(pg_catalog.=) 'active'
-                        AND pp.agreed_on OPERATOR(pg_catalog.<=) $1
+                            unnest(pp.entry_ids) u(entry_id)
+                      WHERE pp.status = 'active'
+                        AND pp.agreed_on <= $1
                         -- missed: an installment's day has passed and the
                         -- payments lettered to the plan's items since it was
                         -- agreed do not cover the installments due so far
                         AND NOT EXISTS (
                             SELECT 1 FROM @extschema@.installment i
-                             WHERE i.customer_id OPERATOR(pg_catalog.=) pp.customer_id
-                               AND i.plan_id OPERATOR(pg_catalog.=) pp.plan_id
-                               AND i.due_on OPERATOR(pg_catalog.<) $1
-                               AND (SELECT pg_catalog.sum(i2.amount) FROM @extschema@.installment i2
-                                     WHERE i2.customer_id OPERATOR(pg_catalog.=) pp.customer_id
-                                       AND i2.plan_id OPERATOR(pg_catalog.=) pp.plan_id
-                                       AND i2.seq OPERATOR(pg_catalog.<=) i.seq)
-                                   OPERATOR(pg_catalog.>)
-                                   (SELECT coalesce(pg_catalog.sum(a.amount), 0) FROM @extschema@.allocation a
-                                     WHERE a.customer_id OPERATOR(pg_catalog.=) pp.customer_id
-                                       AND a.debit_id OPERATOR(pg_catalog.=) ANY (pp.entry_ids)
-                                       AND a.allocated_on OPERATOR(pg_catalog.>=) pp.agreed_on
-                                       AND a.allocated_on OPERATOR(pg_catalog.<=) $1))) h
+                             WHERE i.customer_id = pp.customer_id
+                               AND i.plan_id = pp.plan_id
+                               AND i.due_on < $1
+                               AND (SELECT sum(i2.amount) FROM @extschema@.installment i2
+                                     WHERE i2.customer_id = pp.customer_id
+                                       AND i2.plan_id = pp.plan_id
+                                       AND i2.seq <= i.seq)
+                                   >
+                                   (SELECT coalesce(sum(a.amount), 0) FROM @extschema@.allocation a
+                                     WHERE a.customer_id = pp.customer_id
+                                       AND a.debit_id = ANY (pp.entry_ids)
+                                       AND a.allocated_on >= pp.agreed_on
+                                       AND a.allocated_on <= $1))) h
               GROUP BY h.customer_id, h.entry_id) ph
-    ON ph.customer_id OPERATOR(pg_catalog.=) o.customer_id
-   AND ph.entry_id OPERATOR(pg_catalog.=) o.entry_id
+    ON ph.customer_id = o.customer_id
+   AND ph.entry_id = o.entry_id
   -- The judgement of the item, in two steps that read each other.  OFFSET 0
   -- keeps each step a step: the planner would otherwise copy hold and esc
   -- into every expression that reads them (and evaluate them each time).
@@ -189,52 +189,52 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
   -- the ledger's index.
   CROSS JOIN LATERAL (
         SELECT k.hold, k.esc, k.customer_blocked, k.customer_interval,
-               CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0
+               CASE WHEN o.amount <= 0
                       OR k.hold IS NOT NULL OR k.customer_blocked THEN NULL
                     WHEN $4 IS NOT NULL
-                     AND NOT coalesce(o.payment_method OPERATOR(pg_catalog.=) ANY ($4), false)
+                     AND NOT coalesce(o.payment_method = ANY ($4), false)
                     THEN NULL
                     WHEN $2 IS NOT NULL
-                    THEN CASE WHEN o.days_overdue OPERATOR(pg_catalog.>) 0
-                               AND o.level OPERATOR(pg_catalog.<) $2
-                               AND k.esc OPERATOR(pg_catalog.<>) 0 THEN $2 END
-                    WHEN k.esc OPERATOR(pg_catalog.>) 0 THEN k.esc
-                    WHEN $3 AND o.level OPERATOR(pg_catalog.>=) 1
-                     AND o.days_overdue OPERATOR(pg_catalog.>) 0
-                     AND k.esc OPERATOR(pg_catalog.<=) -3 THEN o.level
+                    THEN CASE WHEN o.days_overdue > 0
+                               AND o.level < $2
+                               AND k.esc <> 0 THEN $2 END
+                    WHEN k.esc > 0 THEN k.esc
+                    WHEN $3 AND o.level >= 1
+                     AND o.days_overdue > 0
+                     AND @extschema@._verdict_at_level(k.esc) THEN o.level
                END AS dun_level,
                -- what a letter may claim: overdue items nothing holds back
                -- (and those a courtesy level reminds before they are due),
                -- less the disputed part, less the open credits
-               CASE WHEN o.amount OPERATOR(pg_catalog.<) 0 THEN o.open_amount
-                    WHEN (o.days_overdue OPERATOR(pg_catalog.>) 0 OR k.esc OPERATOR(pg_catalog.>) 0)
+               CASE WHEN o.amount < 0 THEN o.open_amount
+                    WHEN (o.days_overdue > 0 OR k.esc > 0)
                      AND k.hold IS NULL
-                    THEN greatest(o.open_amount OPERATOR(pg_catalog.-)
-                                  CASE WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                    THEN greatest(o.open_amount -
+                                  CASE WHEN o.status = 'disputed'
                                        THEN coalesce(o.disputed_amount, 0) ELSE 0 END,
                                   0)
                     ELSE 0 END AS claimable
-          FROM (SELECT CASE WHEN o.amount OPERATOR(pg_catalog.<=) 0 OR p.policy_id IS NULL THEN NULL
+          FROM (SELECT CASE WHEN o.amount <= 0 OR p.policy_id IS NULL THEN NULL
                             WHEN o.excluded THEN 'excluded'
-                            WHEN o.source OPERATOR(pg_catalog.=) ANY (p.excluded_sources) THEN 'source_excluded'
-                            WHEN o.payment_method OPERATOR(pg_catalog.=) ANY (p.excluded_methods) THEN 'method_excluded'
-                            WHEN o.status OPERATOR(pg_catalog.=) 'disputed'
+                            WHEN o.source = ANY (p.excluded_sources) THEN 'source_excluded'
+                            WHEN o.payment_method = ANY (p.excluded_methods) THEN 'method_excluded'
+                            WHEN o.status = 'disputed'
                              AND (o.disputed_amount IS NULL
-                                  OR o.disputed_amount OPERATOR(pg_catalog.>=) o.open_amount) THEN 'disputed'
-                            WHEN o.status OPERATOR(pg_catalog.=) 'blocked'
-                              OR o.status OPERATOR(pg_catalog.=) 'litigation' THEN 'blocked'
+                                  OR o.disputed_amount >= o.open_amount) THEN 'disputed'
+                            WHEN o.status = 'blocked'
+                              OR o.status = 'litigation' THEN 'blocked'
                             WHEN ph.kind IS NOT NULL THEN ph.kind
                        END AS hold,
-                       CASE WHEN o.amount OPERATOR(pg_catalog.>) 0
+                       CASE WHEN o.amount > 0
                             THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
                                                        o.last_reminded_on, o.as_of) END AS esc,
-                       coalesce(c.blocked_until OPERATOR(pg_catalog.>=) o.as_of, false) AS customer_blocked,
+                       coalesce(c.blocked_until >= o.as_of, false) AS customer_blocked,
                        NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
-                       AND o.as_of OPERATOR(pg_catalog.-) c.last_reminded_on
-                           OPERATOR(pg_catalog.<) greatest(p.min_interval_days, 1) AS customer_interval
+                       AND o.as_of - c.last_reminded_on
+                           < greatest(p.min_interval_days, 1) AS customer_interval
                 OFFSET 0) k
-        OFFSET 0) x
-$$;
+        OFFSET 0) x;
+END;
 
 -- private: every open entry on a day, judged with the other items of its
 -- letter (one per customer and currency): the letter's level and overdue
@@ -288,20 +288,19 @@ RETURNS TABLE (
     post_charges        boolean
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.currency,
        w.amount, w.open_amount, w.days_overdue, w.status, w.disputed_amount,
        w.payment_method, w.source, w.level, w.reminder_count, w.last_reminded_on,
        w.policy_id, w.manager_id, w.statement, w.hold, w.esc, w.dun_level, w.claimable,
        w.letter_level, w.overdue_total, w.min_balance, w.customer_blocked,
        w.customer_interval, w.on_letter,
-       CASE WHEN w.amount OPERATOR(pg_catalog.<=) 0 THEN NULL
+       CASE WHEN w.amount <= 0 THEN NULL
             WHEN w.hold IS NOT NULL THEN w.hold
             WHEN w.customer_blocked THEN 'customer_blocked'
             WHEN w.dun_level IS NULL
-            THEN coalesce((ARRAY['excluded','not_due','grace','last_level','below_min_days','interval'])
-                              [1 OPERATOR(pg_catalog.-) w.esc],
-                          CASE WHEN w.days_overdue OPERATOR(pg_catalog.<=) 0 THEN 'not_due'
+            THEN coalesce(@extschema@._verdict_reason(w.esc),
+                          CASE WHEN w.days_overdue <= 0 THEN 'not_due'
                                ELSE 'last_level' END)
             WHEN w.customer_interval THEN 'customer_interval'
             WHEN NOT w.on_letter THEN 'below_min_balance'
@@ -312,20 +311,20 @@ SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.curre
   FROM (SELECT t.*,
                t.letter_level IS NOT NULL
                AND NOT t.customer_interval
-               AND t.overdue_total OPERATOR(pg_catalog.>) 0
-               AND (t.force OR t.overdue_total OPERATOR(pg_catalog.>=)
+               AND t.overdue_total > 0
+               AND (t.force OR t.overdue_total >=
                     greatest(t.min_balance,
                              @extschema@._level_min(t.policy_id, t.letter_level, t.currency)))
                AS on_letter
           FROM (SELECT d.*,
-                       CASE WHEN pg_catalog.max(d.dun_level) OVER c IS NOT NULL
-                            THEN coalesce($2, pg_catalog.max(d.dun_level) OVER c) END AS letter_level,
-                       pg_catalog.sum(d.claimable) OVER c AS overdue_total
+                       CASE WHEN max(d.dun_level) OVER c IS NOT NULL
+                            THEN coalesce($2, max(d.dun_level) OVER c) END AS letter_level,
+                       sum(d.claimable) OVER c AS overdue_total
                   FROM @extschema@._judged($1, $2, $3, $4) d
                 -- by customer first, so that a filter on customer_id reaches
                 -- the ledger's index
-                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w
-$$;
+                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w;
+END;
 
 -------------------------------------------------------------------------------
 -- item_status: every open debit with the level it is due for, or the one
@@ -358,37 +357,37 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.currency,
        i.amount, i.open_amount, i.days_overdue, i.status, i.level, i.reminder_count,
        i.last_reminded_on, i.dun_level, i.reason,
-       CASE WHEN i.reason OPERATOR(pg_catalog.=) 'excluded' AND i.hold IS NOT NULL
+       CASE WHEN i.reason = 'excluded' AND i.hold IS NOT NULL
             THEN 'the item is marked excluded'
-            WHEN i.reason OPERATOR(pg_catalog.=) 'source_excluded'
-            THEN pg_catalog.format('source %s is excluded by policy %s', i.source, i.policy_id)
-            WHEN i.reason OPERATOR(pg_catalog.=) 'method_excluded'
-            THEN pg_catalog.format('payment method %s is excluded by policy %s', i.payment_method, i.policy_id)
-            WHEN i.reason OPERATOR(pg_catalog.=) 'disputed'
+            WHEN i.reason = 'source_excluded'
+            THEN format('source %s is excluded by policy %s', i.source, i.policy_id)
+            WHEN i.reason = 'method_excluded'
+            THEN format('payment method %s is excluded by policy %s', i.payment_method, i.policy_id)
+            WHEN i.reason = 'disputed'
             THEN 'the item is disputed'
-            WHEN i.reason OPERATOR(pg_catalog.=) 'blocked'
-            THEN pg_catalog.format('the item is %s', CASE WHEN i.status OPERATOR(pg_catalog.=) 'litigation'
+            WHEN i.reason = 'blocked'
+            THEN format('the item is %s', CASE WHEN i.status = 'litigation'
                                                           THEN 'in litigation' ELSE 'blocked' END)
-            WHEN i.reason OPERATOR(pg_catalog.=) 'promise'
+            WHEN i.reason = 'promise'
             THEN 'an open promise to pay covers the item'
-            WHEN i.reason OPERATOR(pg_catalog.=) 'payment_plan'
+            WHEN i.reason = 'payment_plan'
             THEN 'a payment plan with no missed installment covers the item'
-            WHEN i.reason OPERATOR(pg_catalog.=) 'customer_blocked'
-            THEN (SELECT pg_catalog.format('the customer is blocked until %s%s', c.blocked_until,
-                                           ': ' OPERATOR(pg_catalog.||) c.block_reason)
+            WHEN i.reason = 'customer_blocked'
+            THEN (SELECT format('the customer is blocked until %s%s', c.blocked_until,
+                                           ': ' || c.block_reason)
                     FROM @extschema@.customer c
-                   WHERE c.customer_id OPERATOR(pg_catalog.=) i.customer_id)
-            WHEN i.reason OPERATOR(pg_catalog.=) 'customer_interval'
-            THEN pg_catalog.format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
+                   WHERE c.customer_id = i.customer_id)
+            WHEN i.reason = 'customer_interval'
+            THEN format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
                                    i.dun_level, i.customer_last, i.policy_id,
                                    (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p
-                                     WHERE p.policy_id OPERATOR(pg_catalog.=) i.policy_id))
-            WHEN i.reason OPERATOR(pg_catalog.=) 'below_min_balance'
-            THEN pg_catalog.format('level %s is due, but the overdue total %s %s is under the minimum %s',
+                                     WHERE p.policy_id = i.policy_id))
+            WHEN i.reason = 'below_min_balance'
+            THEN format('level %s is due, but the overdue total %s %s is under the minimum %s',
                                    i.dun_level, i.overdue_total, i.currency,
                                    greatest(i.min_balance,
                                             @extschema@._level_min(i.policy_id, i.letter_level, i.currency)))
@@ -397,8 +396,8 @@ SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.curre
        END,
        i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
   FROM @extschema@._items($1, NULL, false, NULL) i
- WHERE i.amount OPERATOR(pg_catalog.>) 0
-$$;
+ WHERE i.amount > 0;
+END;
 COMMENT ON FUNCTION @extschema@.item_status(date) IS
     'every open debit on a day: the level it is due for, or the reason it is held back';
 
@@ -431,49 +430,49 @@ CREATE FUNCTION @extschema@._item_charges(customer_id text, entry_id bigint, kin
                                           is_consumer boolean)
 RETURNS TABLE (interest numeric, compensation numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
-             AND $4 OPERATOR(pg_catalog.>) 0 AND $12 IS NOT NULL
+BEGIN ATOMIC
+SELECT CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
+             AND $4 > 0 AND $12 IS NOT NULL
              AND @extschema@._level_interest($9, $10)
-            THEN pg_catalog.round(
+            THEN round(
                    @extschema@._late_interest($5, f.from_date, $8, $12, $13, $14)
-                   OPERATOR(pg_catalog.+)
-                   coalesce((SELECT pg_catalog.sum(@extschema@._late_interest(
+                   +
+                   coalesce((SELECT sum(@extschema@._late_interest(
                                         a.amount, f.from_date, a.allocated_on, $12, $13, $14))
                                FROM @extschema@.allocation a
-                              WHERE a.customer_id OPERATOR(pg_catalog.=) $1
-                                AND a.debit_id OPERATOR(pg_catalog.=) $2
-                                AND a.allocated_on OPERATOR(pg_catalog.>) f.from_date
-                                AND a.allocated_on OPERATOR(pg_catalog.<=) $8), 0),
+                              WHERE a.customer_id = $1
+                                AND a.debit_id = $2
+                                AND a.allocated_on > f.from_date
+                                AND a.allocated_on <= $8), 0),
                    2)
             ELSE 0 END,
-       CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
-             AND $4 OPERATOR(pg_catalog.>) 0
-             AND $16 OPERATOR(pg_catalog.>) 0 AND NOT $17
-             AND $7 OPERATOR(pg_catalog.=) $11
+       CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
+             AND $4 > 0
+             AND $16 > 0 AND NOT $17
+             AND $7 = $11
              AND NOT EXISTS (SELECT 1
                                FROM @extschema@.reminder_line rl
                                JOIN @extschema@.reminder r
-                                 ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
-                                AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
-                              WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
-                                AND rl.entry_id OPERATOR(pg_catalog.=) $2
-                                AND rl.compensation OPERATOR(pg_catalog.>) 0
-                                AND r.status OPERATOR(pg_catalog.<>) 'cancelled')
+                                 ON r.customer_id = rl.customer_id
+                                AND r.reminder_id = rl.reminder_id
+                              WHERE rl.customer_id = $1
+                                AND rl.entry_id = $2
+                                AND rl.compensation > 0
+                                AND r.status <> 'cancelled')
             THEN $16 ELSE 0 END
   FROM (SELECT CASE WHEN $15
                     THEN greatest($6,
-                                  (SELECT pg_catalog.max(r.as_of)
+                                  (SELECT max(r.as_of)
                                      FROM @extschema@.reminder_line rl
                                      JOIN @extschema@.reminder r
-                                       ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
-                                      AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
-                                    WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
-                                      AND rl.entry_id OPERATOR(pg_catalog.=) $2
-                                      AND rl.interest OPERATOR(pg_catalog.>) 0
-                                      AND r.status OPERATOR(pg_catalog.<>) 'cancelled'))
-                    ELSE $6 END AS from_date) f
-$$;
+                                       ON r.customer_id = rl.customer_id
+                                      AND r.reminder_id = rl.reminder_id
+                                    WHERE rl.customer_id = $1
+                                      AND rl.entry_id = $2
+                                      AND rl.interest > 0
+                                      AND r.status <> 'cancelled'))
+                    ELSE $6 END AS from_date) f;
+END;
 
 -- private: the letter items, with interest and compensation, under the
 -- options of issue_reminders
@@ -516,13 +515,13 @@ RETURNS TABLE (
     letter_row          bigint
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT x.*,
-       (pg_catalog.count(*) OVER w)::integer,
-       (pg_catalog.count(*) FILTER (WHERE x.dunned) OVER w)::integer,
-       pg_catalog.sum(x.interest) OVER w,
-       pg_catalog.sum(x.compensation) OVER w,
-       pg_catalog.row_number() OVER w
+       (count(*) OVER w)::integer,
+       (count(*) FILTER (WHERE x.dunned) OVER w)::integer,
+       sum(x.interest) OVER w,
+       sum(x.compensation) OVER w,
+       row_number() OVER w
   FROM (
 SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.doc_date,
        i.due_date, i.days_overdue, i.amount, i.open_amount, i.level,
@@ -539,12 +538,12 @@ SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.d
         i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer) ch
  WHERE i.on_letter
    AND (i.dun_level IS NOT NULL
-        OR i.statement OPERATOR(pg_catalog.=) 'account'
-        OR i.amount OPERATOR(pg_catalog.<) 0
-        OR i.days_overdue OPERATOR(pg_catalog.>) 0)
+        OR i.statement = 'account'
+        OR i.amount < 0
+        OR i.days_overdue > 0)
        ) x
-WINDOW w AS (PARTITION BY x.customer_id, x.currency)
-$$;
+WINDOW w AS (PARTITION BY x.customer_id, x.currency);
+END;
 
 CREATE FUNCTION @extschema@.reminder_proposal_item(as_of date)
 RETURNS TABLE (
@@ -568,13 +567,13 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.ref,
        li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
        li.current_level, li.new_level, li.dunned, li.reason, li.interest,
        li.compensation, li.as_of
-  FROM @extschema@._letter_items($1, NULL, false, NULL) li
-$$;
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li;
+END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';
 
@@ -603,32 +602,32 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
+BEGIN ATOMIC
 -- One pass: the judged items summed per customer and currency, then the
 -- letter's rules (the same as _items', which item_status and issuing use;
 -- the regression tests check that both agree).
-SELECT g.customer_id COLLATE pg_catalog."default", g.name, g.currency COLLATE pg_catalog."default",
+SELECT g.customer_id COLLATE "default", g.name, g.currency COLLATE "default",
        g.letter_level, l.channel,
        coalesce(l.template, CASE WHEN l.final THEN 'final'
-                                 ELSE 'level_' OPERATOR(pg_catalog.||) least(g.letter_level, 3)::text END),
+                                 ELSE 'level_' || least(g.letter_level, 3)::text END),
        g.items, g.dunned_items, g.overdue_total, f.fee, g.interest, g.compensation,
-       g.overdue_total OPERATOR(pg_catalog.+) f.fee OPERATOR(pg_catalog.+) g.interest
-           OPERATOR(pg_catalog.+) g.compensation,
+       g.overdue_total + f.fee + g.interest
+           + g.compensation,
        g.manager_id, g.policy_id, g.as_of
   FROM (SELECT j.customer_id COLLATE "C" AS customer_id, j.currency COLLATE "C" AS currency,
                j.name, j.manager_id, j.policy_id,
-               pg_catalog.max(j.dun_level) AS letter_level,
-               pg_catalog.sum(j.claimable) AS overdue_total,
-               (pg_catalog.count(*) FILTER (
-                    WHERE j.dun_level IS NOT NULL OR j.statement OPERATOR(pg_catalog.=) 'account'
-                       OR j.amount OPERATOR(pg_catalog.<) 0
-                       OR j.days_overdue OPERATOR(pg_catalog.>) 0))::integer AS items,
-               (pg_catalog.count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
-               pg_catalog.sum(ch.interest) AS interest,
-               pg_catalog.sum(ch.compensation) AS compensation,
-               pg_catalog.bool_or(j.customer_interval) AS customer_interval,
-               pg_catalog.max(j.min_balance) AS min_balance,
-               pg_catalog.max(j.as_of) AS as_of
+               max(j.dun_level) AS letter_level,
+               sum(j.claimable) AS overdue_total,
+               (count(*) FILTER (
+                    WHERE j.dun_level IS NOT NULL OR j.statement = 'account'
+                       OR j.amount < 0
+                       OR j.days_overdue > 0))::integer AS items,
+               (count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
+               sum(ch.interest) AS interest,
+               sum(ch.compensation) AS compensation,
+               bool_or(j.customer_interval) AS customer_interval,
+               max(j.min_balance) AS min_balance,
+               max(j.as_of) AS as_of
           FROM @extschema@._judged($1, NULL, false, NULL) j
          CROSS JOIN LATERAL @extschema@._item_charges(
                 j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
@@ -639,15 +638,15 @@ SELECT g.customer_id COLLATE pg_catalog."default", g.name, g.currency COLLATE pg
          -- less than looking them up again.
          GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C", j.name, j.manager_id,
                   j.policy_id) g
-  JOIN @extschema@.level l ON l.policy_id OPERATOR(pg_catalog.=) g.policy_id
-                          AND l.level OPERATOR(pg_catalog.=) g.letter_level,
+  JOIN @extschema@.level l ON l.policy_id = g.policy_id
+                          AND l.level = g.letter_level,
        LATERAL (SELECT @extschema@._level_fee(g.policy_id, g.letter_level, g.currency) AS fee) f
  WHERE g.letter_level IS NOT NULL
    AND NOT g.customer_interval
-   AND g.overdue_total OPERATOR(pg_catalog.>) 0
-   AND g.overdue_total OPERATOR(pg_catalog.>=)
-       greatest(g.min_balance, @extschema@._level_min(g.policy_id, g.letter_level, g.currency))
-$$;
+   AND g.overdue_total > 0
+   AND g.overdue_total >=
+       greatest(g.min_balance, @extschema@._level_min(g.policy_id, g.letter_level, g.currency));
+END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';
 
@@ -670,13 +669,13 @@ RETURNS TABLE (
     as_of               date
 )
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-SELECT o.currency, o.level, pg_catalog.count(DISTINCT o.customer_id), pg_catalog.count(*),
-       pg_catalog.sum(o.open_amount), $1
+BEGIN ATOMIC
+SELECT o.currency, o.level, count(DISTINCT o.customer_id), count(*),
+       sum(o.open_amount), $1
   FROM @extschema@.open_items($1) o
- WHERE o.days_overdue OPERATOR(pg_catalog.>) 0
- GROUP BY o.currency, o.level
-$$;
+ WHERE o.days_overdue > 0
+ GROUP BY o.currency, o.level;
+END;
 COMMENT ON FUNCTION @extschema@.overdue_by_level(date) IS
     'overdue items on a day by currency and current reminder level (0: never reminded)';
 

@@ -232,7 +232,7 @@ CREATE TABLE @extschema@.allocation (
     PRIMARY KEY (customer_id, letter_code, allocation_id),
     CONSTRAINT allocation_amount_finite CHECK (@extschema@._is_finite(amount))
     -- The group and the two entries are checked by the triggers of
-    -- counters.c rather than by foreign keys: allocation_check on insert,
+    -- allocation.c rather than by foreign keys: allocation_check on insert,
     -- lettering_cascade when a group is renamed or removed, entry_guard when
     -- an entry is deleted.  Lettering writes allocations by the hundred
     -- thousand, and a foreign key costs a query per row and key.
@@ -244,7 +244,7 @@ CREATE INDEX allocation_date_idx ON @extschema@.allocation (allocated_on);
 -- pg_dump loads the data of an extension's tables in the order of the
 -- foreign keys between them; without these, allocations came before the
 -- entries they link and pg_restore failed (allocation_check found no
--- entry).  The triggers of counters.c keep the integrity (a foreign key's
+-- entry).  The triggers of allocation.c keep the integrity (a foreign key's
 -- check costs a query per allocation, see the table's comment), so the
 -- constraints' own triggers are disabled: the constraints only order the
 -- dump.

@@ -78,7 +78,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                    WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.customer'::regclass), 'MEMBER') THEN
+                                    WHERE c.oid = '@extschema@.customer'::regclass), 'MEMBER') THEN
         RAISE EXCEPTION 'permission denied to turn row security %', CASE WHEN $1 THEN 'on' ELSE 'off' END
               USING ERRCODE = '42501',
                     DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may turn row security on or off.';
@@ -86,7 +86,7 @@ BEGIN
     IF $1 IS NULL THEN
         RAISE EXCEPTION 'enabled must not be null' USING ERRCODE = '22004', DETAIL = 'Row security is on or off.';
     END IF;
-    IF $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'dunning_admin') THEN
+    IF $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dunning_admin') THEN
         -- the administrator role of the documentation; nobody logs in as it
         CREATE ROLE dunning_admin NOLOGIN;
     END IF;

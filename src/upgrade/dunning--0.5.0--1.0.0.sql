@@ -4,9 +4,2088 @@
 --
 -- 1.0.0 builds its install script from one source file per concept; the
 -- objects it shares with 0.5.0 are the same.  What it changes in objects
--- that are already members of the extension is changed here in place
--- (CREATE OR REPLACE, ALTER), so users' views on them and their grants
--- stay as they are.  test/other/upgrade.sh checks that every released
--- version updated to 1.0.0 has the catalog of a new 1.0.0.
+-- that are already members of the extension is changed here in place with
+-- CREATE OR REPLACE, so users' views on them and their grants stay as they
+-- are (test/other/upgrade.sh checks both, and that every released version
+-- updated to 1.0.0 has the catalog of a new 1.0.0).  No table, view,
+-- trigger or policy changes.
+--
+-- New private helpers: the verdict codes of _escalate named in C
+-- (_verdict_reason, _verdict_at_level); a history line (_history); items a
+-- promise or plan held opened again (_reopen); complete_action's two state
+-- machines (_settle_promise, _check_installment); issue_reminders in named
+-- steps (_issue_check, _issue_letters, _issue_lock, _issue_render,
+-- _issue_post).
+--
+-- Replaced: the view twins and the SQL functions they inline, now
+-- BEGIN ATOMIC bodies (bound when created: no OPERATOR(pg_catalog.x)); the
+-- PL/pgSQL functions that pin search_path = pg_catalog, pg_temp, without
+-- OPERATOR(pg_catalog.x); the functions that now call the helpers.
 -------------------------------------------------------------------------------
-SET LOCAL search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION @extschema@._verdict_reason(verdict integer)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_verdict_reason'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@._verdict_at_level(verdict integer)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_verdict_at_level'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@._history(customer_id text, kind text, summary text,
+                                     refs jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    VALUES ($1, $2, $3, $4)
+    RETURNING activity_id;
+END;
+
+CREATE FUNCTION @extschema@._reopen(customer_id text, entry_ids bigint[], held text)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+    UPDATE @extschema@.entry e SET status = 'open', status_note = NULL
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY ($2)
+       AND e.status = $3;
+END;
+
+CREATE FUNCTION @extschema@._issue_check(as_of date, customers text[], payment_methods text[],
+                                         min_amount numeric, level integer, reissue boolean,
+                                         manager_id text, dry_run boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d           date := $1;
+    v_customers text[] := $2;
+    v_methods   text[] := $3;
+    v_min       numeric := $4;
+    v_level     integer := $5;
+    v_reissue   boolean := $6;
+    v_manager   text := $7;
+    v_dry       boolean := $8;
+    v_bad       text;
+    v_date      date;
+BEGIN
+    IF d IS NULL OR v_reissue IS NULL OR v_dry IS NULL THEN
+        RAISE EXCEPTION 'as_of, reissue and dry_run must not be null'
+            USING ERRCODE = '22004',
+                  DETAIL = 'Leave them out for their defaults: dunning.as_of(), false, false.';
+    END IF;
+    IF d > CURRENT_DATE THEN
+        RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
+    END IF;
+    IF v_customers IS NOT NULL THEN
+        PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');
+        SELECT u INTO v_bad
+          FROM pg_catalog.unnest(v_customers) u
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
+                            WHERE c.customer_id = u)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'unknown customer "%"', v_bad
+                USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
+        END IF;
+    END IF;
+    IF v_methods IS NOT NULL THEN
+        PERFORM @extschema@._check_array(v_methods, 'payment_methods', 'a payment method such as ''transfer''');
+    END IF;
+    IF v_min < 0 OR v_min = 'NaN'::numeric THEN
+        RAISE EXCEPTION 'min_amount must be 0 or more'
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('min_amount is %s; letters whose overdue total is under it are not issued.', v_min);
+    END IF;
+    IF v_level < 1 THEN
+        RAISE EXCEPTION 'level must be 1 or more'
+            USING ERRCODE = '22023', DETAIL = pg_catalog.format('level is %s; levels are numbered from 1.', v_level);
+    END IF;
+    IF v_manager IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM @extschema@.credit_manager m
+             WHERE m.manager_id = v_manager) THEN
+        RAISE EXCEPTION 'unknown credit manager "%"', v_manager
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.credit_manager has no such manager_id.';
+    END IF;
+    IF v_level IS NOT NULL THEN
+        SELECT c.policy_id INTO v_bad
+          FROM @extschema@.customer c
+         WHERE (v_customers IS NULL OR c.customer_id = ANY (v_customers))
+           AND (v_manager IS NULL OR c.manager_id = v_manager)
+           AND c.policy_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.level l
+                            WHERE l.policy_id = c.policy_id
+                              AND l.level = v_level)
+         ORDER BY c.policy_id
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'policy % has no level %', v_bad, v_level
+                USING ERRCODE = '22023',
+                      DETAIL = 'A forced level must exist in the policy of every customer in scope.';
+        END IF;
+    END IF;
+    -- never back-dated behind a customer's last reminder
+    SELECT c.customer_id, c.last_reminded_on INTO v_bad, v_date
+      FROM @extschema@.customer c
+     WHERE (v_customers IS NULL OR c.customer_id = ANY (v_customers))
+       AND (v_manager IS NULL OR c.manager_id = v_manager)
+       AND c.last_reminded_on > d
+     ORDER BY c.customer_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'customer % was reminded on %, after %', v_bad, v_date, d
+            USING ERRCODE = '55000',
+                  DETAIL = 'Reminders are issued in date order: a run as of a day cannot come after one as of a later day.',
+                  HINT = 'Issue as of that day or later, or leave the customer out.';
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@._issue_letters(as_of date, customers text[], payment_methods text[],
+                                           min_amount numeric, level integer, reissue boolean,
+                                           manager_id text, dry_run boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d           date := $1;
+    v_customers text[] := $2;
+    v_methods   text[] := $3;
+    v_min       numeric := $4;
+    v_level     integer := $5;
+    v_reissue   boolean := $6;
+    v_manager   text := $7;
+    v_dry       boolean := $8;
+BEGIN
+    -- The letter items, computed once.  Temporary tables (analyzed) rather
+    -- than one statement of CTEs: the planner then knows how many letters
+    -- and items there are, and joins them by hash.
+    -- (left by an earlier call in this transaction)
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_items') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_items;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_letters') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_letters;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.dunning_issue_locked') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_issue_locked;
+    END IF;
+    CREATE TEMP TABLE dunning_issue_items ON COMMIT DROP AS
+    SELECT li.*
+      FROM @extschema@._letter_items(d, v_level, v_reissue, v_methods) li
+     WHERE (v_customers IS NULL OR li.customer_id = ANY (v_customers))
+       AND (v_manager IS NULL OR li.manager_id = v_manager)
+       AND (v_min IS NULL OR li.overdue_total >= v_min);
+    ANALYZE pg_temp.dunning_issue_items;
+
+    -- one row per letter, with the ids it takes
+    CREATE TEMP TABLE dunning_issue_letters ON COMMIT DROP AS
+    SELECT li.*, lv.channel, lv.final,
+           coalesce(lv.template,
+                    CASE WHEN lv.final THEN 'final'
+                         ELSE 'level_' || least(li.letter_level, 3)::text END) AS template,
+           li.overdue_total + li.fees + li.letter_interest
+               + li.letter_compensation AS total,
+           CASE WHEN v_dry THEN NULL
+                ELSE pg_catalog.nextval('dunning.reminder_reminder_id_seq') END AS rid,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.fees > 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS fee_entry,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_interest > 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS interest_entry,
+           CASE WHEN NOT v_dry AND li.post_charges AND li.letter_compensation > 0
+                THEN pg_catalog.nextval('dunning.entry_entry_id_seq') END AS compensation_entry
+      FROM pg_temp.dunning_issue_items li
+      JOIN @extschema@.level lv ON lv.policy_id = li.policy_id
+                               AND lv.level = li.letter_level
+     WHERE li.letter_row = 1;
+END
+$$;
+
+CREATE FUNCTION @extschema@._issue_lock()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- Lock the customers, in order.  A customer whose counters moved
+    -- since the letters were computed was reminded by another session
+    -- meanwhile: it is left out (READ COMMITTED re-reads the locked row
+    -- and the condition no longer holds).
+    CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
+    SELECT x.customer_id
+      FROM (SELECT c.customer_id
+              FROM @extschema@.customer c
+              JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
+                                    l.customer_level
+                      FROM pg_temp.dunning_issue_letters l) s
+                ON s.customer_id = c.customer_id
+             WHERE c.reminder_count = s.customer_reminders
+               AND (c.last_reminded_on IS NULL) = (s.customer_last IS NULL)
+               AND coalesce(c.last_reminded_on = s.customer_last, true)
+               AND c.level = s.customer_level
+             ORDER BY c.customer_id
+               FOR UPDATE OF c) x;
+    DELETE FROM pg_temp.dunning_issue_letters l
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dunning_issue_locked k
+                        WHERE k.customer_id = l.customer_id);
+END
+$$;
+
+CREATE FUNCTION @extschema@._issue_render(run_id bigint, dry_run boolean)
+RETURNS SETOF @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint := $1;
+    v_dry       boolean := $2;
+BEGIN
+    RETURN QUERY
+    WITH item_lists AS (
+        SELECT i.customer_id, i.currency,
+               pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'entry_id', i.entry_id, 'kind', i.kind, 'ref', i.ref,
+                   'doc_date', i.doc_date, 'due_date', i.due_date,
+                   'days_overdue', i.days_overdue, 'amount', i.amount,
+                   'open_amount', i.open_amount, 'level', i.new_level,
+                   'dunned', i.dunned, 'interest', i.interest,
+                   'compensation', i.compensation)
+                   ORDER BY i.due_date, i.entry_id) AS items
+          FROM pg_temp.dunning_issue_items i
+         GROUP BY i.customer_id, i.currency
+    ), rendered AS (
+        SELECT l.*, pg_catalog.jsonb_build_object(
+                   'language', l.language,
+                   'customer', pg_catalog.jsonb_build_object(
+                       'id', l.customer_id, 'name', l.name, 'email', c.email, 'phone', c.phone),
+                   'manager', pg_catalog.jsonb_build_object(
+                       'id', m.manager_id, 'name', m.name, 'email', m.email),
+                   'reminder', pg_catalog.jsonb_build_object(
+                       'date', l.as_of, 'level', l.letter_level, 'channel', l.channel,
+                       'final', l.final, 'currency', l.currency,
+                       'total_overdue', l.overdue_total, 'fees', l.fees,
+                       'interest', l.letter_interest, 'compensation', l.letter_compensation,
+                       'total', l.total, 'items', l.letter_items),
+                   'items', il.items) AS context,
+               coalesce(t.subject, @extschema@._no_template(l.template, l.language, l.channel)) AS subject_tpl,
+               t.body AS body_tpl
+          FROM pg_temp.dunning_issue_letters l
+          JOIN @extschema@.customer c ON c.customer_id = l.customer_id
+          JOIN item_lists il ON il.customer_id = l.customer_id
+                            AND il.currency = l.currency
+          LEFT JOIN @extschema@.credit_manager m ON m.manager_id = l.manager_id
+          LEFT JOIN LATERAL @extschema@._template(l.template, l.language, l.channel) t ON true
+    ), out_rows AS (
+        SELECT r.customer_id, r.rid AS reminder_id, v_run AS run_id, r.as_of,
+               r.letter_level AS level, r.channel, r.currency, r.language,
+               r.overdue_total AS total_overdue, r.fees, r.letter_interest AS interest,
+               r.letter_compensation AS compensation,
+               CASE WHEN r.channel = 'email' THEN 'queued' ELSE 'issued' END AS status,
+               @extschema@.render(r.subject_tpl, r.context) AS subject,
+               @extschema@.render(r.body_tpl, r.context) AS body,
+               NULL::timestamptz AS sent_at, pg_catalog.now() AS created_at,
+               CURRENT_USER::text AS created_by,
+               pg_catalog.array_remove(ARRAY[r.fee_entry, r.interest_entry, r.compensation_entry],
+                                       NULL::bigint) AS charge_entry_ids
+          FROM rendered r
+    ), ins_reminders AS (
+        INSERT INTO @extschema@.reminder
+        SELECT f.* FROM out_rows f WHERE NOT v_dry
+        RETURNING *
+    )
+    SELECT r.* FROM ins_reminders r
+    UNION ALL
+    SELECT f.* FROM out_rows f WHERE v_dry
+    ORDER BY 1, 7;
+END
+$$;
+
+CREATE FUNCTION @extschema@._issue_post(run_id bigint, as_of date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint := $1;
+    d           date := $2;
+    v_count     integer;
+BEGIN
+    -- the lines: their triggers move the items' counters
+    INSERT INTO @extschema@.reminder_line
+        (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+         interest, compensation, dunned)
+    SELECT i.customer_id, l.rid, i.entry_id, i.new_level, coalesce(i.days_overdue, 0),
+           i.open_amount, i.interest, i.compensation, i.dunned
+      FROM pg_temp.dunning_issue_items i
+      JOIN pg_temp.dunning_issue_letters l
+        ON l.customer_id = i.customer_id
+       AND l.currency = i.currency;
+
+    -- with post_charges, fees, interest and compensation on the account
+    INSERT INTO @extschema@.entry
+        (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
+    SELECT l.customer_id, x.entry_id, x.kind,
+           pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
+      FROM pg_temp.dunning_issue_letters l,
+           LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
+                           (l.interest_entry, 'interest', 'interest', l.letter_interest),
+                           (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
+                   ) x(entry_id, kind, what, amount)
+     WHERE x.entry_id IS NOT NULL;
+
+    -- the history
+    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    SELECT l.customer_id, 'reminder',
+           pg_catalog.format('level %s reminder (%s): %s %s overdue', l.letter_level, l.channel,
+                             pg_catalog.round(l.overdue_total, 2), l.currency),
+           pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', v_run,
+                                         'level', l.letter_level, 'as_of', l.as_of)
+      FROM pg_temp.dunning_issue_letters l;
+
+    SELECT pg_catalog.count(*)::integer INTO v_count FROM pg_temp.dunning_issue_letters;
+    UPDATE @extschema@.run SET reminders = v_count WHERE run_id = v_run;
+
+    -- the mailer listens: one notification per queued email
+    PERFORM pg_catalog.pg_notify('dunning_outbox',
+                pg_catalog.jsonb_build_object('customer_id', l.customer_id,
+                                              'reminder_id', l.rid)::text)
+       FROM pg_temp.dunning_issue_letters l
+      WHERE l.channel = 'email'
+      ORDER BY l.customer_id, l.rid;
+END
+$$;
+
+CREATE FUNCTION @extschema@._settle_promise(customer_id text, promise_id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    p       @extschema@.promise;
+    v_paid  numeric;
+BEGIN
+    SELECT * INTO p FROM @extschema@.promise x
+     WHERE x.customer_id = $1 AND x.promise_id = $2
+       FOR UPDATE;
+    IF p.status IS DISTINCT FROM 'open' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+      FROM @extschema@.allocation al
+     WHERE al.customer_id = $1
+       AND al.debit_id = ANY (p.entry_ids)
+       AND al.allocated_on <= p.promised_on
+       AND al.allocated_on >= p.made_on;
+    UPDATE @extschema@.promise x
+       SET status = CASE WHEN v_paid >= p.amount THEN 'kept' ELSE 'broken' END
+     WHERE x.customer_id = $1 AND x.promise_id = p.promise_id;
+    PERFORM @extschema@._reopen($1, p.entry_ids, 'promise');
+    PERFORM @extschema@._history($1, 'promise',
+               pg_catalog.format('promise of %s %s for %s %s: %s paid by then', p.amount, p.currency,
+                                 p.promised_on,
+                                 CASE WHEN v_paid >= p.amount THEN 'kept' ELSE 'broken' END,
+                                 v_paid),
+               pg_catalog.jsonb_build_object('promise_id', p.promise_id, 'paid', v_paid));
+END
+$$;
+
+CREATE FUNCTION @extschema@._check_installment(customer_id text, plan_id bigint, owner text, as_of date)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d       date := $4;
+    pl      @extschema@.payment_plan;
+    inst    @extschema@.installment;
+    nxt     @extschema@.installment;
+    v_paid  numeric;
+    v_due   numeric;
+BEGIN
+    SELECT * INTO pl FROM @extschema@.payment_plan x
+     WHERE x.customer_id = $1 AND x.plan_id = $2
+       FOR UPDATE;
+    SELECT * INTO inst FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.paid_on IS NULL
+     ORDER BY i.seq LIMIT 1;
+    IF pl.status IS DISTINCT FROM 'active' OR inst.seq IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(pg_catalog.sum(al.amount), 0) INTO v_paid
+      FROM @extschema@.allocation al
+     WHERE al.customer_id = $1
+       AND al.debit_id = ANY (pl.entry_ids)
+       AND al.allocated_on >= pl.agreed_on
+       AND al.allocated_on <= d;
+    SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq <= inst.seq;
+    IF v_paid < v_due THEN
+        UPDATE @extschema@.payment_plan x SET status = 'broken'
+         WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;
+        PERFORM @extschema@._reopen($1, pl.entry_ids, 'payment_plan');
+        PERFORM @extschema@._history($1, 'installment',
+                   pg_catalog.format('installment %s of plan %s missed (%s of %s due so far): plan broken',
+                                     inst.seq, pl.plan_id, v_paid, v_due),
+                   pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+        RETURN;
+    END IF;
+    UPDATE @extschema@.installment i SET paid_on = d
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq = inst.seq;
+    SELECT * INTO nxt FROM @extschema@.installment i
+     WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
+       AND i.seq > inst.seq
+     ORDER BY i.seq LIMIT 1;
+    IF nxt.seq IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
+        VALUES ($1, 'installment_check', pl.entry_ids, nxt.due_on, $3,
+                pg_catalog.format('installment %s of %s: %s %s', nxt.seq,
+                                  (SELECT pg_catalog.count(*) FROM @extschema@.installment i
+                                    WHERE i.customer_id = $1
+                                      AND i.plan_id = pl.plan_id),
+                                  nxt.amount, pl.currency),
+                pl.plan_id);
+    ELSE
+        UPDATE @extschema@.payment_plan x SET status = 'completed'
+         WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;
+        PERFORM @extschema@._reopen($1, pl.entry_ids, 'payment_plan');
+    END IF;
+    PERFORM @extschema@._history($1, 'installment',
+               pg_catalog.format('installment %s of plan %s paid (%s of %s due so far)',
+                                 inst.seq, pl.plan_id, v_paid, v_due),
+               pg_catalog.jsonb_build_object('plan_id', pl.plan_id, 'seq', inst.seq));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.open_items(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    bucket              @extschema@.aging,
+    status              text,
+    disputed_amount     numeric,
+    excluded            boolean,
+    payment_method      text,
+    source              text,
+    letter_code         text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+-- (SELECT _as_of_arg($1)) is an init plan: the date is checked and computed
+-- once per query, not once per row
+SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date,
+       coalesce(e.due_date, e.doc_date),
+       e.currency, e.amount,
+       e.open_amount + coalesce(l.back, 0),
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
+       CASE WHEN e.amount > 0
+            THEN @extschema@.bucket((SELECT @extschema@._as_of_arg($1)) -
+                                    coalesce(e.due_date, e.doc_date)) END,
+       e.status, e.disputed_amount, e.excluded, e.payment_method, e.source,
+       e.letter_code, e.level, e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
+  FROM @extschema@.entry e
+  LEFT JOIN (
+        -- allocations dated after the day are taken back
+        SELECT x.customer_id, x.entry_id, sum(x.back) AS back
+          FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on > $1
+                UNION ALL
+                SELECT a.customer_id, a.credit_id, - a.amount
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on > $1) x
+         GROUP BY x.customer_id, x.entry_id
+       ) l ON l.customer_id = e.customer_id
+          AND l.entry_id = e.entry_id
+ WHERE (SELECT @extschema@._as_of_arg($1)) IS NOT NULL    -- checked even on an empty ledger
+   AND e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND (e.open_amount <> 0 OR l.entry_id IS NOT NULL);
+END;
+COMMENT ON FUNCTION @extschema@.open_items(date) IS
+    'open entries of the ledger as it stood on a day, with days overdue and bucket';
+
+CREATE OR REPLACE FUNCTION @extschema@.aged_buckets(as_of date,
+        scheme @extschema@.aging[] DEFAULT @extschema@.default_scheme(),
+        language text DEFAULT 'en')
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    bucket              @extschema@.aging,
+    label               text,
+    amount              numeric,
+    items               bigint,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT b.customer_id, b.currency, b.bucket,
+       @extschema@.label(b.bucket, $3), b.amount, b.items, $1
+  FROM (SELECT o.customer_id, o.currency,
+               @extschema@.bucket(o.days_overdue, $2) AS bucket,
+               sum(o.open_amount) AS amount,
+               count(*) AS items
+          FROM @extschema@.open_items($1) o
+         WHERE o.days_overdue IS NOT NULL
+         GROUP BY 1, 2, 3) b;
+END;
+COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
+    'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
+
+CREATE OR REPLACE FUNCTION @extschema@.dashboard(as_of date)
+RETURNS TABLE (
+    currency            text,
+    receivables         numeric,
+    not_due             numeric,
+    overdue             numeric,
+    unapplied           numeric,
+    balance             numeric,
+    overdue_pct         numeric,
+    customers           bigint,
+    late_customers      bigint,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    max_days_overdue    integer,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
+       s.receivables + s.unapplied,
+       -- not NULLIF: it looks "=" up through the caller's search_path
+       round(100 * s.overdue
+                        /
+                        CASE WHEN s.receivables <> 0 THEN s.receivables END, 1),
+       s.customers, s.late_customers, s.open_items, s.overdue_items,
+       s.oldest_due_date, s.max_days_overdue, $1
+  FROM (SELECT o.currency,
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue <= 0), 0) AS not_due,
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue > 0), 0) AS overdue,
+               coalesce(sum(o.open_amount) FILTER (
+                   WHERE o.days_overdue IS NULL), 0) AS unapplied,
+               count(DISTINCT o.customer_id) AS customers,
+               count(DISTINCT o.customer_id) FILTER (
+                   WHERE o.days_overdue > 0) AS late_customers,
+               count(*) AS open_items,
+               count(*) FILTER (
+                   WHERE o.days_overdue > 0) AS overdue_items,
+               min(o.due_date) FILTER (
+                   WHERE o.days_overdue > 0) AS oldest_due_date,
+               max(o.days_overdue) FILTER (
+                   WHERE o.days_overdue > 0) AS max_days_overdue
+          FROM @extschema@.open_items($1) o
+         GROUP BY o.currency) s;
+END;
+COMMENT ON FUNCTION @extschema@.dashboard(date) IS
+    'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
+
+CREATE OR REPLACE FUNCTION @extschema@._open_entries(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    excluded            boolean,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+WITH back AS MATERIALIZED (
+    -- allocations dated after the day are taken back
+    SELECT x.customer_id, x.entry_id, sum(x.back) AS back
+      FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
+              FROM @extschema@.allocation a
+             WHERE a.allocated_on > $1
+            UNION ALL
+            SELECT a.customer_id, a.credit_id, - a.amount
+              FROM @extschema@.allocation a
+             WHERE a.allocated_on > $1) x
+     GROUP BY x.customer_id, x.entry_id
+)
+-- open now, and no allocation dated after the day
+SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
+       e.currency, e.amount, e.open_amount,
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
+       e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
+       e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
+  FROM @extschema@.entry e
+ -- (SELECT _as_of_arg($1)) is an init plan: checked and computed once
+ WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount <> 0
+   AND NOT EXISTS (SELECT 1 FROM back b
+                    WHERE b.customer_id = e.customer_id
+                      AND b.entry_id = e.entry_id)
+UNION ALL
+-- allocations dated after the day give back what they took
+SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
+       e.currency, e.amount, e.open_amount + b.back,
+       CASE WHEN e.amount > 0
+            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
+       e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
+       e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
+  FROM back b
+  JOIN @extschema@.entry e ON e.customer_id = b.customer_id
+                          AND e.entry_id = b.entry_id
+ WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
+   AND e.open_amount + b.back <> 0;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@._judged(as_of date, force_level integer, reissue boolean,
+                                    methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    policy_id           text,
+    manager_id          text,
+    statement           text,
+    min_balance         numeric,
+    name                text,
+    language            text,
+    is_consumer         boolean,
+    policy_currency     text,
+    interest_regime     text,
+    interest_rate       numeric,
+    day_count           text,
+    compensation        numeric,
+    post_charges        boolean,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    hold                text,
+    esc                 integer,
+    customer_blocked    boolean,
+    customer_interval   boolean,
+    as_of               date,
+    dun_level           integer,
+    claimable           numeric,
+    force               boolean
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
+       o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
+       o.disputed_amount, o.payment_method, o.source, o.level,
+       o.reminder_count, o.last_reminded_on,
+       c.policy_id, c.manager_id, p.statement, p.min_balance,
+       c.name, c.language, c.is_consumer, p.currency,
+       p.interest_regime, p.interest_rate, p.day_count, p.compensation,
+       p.post_charges, c.reminder_count, c.last_reminded_on, c.level,
+       x.hold, x.esc, x.customer_blocked, x.customer_interval, o.as_of,
+       x.dun_level, x.claimable, $2 IS NOT NULL
+  FROM @extschema@._open_entries($1) o
+  JOIN @extschema@.customer c
+    ON c.customer_id = o.customer_id
+  LEFT JOIN @extschema@.policy p
+    ON p.policy_id = c.policy_id
+  -- items under an open promise not yet due, or in an active plan with no
+  -- missed installment (a promise is named first)
+  LEFT JOIN (SELECT h.customer_id, h.entry_id, max(h.kind) AS kind
+               FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
+                       FROM @extschema@.promise pr,
+                            unnest(pr.entry_ids) u(entry_id)
+                      WHERE pr.status = 'open'
+                        AND pr.made_on <= $1
+                        AND pr.promised_on >= $1
+                     UNION ALL
+                     SELECT pp.customer_id, u.entry_id, 'payment_plan'
+                       FROM @extschema@.payment_plan pp,
+                            unnest(pp.entry_ids) u(entry_id)
+                      WHERE pp.status = 'active'
+                        AND pp.agreed_on <= $1
+                        -- missed: an installment's day has passed and the
+                        -- payments lettered to the plan's items since it was
+                        -- agreed do not cover the installments due so far
+                        AND NOT EXISTS (
+                            SELECT 1 FROM @extschema@.installment i
+                             WHERE i.customer_id = pp.customer_id
+                               AND i.plan_id = pp.plan_id
+                               AND i.due_on < $1
+                               AND (SELECT sum(i2.amount) FROM @extschema@.installment i2
+                                     WHERE i2.customer_id = pp.customer_id
+                                       AND i2.plan_id = pp.plan_id
+                                       AND i2.seq <= i.seq)
+                                   >
+                                   (SELECT coalesce(sum(a.amount), 0) FROM @extschema@.allocation a
+                                     WHERE a.customer_id = pp.customer_id
+                                       AND a.debit_id = ANY (pp.entry_ids)
+                                       AND a.allocated_on >= pp.agreed_on
+                                       AND a.allocated_on <= $1))) h
+              GROUP BY h.customer_id, h.entry_id) ph
+    ON ph.customer_id = o.customer_id
+   AND ph.entry_id = o.entry_id
+  -- The judgement of the item, in two steps that read each other.  OFFSET 0
+  -- keeps each step a step: the planner would otherwise copy hold and esc
+  -- into every expression that reads them (and evaluate them each time).
+  -- Being lateral, the steps leave a filter on the customer free to reach
+  -- the ledger's index.
+  CROSS JOIN LATERAL (
+        SELECT k.hold, k.esc, k.customer_blocked, k.customer_interval,
+               CASE WHEN o.amount <= 0
+                      OR k.hold IS NOT NULL OR k.customer_blocked THEN NULL
+                    WHEN $4 IS NOT NULL
+                     AND NOT coalesce(o.payment_method = ANY ($4), false)
+                    THEN NULL
+                    WHEN $2 IS NOT NULL
+                    THEN CASE WHEN o.days_overdue > 0
+                               AND o.level < $2
+                               AND k.esc <> 0 THEN $2 END
+                    WHEN k.esc > 0 THEN k.esc
+                    WHEN $3 AND o.level >= 1
+                     AND o.days_overdue > 0
+                     AND @extschema@._verdict_at_level(k.esc) THEN o.level
+               END AS dun_level,
+               -- what a letter may claim: overdue items nothing holds back
+               -- (and those a courtesy level reminds before they are due),
+               -- less the disputed part, less the open credits
+               CASE WHEN o.amount < 0 THEN o.open_amount
+                    WHEN (o.days_overdue > 0 OR k.esc > 0)
+                     AND k.hold IS NULL
+                    THEN greatest(o.open_amount -
+                                  CASE WHEN o.status = 'disputed'
+                                       THEN coalesce(o.disputed_amount, 0) ELSE 0 END,
+                                  0)
+                    ELSE 0 END AS claimable
+          FROM (SELECT CASE WHEN o.amount <= 0 OR p.policy_id IS NULL THEN NULL
+                            WHEN o.excluded THEN 'excluded'
+                            WHEN o.source = ANY (p.excluded_sources) THEN 'source_excluded'
+                            WHEN o.payment_method = ANY (p.excluded_methods) THEN 'method_excluded'
+                            WHEN o.status = 'disputed'
+                             AND (o.disputed_amount IS NULL
+                                  OR o.disputed_amount >= o.open_amount) THEN 'disputed'
+                            WHEN o.status = 'blocked'
+                              OR o.status = 'litigation' THEN 'blocked'
+                            WHEN ph.kind IS NOT NULL THEN ph.kind
+                       END AS hold,
+                       CASE WHEN o.amount > 0
+                            THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
+                                                       o.last_reminded_on, o.as_of) END AS esc,
+                       coalesce(c.blocked_until >= o.as_of, false) AS customer_blocked,
+                       NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
+                       AND o.as_of - c.last_reminded_on
+                           < greatest(p.min_interval_days, 1) AS customer_interval
+                OFFSET 0) k
+        OFFSET 0) x;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@._items(as_of date, force_level integer, reissue boolean,
+                                   methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    policy_id           text,
+    manager_id          text,
+    statement           text,
+    hold                text,
+    esc                 integer,
+    dun_level           integer,
+    claimable           numeric,
+    letter_level        integer,
+    overdue_total       numeric,
+    min_balance         numeric,
+    customer_blocked    boolean,
+    customer_interval   boolean,
+    on_letter           boolean,
+    reason              text,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    as_of               date,
+    name                text,
+    language            text,
+    is_consumer         boolean,
+    policy_currency     text,
+    interest_regime     text,
+    interest_rate       numeric,
+    day_count           text,
+    compensation        numeric,
+    post_charges        boolean
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.currency,
+       w.amount, w.open_amount, w.days_overdue, w.status, w.disputed_amount,
+       w.payment_method, w.source, w.level, w.reminder_count, w.last_reminded_on,
+       w.policy_id, w.manager_id, w.statement, w.hold, w.esc, w.dun_level, w.claimable,
+       w.letter_level, w.overdue_total, w.min_balance, w.customer_blocked,
+       w.customer_interval, w.on_letter,
+       CASE WHEN w.amount <= 0 THEN NULL
+            WHEN w.hold IS NOT NULL THEN w.hold
+            WHEN w.customer_blocked THEN 'customer_blocked'
+            WHEN w.dun_level IS NULL
+            THEN coalesce(@extschema@._verdict_reason(w.esc),
+                          CASE WHEN w.days_overdue <= 0 THEN 'not_due'
+                               ELSE 'last_level' END)
+            WHEN w.customer_interval THEN 'customer_interval'
+            WHEN NOT w.on_letter THEN 'below_min_balance'
+            ELSE 'proposed' END,
+       w.customer_reminders, w.customer_last, w.customer_level, w.as_of,
+       w.name, w.language, w.is_consumer, w.policy_currency, w.interest_regime,
+       w.interest_rate, w.day_count, w.compensation, w.post_charges
+  FROM (SELECT t.*,
+               t.letter_level IS NOT NULL
+               AND NOT t.customer_interval
+               AND t.overdue_total > 0
+               AND (t.force OR t.overdue_total >=
+                    greatest(t.min_balance,
+                             @extschema@._level_min(t.policy_id, t.letter_level, t.currency)))
+               AS on_letter
+          FROM (SELECT d.*,
+                       CASE WHEN max(d.dun_level) OVER c IS NOT NULL
+                            THEN coalesce($2, max(d.dun_level) OVER c) END AS letter_level,
+                       sum(d.claimable) OVER c AS overdue_total
+                  FROM @extschema@._judged($1, $2, $3, $4) d
+                -- by customer first, so that a filter on customer_id reaches
+                -- the ledger's index
+                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.item_status(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    next_level          integer,
+    reason              text,
+    explanation         text,
+    letter_level        integer,
+    overdue_total       numeric,
+    policy_id           text,
+    manager_id          text,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.currency,
+       i.amount, i.open_amount, i.days_overdue, i.status, i.level, i.reminder_count,
+       i.last_reminded_on, i.dun_level, i.reason,
+       CASE WHEN i.reason = 'excluded' AND i.hold IS NOT NULL
+            THEN 'the item is marked excluded'
+            WHEN i.reason = 'source_excluded'
+            THEN format('source %s is excluded by policy %s', i.source, i.policy_id)
+            WHEN i.reason = 'method_excluded'
+            THEN format('payment method %s is excluded by policy %s', i.payment_method, i.policy_id)
+            WHEN i.reason = 'disputed'
+            THEN 'the item is disputed'
+            WHEN i.reason = 'blocked'
+            THEN format('the item is %s', CASE WHEN i.status = 'litigation'
+                                                          THEN 'in litigation' ELSE 'blocked' END)
+            WHEN i.reason = 'promise'
+            THEN 'an open promise to pay covers the item'
+            WHEN i.reason = 'payment_plan'
+            THEN 'a payment plan with no missed installment covers the item'
+            WHEN i.reason = 'customer_blocked'
+            THEN (SELECT format('the customer is blocked until %s%s', c.blocked_until,
+                                           ': ' || c.block_reason)
+                    FROM @extschema@.customer c
+                   WHERE c.customer_id = i.customer_id)
+            WHEN i.reason = 'customer_interval'
+            THEN format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
+                                   i.dun_level, i.customer_last, i.policy_id,
+                                   (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p
+                                     WHERE p.policy_id = i.policy_id))
+            WHEN i.reason = 'below_min_balance'
+            THEN format('level %s is due, but the overdue total %s %s is under the minimum %s',
+                                   i.dun_level, i.overdue_total, i.currency,
+                                   greatest(i.min_balance,
+                                            @extschema@._level_min(i.policy_id, i.letter_level, i.currency)))
+            ELSE @extschema@._escalate_note(i.policy_id, i.days_overdue, i.level,
+                                             i.last_reminded_on, i.as_of)
+       END,
+       i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
+  FROM @extschema@._items($1, NULL, false, NULL) i
+ WHERE i.amount > 0;
+END;
+COMMENT ON FUNCTION @extschema@.item_status(date) IS
+    'every open debit on a day: the level it is due for, or the reason it is held back';
+
+CREATE OR REPLACE FUNCTION @extschema@._item_charges(customer_id text, entry_id bigint, kind text,
+                                          days_overdue integer, open_amount numeric,
+                                          due_date date, currency text, as_of date,
+                                          policy_id text, level integer,
+                                          policy_currency text, regime text,
+                                          annual_rate numeric, day_count text,
+                                          post_charges boolean, compensation numeric,
+                                          is_consumer boolean)
+RETURNS TABLE (interest numeric, compensation numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
+             AND $4 > 0 AND $12 IS NOT NULL
+             AND @extschema@._level_interest($9, $10)
+            THEN round(
+                   @extschema@._late_interest($5, f.from_date, $8, $12, $13, $14)
+                   +
+                   coalesce((SELECT sum(@extschema@._late_interest(
+                                        a.amount, f.from_date, a.allocated_on, $12, $13, $14))
+                               FROM @extschema@.allocation a
+                              WHERE a.customer_id = $1
+                                AND a.debit_id = $2
+                                AND a.allocated_on > f.from_date
+                                AND a.allocated_on <= $8), 0),
+                   2)
+            ELSE 0 END,
+       CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
+             AND $4 > 0
+             AND $16 > 0 AND NOT $17
+             AND $7 = $11
+             AND NOT EXISTS (SELECT 1
+                               FROM @extschema@.reminder_line rl
+                               JOIN @extschema@.reminder r
+                                 ON r.customer_id = rl.customer_id
+                                AND r.reminder_id = rl.reminder_id
+                              WHERE rl.customer_id = $1
+                                AND rl.entry_id = $2
+                                AND rl.compensation > 0
+                                AND r.status <> 'cancelled')
+            THEN $16 ELSE 0 END
+  FROM (SELECT CASE WHEN $15
+                    THEN greatest($6,
+                                  (SELECT max(r.as_of)
+                                     FROM @extschema@.reminder_line rl
+                                     JOIN @extschema@.reminder r
+                                       ON r.customer_id = rl.customer_id
+                                      AND r.reminder_id = rl.reminder_id
+                                    WHERE rl.customer_id = $1
+                                      AND rl.entry_id = $2
+                                      AND rl.interest > 0
+                                      AND r.status <> 'cancelled'))
+                    ELSE $6 END AS from_date) f;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@._letter_items(as_of date, force_level integer, reissue boolean,
+                                          methods text[])
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    letter_level        integer,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    days_overdue        integer,
+    amount              numeric,
+    open_amount         numeric,
+    current_level       integer,
+    new_level           integer,
+    dunned              boolean,
+    reason              text,
+    interest            numeric,
+    compensation        numeric,
+    overdue_total       numeric,
+    policy_id           text,
+    manager_id          text,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    as_of               date,
+    -- the letter the item is on, repeated on each of its items
+    name                text,
+    language            text,
+    post_charges        boolean,
+    fees                numeric,
+    letter_items        integer,
+    letter_dunned       integer,
+    letter_interest     numeric,
+    letter_compensation numeric,
+    letter_row          bigint
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT x.*,
+       (count(*) OVER w)::integer,
+       (count(*) FILTER (WHERE x.dunned) OVER w)::integer,
+       sum(x.interest) OVER w,
+       sum(x.compensation) OVER w,
+       row_number() OVER w
+  FROM (
+SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.doc_date,
+       i.due_date, i.days_overdue, i.amount, i.open_amount, i.level,
+       coalesce(i.dun_level, i.level) AS new_level, i.dun_level IS NOT NULL AS dunned, i.reason,
+       ch.interest, ch.compensation,
+       i.overdue_total, i.policy_id, i.manager_id, i.customer_reminders, i.customer_last,
+       i.customer_level, i.as_of,
+       i.name, i.language, i.post_charges,
+       @extschema@._level_fee(i.policy_id, i.letter_level, i.currency)
+  FROM @extschema@._items($1, $2, $3, $4) i
+ CROSS JOIN LATERAL @extschema@._item_charges(
+        i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount, i.due_date,
+        i.currency, i.as_of, i.policy_id, i.dun_level, i.policy_currency, i.interest_regime,
+        i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer) ch
+ WHERE i.on_letter
+   AND (i.dun_level IS NOT NULL
+        OR i.statement = 'account'
+        OR i.amount < 0
+        OR i.days_overdue > 0)
+       ) x
+WINDOW w AS (PARTITION BY x.customer_id, x.currency);
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.reminder_proposal_item(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    currency            text,
+    letter_level        integer,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    days_overdue        integer,
+    amount              numeric,
+    open_amount         numeric,
+    current_level       integer,
+    new_level           integer,
+    dunned              boolean,
+    reason              text,
+    interest            numeric,
+    compensation        numeric,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.ref,
+       li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
+       li.current_level, li.new_level, li.dunned, li.reason, li.interest,
+       li.compensation, li.as_of
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li;
+END;
+COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
+    'the items of each letter the proposal of a day would send';
+
+CREATE OR REPLACE FUNCTION @extschema@.reminder_proposal(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    currency            text,
+    level               integer,
+    channel             text,
+    template            text,
+    items               integer,
+    dunned_items        integer,
+    overdue_total       numeric,
+    fees                numeric,
+    interest            numeric,
+    compensation        numeric,
+    total               numeric,
+    manager_id          text,
+    policy_id           text,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+-- One pass: the judged items summed per customer and currency, then the
+-- letter's rules (the same as _items', which item_status and issuing use;
+-- the regression tests check that both agree).
+SELECT g.customer_id COLLATE "default", g.name, g.currency COLLATE "default",
+       g.letter_level, l.channel,
+       coalesce(l.template, CASE WHEN l.final THEN 'final'
+                                 ELSE 'level_' || least(g.letter_level, 3)::text END),
+       g.items, g.dunned_items, g.overdue_total, f.fee, g.interest, g.compensation,
+       g.overdue_total + f.fee + g.interest
+           + g.compensation,
+       g.manager_id, g.policy_id, g.as_of
+  FROM (SELECT j.customer_id COLLATE "C" AS customer_id, j.currency COLLATE "C" AS currency,
+               j.name, j.manager_id, j.policy_id,
+               max(j.dun_level) AS letter_level,
+               sum(j.claimable) AS overdue_total,
+               (count(*) FILTER (
+                    WHERE j.dun_level IS NOT NULL OR j.statement = 'account'
+                       OR j.amount < 0
+                       OR j.days_overdue > 0))::integer AS items,
+               (count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
+               sum(ch.interest) AS interest,
+               sum(ch.compensation) AS compensation,
+               bool_or(j.customer_interval) AS customer_interval,
+               max(j.min_balance) AS min_balance,
+               max(j.as_of) AS as_of
+          FROM @extschema@._judged($1, NULL, false, NULL) j
+         CROSS JOIN LATERAL @extschema@._item_charges(
+                j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
+                j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
+                j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
+         -- groups need no linguistic order: bytes sort faster.  Name,
+         -- manager and policy are the customer's: grouping by them costs
+         -- less than looking them up again.
+         GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C", j.name, j.manager_id,
+                  j.policy_id) g
+  JOIN @extschema@.level l ON l.policy_id = g.policy_id
+                          AND l.level = g.letter_level,
+       LATERAL (SELECT @extschema@._level_fee(g.policy_id, g.letter_level, g.currency) AS fee) f
+ WHERE g.letter_level IS NOT NULL
+   AND NOT g.customer_interval
+   AND g.overdue_total > 0
+   AND g.overdue_total >=
+       greatest(g.min_balance, @extschema@._level_min(g.policy_id, g.letter_level, g.currency));
+END;
+COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
+    'one row per letter the proposal of a day would send';
+
+CREATE OR REPLACE FUNCTION @extschema@.overdue_by_level(as_of date)
+RETURNS TABLE (
+    currency            text,
+    level               integer,
+    customers           bigint,
+    items               bigint,
+    amount              numeric,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT o.currency, o.level, count(DISTINCT o.customer_id), count(*),
+       sum(o.open_amount), $1
+  FROM @extschema@.open_items($1) o
+ WHERE o.days_overdue > 0
+ GROUP BY o.currency, o.level;
+END;
+COMMENT ON FUNCTION @extschema@.overdue_by_level(date) IS
+    'overdue items on a day by currency and current reminder level (0: never reminded)';
+
+CREATE OR REPLACE FUNCTION @extschema@._template(key text, language text, channel text)
+RETURNS TABLE (subject text, body text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT t.subject, t.body
+  FROM @extschema@.template t
+ WHERE t.key = $1
+   AND t.language = ANY (ARRAY[$2, left($2, 2), 'en'])
+   AND t.channel = ANY (ARRAY[$3, 'letter'])
+ ORDER BY t.language = $2 DESC,
+          t.language = left($2, 2) DESC,
+          t.channel = $3 DESC
+ LIMIT 1;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@._check_array(value anyarray, name text, what text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.cardinality(value) = 0 THEN
+        RAISE EXCEPTION '% is empty', name
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('Pass NULL for all, or at least one element: %s.', what);
+    END IF;
+    IF pg_catalog.array_position(value, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION '% holds a NULL', name
+            USING ERRCODE = '22004', DETAIL = pg_catalog.format('Every element is %s.', what);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.issue_reminders(
+    -- dunning.as_of(): current_date, or the day the proposal was read as of
+    as_of           date DEFAULT @extschema@.as_of(),
+    customers       text[] DEFAULT NULL,
+    payment_methods text[] DEFAULT NULL,
+    min_amount      numeric DEFAULT NULL,
+    level           integer DEFAULT NULL,
+    reissue         boolean DEFAULT false,
+    manager_id      text DEFAULT NULL,
+    dry_run         boolean DEFAULT false)
+RETURNS SETOF @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+-- compiling the proposal's expressions costs more than it saves (bench/)
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_run       bigint;
+BEGIN
+    PERFORM @extschema@._issue_check($1, $2, $3, $4, $5, $6, $7, $8);
+    IF NOT $8 THEN
+        INSERT INTO @extschema@.run (as_of, options, dry_run)
+        VALUES ($1, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                    'customers', $2, 'payment_methods', $3, 'min_amount', $4, 'level', $5,
+                    'reissue', $6, 'manager_id', $7)),
+                false)
+        RETURNING run_id INTO v_run;
+    END IF;
+    PERFORM @extschema@._issue_letters($1, $2, $3, $4, $5, $6, $7, $8);
+    IF NOT $8 THEN
+        PERFORM @extschema@._issue_lock();
+    END IF;
+    ANALYZE pg_temp.dunning_issue_letters;
+    RETURN QUERY SELECT * FROM @extschema@._issue_render(v_run, $8);
+    IF NOT $8 THEN
+        PERFORM @extschema@._issue_post(v_run, $1);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._reminder_for_update(customer_id text, reminder_id bigint)
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'customer_id and reminder_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A reminder is named by its customer and its id.';
+    END IF;
+    SELECT * INTO r FROM @extschema@.reminder x
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no reminder %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.reminder has no such row.';
+    END IF;
+    IF r.status = 'cancelled' THEN
+        RAISE EXCEPTION 'reminder % of customer % is cancelled', $2, $1
+            USING ERRCODE = '55000', DETAIL = 'A cancelled reminder cannot be cancelled or sent.';
+    END IF;
+    RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.cancel_reminder(customer_id text, reminder_id bigint)
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder := @extschema@._reminder_for_update($1, $2);
+    v_ref text;
+BEGIN
+    -- the fees and interest it posted go with it, unless already lettered
+    SELECT e.ref INTO v_ref FROM @extschema@.entry e
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY (r.charge_entry_ids)
+       AND e.open_amount <> e.amount
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot cancel reminder % of customer %: its charge "%" is lettered', $2, $1, v_ref
+            USING ERRCODE = '55000',
+                  DETAIL = 'The fee and interest entries a reminder posted are deleted with it.',
+                  HINT = 'Unletter the charge first.';
+    END IF;
+    DELETE FROM @extschema@.entry e
+     WHERE e.customer_id = $1
+       AND e.entry_id = ANY (r.charge_entry_ids);
+    UPDATE @extschema@.reminder x SET status = 'cancelled'
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
+    RETURNING * INTO r;
+    PERFORM @extschema@._history($1, 'reminder_cancelled',
+                                 pg_catalog.format('level %s reminder of %s cancelled', r.level, r.as_of),
+                                 pg_catalog.jsonb_build_object('reminder_id', $2));
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cancel_reminder(text, bigint) IS
+    'cancels a reminder: the counters of its items and customer go back, its posted charges are deleted';
+
+CREATE OR REPLACE FUNCTION @extschema@.mark_sent(customer_id text, reminder_id bigint,
+                                      sent_at timestamptz DEFAULT pg_catalog.now())
+RETURNS @extschema@.reminder
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.reminder := @extschema@._reminder_for_update($1, $2);
+BEGIN
+    IF $3 IS NULL THEN
+        RAISE EXCEPTION 'sent_at must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Leave it out for now().';
+    END IF;
+    IF r.status = ANY ('{sent,printed}'::text[]) THEN
+        RAISE EXCEPTION 'reminder % of customer % was already sent at %', $2, $1, r.sent_at
+            USING ERRCODE = '55000', DETAIL = 'A reminder leaves the outbox once.';
+    END IF;
+    UPDATE @extschema@.reminder x
+       SET status = CASE WHEN x.channel = ANY ('{letter,legal}'::text[])
+                         THEN 'printed' ELSE 'sent' END,
+           sent_at = $3
+     WHERE x.customer_id = $1
+       AND x.reminder_id = $2
+    RETURNING * INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mark_sent(text, bigint, timestamptz) IS
+    'takes a reminder out of the outbox: sent (email, phone) or printed (letter, legal)';
+
+CREATE OR REPLACE FUNCTION @extschema@._check_customer(customer_id text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'customer_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Name the customer by its customer_id.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.customer c WHERE c.customer_id = $1) THEN
+        RAISE EXCEPTION 'unknown customer "%"', $1
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.set_status(customer_id text, entry_ids bigint[], status text,
+                                       note text DEFAULT NULL,
+                                       disputed_amount numeric DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_customer  text := $1;
+    v_ids       bigint[] := $2;
+    v_status    text := $3;
+    v_note      text := $4;
+    v_disputed  numeric := $5;
+    v_bad       bigint;
+    v_count     integer;
+BEGIN
+    PERFORM @extschema@._check_customer(v_customer);
+    IF v_ids IS NULL OR v_status IS NULL THEN
+        RAISE EXCEPTION 'entry_ids and status must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Name the items and the status to give them.';
+    END IF;
+    PERFORM @extschema@._check_array(v_ids, 'entry_ids', 'an entry_id of the customer');
+    IF NOT v_status = ANY ('{open,disputed,blocked,litigation}'::text[]) THEN
+        RAISE EXCEPTION 'status "%" cannot be set by set_status', v_status
+            USING ERRCODE = '22023',
+                  DETAIL = 'set_status sets open, disputed, blocked or litigation; a promise or a payment plan gives its status to its items.';
+    END IF;
+    IF v_disputed IS NOT NULL THEN
+        IF v_status <> 'disputed' OR pg_catalog.cardinality(v_ids) <> 1 THEN
+            RAISE EXCEPTION 'disputed_amount goes with status disputed and one item'
+                USING ERRCODE = '22023',
+                      DETAIL = 'A partial dispute names the disputed part of one invoice; the rest of it is still dunned.';
+        END IF;
+        IF v_disputed <= 0 OR v_disputed = 'NaN'::numeric
+           OR v_disputed > (SELECT e.amount FROM @extschema@.entry e
+                                                  WHERE e.customer_id = v_customer
+                                                    AND e.entry_id = v_ids[1]) THEN
+            RAISE EXCEPTION 'disputed_amount % is not a part of the item', v_disputed
+                USING ERRCODE = '22023',
+                      DETAIL = 'The disputed part is more than 0 and at most the amount of the invoice.';
+        END IF;
+    END IF;
+    SELECT u INTO v_bad
+      FROM pg_catalog.unnest(v_ids) u
+     WHERE NOT EXISTS (SELECT 1 FROM @extschema@.entry e
+                        WHERE e.customer_id = v_customer
+                          AND e.entry_id = u
+                          AND e.amount > 0)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'customer % has no debit %', v_customer, v_bad
+            USING ERRCODE = '22023',
+                  DETAIL = 'A status is given to the customer''s invoices, fees and interest (entries with a positive amount).';
+    END IF;
+
+    UPDATE @extschema@.entry e
+       SET status = v_status,
+           status_note = v_note,
+           disputed_amount = CASE WHEN v_status = 'disputed' THEN v_disputed END
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+
+    PERFORM @extschema@._history(v_customer, 'status',
+               pg_catalog.format('%s %s%s%s',
+                                 pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
+                                 v_status,
+                                 ' (' || v_disputed || ' ' ||
+                                     pg_catalog.min(e.currency) || ')',
+                                 ': ' || v_note),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)))
+      FROM @extschema@.entry e
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_status(text, bigint[], text, text, numeric) IS
+    'marks items open, disputed (whole or in part), blocked or in litigation, with a note';
+
+CREATE OR REPLACE FUNCTION @extschema@.block(customer_id text, until date, reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@._check_customer($1);
+    IF $2 IS NULL THEN
+        -- unblock
+        UPDATE @extschema@.customer c SET blocked_until = NULL, block_reason = NULL
+         WHERE c.customer_id = $1;
+        PERFORM @extschema@._history($1, 'unblock', 'unblocked' || coalesce(': ' || $3, ''));
+        RETURN;
+    END IF;
+    IF $3 IS NULL OR pg_catalog.btrim($3) = '' THEN
+        RAISE EXCEPTION 'a block needs a reason'
+            USING ERRCODE = '22004', DETAIL = 'The reason is shown with every item the block holds back.';
+    END IF;
+    IF $2 < @extschema@.as_of() THEN
+        RAISE EXCEPTION 'cannot block customer % until %, a day past', $1, $2
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('A block lasts until the as-of day (%s) or later; pass NULL to unblock.',
+                                             @extschema@.as_of());
+    END IF;
+    UPDATE @extschema@.customer c SET blocked_until = $2, block_reason = $3
+     WHERE c.customer_id = $1;
+    PERFORM @extschema@._history($1, 'block', pg_catalog.format('blocked until %s: %s', $2, $3),
+                                 pg_catalog.jsonb_build_object('until', $2));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@._contact_items(customer_id text, entry_ids bigint[], as_of date)
+RETURNS TABLE (entry_id bigint, currency text, open_amount numeric, level integer,
+               days_overdue integer)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_bad bigint;
+BEGIN
+    IF $2 IS NOT NULL THEN
+        PERFORM @extschema@._check_array($2, 'entry_ids', 'an entry_id of the customer');
+        SELECT u INTO v_bad FROM pg_catalog.unnest($2) u
+         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.open_items($3) o
+                            WHERE o.customer_id = $1
+                              AND o.entry_id = u
+                              AND o.amount > 0)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'customer % has no open debit %', $1, v_bad
+                USING ERRCODE = '22023',
+                      DETAIL = 'A contact is about the customer''s open invoices, fees and interest.';
+        END IF;
+    END IF;
+    RETURN QUERY
+    SELECT o.entry_id, o.currency, o.open_amount, o.level, o.days_overdue
+      FROM @extschema@.open_items($3) o
+     WHERE o.customer_id = $1
+       AND o.amount > 0
+       AND CASE WHEN $2 IS NULL THEN o.days_overdue > 0
+                ELSE o.entry_id = ANY ($2) END
+     ORDER BY o.entry_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.log_contact(customer_id text, channel text, note text,
+                                        promised_on date DEFAULT NULL,
+                                        promised_amount numeric DEFAULT NULL,
+                                        entry_ids bigint[] DEFAULT NULL,
+                                        next_action_on date DEFAULT NULL,
+                                        counts_as_reminder boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_customer  text := $1;
+    v_channel   text := $2;
+    v_note      text := $3;
+    v_promised  date := $4;
+    v_amount    numeric := $5;
+    v_ids       bigint[] := $6;
+    v_next      date := $7;
+    v_counts    boolean := $8;
+    d           date := @extschema@.as_of();
+    v_items     bigint[];
+    v_currency  text;
+    v_manager   text;
+    v_last      date;
+    v_reminders bigint[] := '{}';
+    v_promise   bigint;
+    v_actions   bigint[] := '{}';
+    v_id        bigint;
+    c           record;
+BEGIN
+    PERFORM @extschema@._check_customer(v_customer);
+    IF v_channel IS NULL OR v_note IS NULL OR v_counts IS NULL THEN
+        RAISE EXCEPTION 'channel, note and counts_as_reminder must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A contact says how the customer was reached and what was said.';
+    END IF;
+    IF NOT v_channel = ANY ('{phone,visit,email,letter}'::text[]) THEN
+        RAISE EXCEPTION 'unknown contact channel "%"', v_channel
+            USING ERRCODE = '22023', DETAIL = 'A contact is a phone call, a visit, an email or a letter.';
+    END IF;
+    IF (v_promised IS NULL) <> (v_amount IS NULL) THEN
+        RAISE EXCEPTION 'a promise needs both promised_on and promised_amount'
+            USING ERRCODE = '22023', DETAIL = 'The customer promises an amount by a date.';
+    END IF;
+    IF v_promised < d THEN
+        RAISE EXCEPTION 'a promise to pay on %, a day past', v_promised
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('A promise is for the as-of day (%s) or later.', d);
+    END IF;
+    IF v_amount <= 0 OR v_amount = 'NaN'::numeric THEN
+        RAISE EXCEPTION 'promised amount % is not an amount to pay', v_amount
+            USING ERRCODE = '22023', DETAIL = 'A promised amount is more than 0.';
+    END IF;
+    IF v_next < d THEN
+        RAISE EXCEPTION 'next action on %, a day past', v_next
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
+    END IF;
+    SELECT cu.manager_id, cu.last_reminded_on INTO v_manager, v_last
+      FROM @extschema@.customer cu WHERE cu.customer_id = v_customer;
+    SELECT pg_catalog.array_agg(i.entry_id ORDER BY i.entry_id),
+           pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
+      INTO v_items, v_currency, v_id
+      FROM @extschema@._contact_items(v_customer, v_ids, d) i;
+    IF v_promised IS NOT NULL THEN
+        IF v_items IS NULL THEN
+            RAISE EXCEPTION 'customer % has nothing overdue to promise', v_customer
+                USING ERRCODE = '22023', DETAIL = 'Name the items of the promise with entry_ids.';
+        END IF;
+        IF v_id > 1 THEN
+            RAISE EXCEPTION 'a promise covers items of one currency'
+                USING ERRCODE = '22023', DETAIL = 'Log one promise per currency, naming its items.';
+        END IF;
+    END IF;
+
+    -- a contact that counts as a reminder: one reminder per currency, each
+    -- item at its level (at least 1); the triggers move the counters
+    IF v_counts AND v_items IS NOT NULL THEN
+        IF v_last > d THEN
+            RAISE EXCEPTION 'customer % was reminded on %, after %', v_customer, v_last, d
+                USING ERRCODE = '55000',
+                      DETAIL = 'A contact that counts as a reminder is dated on or after the last reminder.';
+        END IF;
+        FOR c IN SELECT i.currency, pg_catalog.sum(i.open_amount) AS total,
+                        pg_catalog.max(greatest(i.level, 1)) AS level
+                   FROM @extschema@._contact_items(v_customer, v_ids, d) i
+                  GROUP BY i.currency ORDER BY i.currency
+        LOOP
+            INSERT INTO @extschema@.reminder (customer_id, as_of, level, channel, currency,
+                                              total_overdue, status, body, sent_at)
+            VALUES (v_customer, d, c.level, v_channel, c.currency, c.total, 'sent', v_note,
+                    pg_catalog.now())
+            RETURNING reminder_id INTO v_id;
+            INSERT INTO @extschema@.reminder_line (customer_id, reminder_id, entry_id, level,
+                                                   days_overdue, open_amount)
+            SELECT v_customer, v_id, i.entry_id, greatest(i.level, 1), i.days_overdue, i.open_amount
+              FROM @extschema@._contact_items(v_customer, v_ids, d) i
+             WHERE i.currency = c.currency;
+            v_reminders := v_reminders || v_id;
+        END LOOP;
+    END IF;
+
+    -- a promise holds the items until its day; its check is scheduled then
+    IF v_promised IS NOT NULL THEN
+        INSERT INTO @extschema@.promise (customer_id, entry_ids, amount, currency, promised_on,
+                                         made_on, note)
+        VALUES (v_customer, v_items, v_amount, v_currency, v_promised, d, v_note)
+        RETURNING promise_id INTO v_promise;
+        UPDATE @extschema@.entry e SET status = 'promise', status_note = v_note
+         WHERE e.customer_id = v_customer
+           AND e.entry_id = ANY (v_items);
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, promise_id)
+        VALUES (v_customer, 'promise_check', v_items, v_promised, v_manager,
+                pg_catalog.format('check the promise of %s %s for %s', v_amount, v_currency, v_promised),
+                v_promise)
+        RETURNING action_id INTO v_id;
+        v_actions := v_actions || v_id;
+    END IF;
+    IF v_next IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
+        VALUES (v_customer, 'call', coalesce(v_items, '{}'), v_next, v_manager, 'call back', v_note)
+        RETURNING action_id INTO v_id;
+        v_actions := v_actions || v_id;
+    END IF;
+
+    RETURN @extschema@._history(v_customer, 'contact',
+               pg_catalog.format('%s: %s%s', v_channel, v_note,
+                                 ' (promise of ' || v_amount || ' '
+                                     || v_currency || ' by '
+                                     || v_promised || ')'),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_items, 'reminder_ids', v_reminders, 'promise_id', v_promise,
+                   'action_ids', v_actions)));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_contact(text, text, text, date, numeric, bigint[], date, boolean) IS
+    'logs a call, visit, email or letter: counted as a reminder, with a promise to pay (items held, a check scheduled) and a next action';
+
+CREATE OR REPLACE FUNCTION @extschema@.complete_action(customer_id text, action_id bigint, result text,
+                                            next_on date DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d       date := @extschema@.as_of();
+    a       @extschema@.action;
+    v_next  bigint;
+BEGIN
+    PERFORM @extschema@._check_customer($1);
+    IF $2 IS NULL OR $3 IS NULL THEN
+        RAISE EXCEPTION 'action_id and result must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Say which action is done and how it went.';
+    END IF;
+    SELECT * INTO a FROM @extschema@.action x
+     WHERE x.customer_id = $1 AND x.action_id = $2
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no action %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.action has no such row.';
+    END IF;
+    IF a.done_on IS NOT NULL THEN
+        RAISE EXCEPTION 'action % of customer % was done on %', $2, $1, a.done_on
+            USING ERRCODE = '55000', DETAIL = 'An action is completed once.';
+    END IF;
+    IF $4 < d THEN
+        RAISE EXCEPTION 'next action on %, a day past', $4
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('The next action is on the as-of day (%s) or later.', d);
+    END IF;
+    UPDATE @extschema@.action x SET done_on = d, result = $3
+     WHERE x.customer_id = $1 AND x.action_id = $2;
+
+    IF a.kind = 'promise_check' AND a.promise_id IS NOT NULL THEN
+        PERFORM @extschema@._settle_promise($1, a.promise_id);
+    END IF;
+    IF a.kind = 'installment_check' AND a.plan_id IS NOT NULL THEN
+        PERFORM @extschema@._check_installment($1, a.plan_id, a.owner, d);
+    END IF;
+
+    IF $4 IS NOT NULL THEN
+        INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, note)
+        VALUES ($1, CASE WHEN a.kind = 'promise_check' THEN 'call' ELSE a.kind END,
+                a.entry_ids, $4, a.owner, 'follow-up: ' || a.title, $3)
+        RETURNING action_id INTO v_next;
+    END IF;
+    PERFORM @extschema@._history($1, 'action_done', pg_catalog.format('%s done: %s', a.title, $3),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'action_id', $2, 'kind', a.kind, 'next_action_id', v_next)));
+    RETURN v_next;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.complete_action(text, bigint, text, date) IS
+    'completes an action with its result (a promise check settles the promise), optionally with the next one';
+
+CREATE OR REPLACE FUNCTION @extschema@.followup_schedule(as_of date)
+RETURNS TABLE (
+    due_on              date,
+    owner               text,
+    customer_id         text,
+    name                text,
+    kind                text,
+    title               text,
+    amount              numeric,
+    currency            text,
+    days_late           integer,
+    state               text,
+    action_id           bigint,
+    entry_ids           bigint[],
+    note                text,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT s.due_on, s.owner, s.customer_id, c.name, s.kind, s.title, s.amount, s.currency,
+       (SELECT @extschema@._as_of_arg($1)) - s.due_on,
+       CASE WHEN s.due_on < (SELECT @extschema@._as_of_arg($1)) THEN 'late'
+            WHEN s.due_on = (SELECT @extschema@._as_of_arg($1)) THEN 'today'
+            ELSE 'upcoming' END,
+       s.action_id, s.entry_ids, s.note, (SELECT @extschema@._as_of_arg($1))
+  FROM (-- open actions; a promise check shows the promised amount, others
+        -- what is open on their items
+        SELECT a.due_on, a.owner, a.customer_id, a.kind, a.title,
+               coalesce(p.amount, i.amount) AS amount, coalesce(p.currency, i.currency) AS currency,
+               a.action_id, a.entry_ids, a.note
+          FROM @extschema@.action a
+          LEFT JOIN @extschema@.promise p
+            ON p.customer_id = a.customer_id
+           AND p.promise_id = a.promise_id
+          LEFT JOIN LATERAL (
+                SELECT sum(e.open_amount) AS amount, min(e.currency) AS currency
+                  FROM @extschema@.open_items($1) e
+                 WHERE e.customer_id = a.customer_id
+                   AND e.entry_id = ANY (a.entry_ids)) i ON true
+         WHERE a.done_on IS NULL
+        UNION ALL
+        -- credit insurance: an overdue invoice of an insured customer must
+        -- be notified within the policy's days of its original due date
+        SELECT o.due_date + pol.insurer_notice_days, c.manager_id, o.customer_id,
+               'insurer_notice',
+               format('notify the credit insurer of %s (due %s)', coalesce(o.ref, o.entry_id::text),
+                                 o.due_date),
+               o.open_amount, o.currency, NULL, ARRAY[o.entry_id], NULL
+          FROM @extschema@.open_items($1) o
+          JOIN @extschema@.customer c ON c.customer_id = o.customer_id
+          JOIN @extschema@.policy pol ON pol.policy_id = c.policy_id
+         WHERE c.insured AND pol.insurer_notice_days IS NOT NULL
+           AND o.amount > 0 AND o.kind = 'invoice'
+           AND o.days_overdue > 0
+           -- not once the insurer is notified (an insurer_notice action done)
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.action n
+                            WHERE n.customer_id = o.customer_id
+                              AND n.kind = 'insurer_notice'
+                              AND o.entry_id = ANY (n.entry_ids))) s
+  JOIN @extschema@.customer c ON c.customer_id = s.customer_id;
+END;
+COMMENT ON FUNCTION @extschema@.followup_schedule(date) IS
+    'what is due on which day and for whom: open actions and credit-insurer deadlines, with owner, amount and days late';
+
+CREATE OR REPLACE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+RETURNS TABLE (
+    days                    integer,
+    credit_sales            numeric,
+    beginning_receivables   numeric,
+    ending_receivables      numeric,
+    ending_current          numeric,
+    ending_overdue          numeric,
+    dso                     numeric,
+    countback_dso           numeric,
+    best_possible_dso       numeric,
+    add                     numeric,
+    cei                     numeric
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_from      date := $1;
+    v_to        date := $2;
+    v_cur       text := $3;
+    v_days      integer;
+    v_sales     numeric;
+    v_begin     numeric;
+    v_end       numeric;
+    v_current   numeric;
+    v_left      numeric;
+    v_month     numeric;
+    v_countback numeric := 0;
+    k           integer := 0;
+BEGIN
+    IF v_from IS NULL OR v_to IS NULL OR v_cur IS NULL THEN
+        RAISE EXCEPTION 'from_date, to_date and currency must not be null'
+            USING ERRCODE = '22004', DETAIL = 'KPIs are computed over a period, in one currency.';
+    END IF;
+    IF v_from > v_to THEN
+        RAISE EXCEPTION 'the period % to % is in the wrong order', v_from, v_to
+            USING ERRCODE = '22023', DETAIL = 'from_date is on or before to_date.';
+    END IF;
+    IF NOT @extschema@._is_currency(v_cur) THEN
+        RAISE EXCEPTION 'invalid currency "%"', v_cur
+            USING ERRCODE = '22023', DETAIL = 'A currency is an ISO 4217 code such as EUR.';
+    END IF;
+    v_days := v_to - v_from + 1;
+
+    SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_sales
+      FROM @extschema@.entry e
+     WHERE e.kind = 'invoice' AND e.currency = v_cur
+       AND e.doc_date >= v_from AND e.doc_date <= v_to;
+    SELECT coalesce(pg_catalog.sum(o.open_amount), 0) INTO v_begin
+      FROM @extschema@.open_items(v_from - 1) o
+     WHERE o.currency = v_cur;
+    SELECT coalesce(pg_catalog.sum(o.open_amount), 0),
+           coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount > 0
+                                                          AND o.days_overdue <= 0), 0)
+      INTO v_end, v_current
+      FROM @extschema@.open_items(v_to) o
+     WHERE o.currency = v_cur;
+
+    -- countback: the ending receivables are matched against the credit
+    -- sales of 30-day months counted back from to_date, newest first
+    v_left := v_end;
+    WHILE v_left > 0 AND k < 120 LOOP
+        SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_month
+          FROM @extschema@.entry e
+         WHERE e.kind = 'invoice' AND e.currency = v_cur
+           AND e.doc_date > (v_to - (30 * (k + 1)))
+           AND e.doc_date <= (v_to - (30 * k));
+        IF v_month >= v_left THEN
+            v_countback := v_countback + ((30 * v_left) / v_month);
+            v_left := 0;
+        ELSE
+            v_countback := v_countback + 30;
+            v_left := v_left - v_month;
+        END IF;
+        k := k + 1;
+    END LOOP;
+
+    RETURN QUERY SELECT
+        v_days, v_sales, v_begin, v_end, v_current,
+        v_end - v_current,
+        pg_catalog.round((v_end / nullif(v_sales, 0)) * v_days, 1),
+        pg_catalog.round(v_countback, 1),
+        pg_catalog.round((v_current / nullif(v_sales, 0)) * v_days, 1),
+        pg_catalog.round(((v_end - v_current) / nullif(v_sales, 0))
+                         * v_days, 1),
+        pg_catalog.round((100 *
+                          ((v_begin + v_sales) - v_end))
+                         /
+                         nullif((v_begin + v_sales) - v_current, 0), 1);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
+    'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_payment_plan(customer_id text, entry_ids bigint[],
+                                                due_dates date[], amounts numeric[],
+                                                note text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_customer  text := $1;
+    v_ids       bigint[] := $2;
+    v_dates     date[] := $3;
+    v_amounts   numeric[] := $4;
+    v_note      text := $5;
+    d           date := @extschema@.as_of();
+    v_open      numeric;
+    v_total     numeric;
+    v_currency  text;
+    v_n         integer;
+    v_plan      bigint;
+    v_message   bigint;
+    cu          record;
+    t           record;
+    v_context   jsonb;
+BEGIN
+    PERFORM @extschema@._check_customer(v_customer);
+    IF v_ids IS NULL OR v_dates IS NULL OR v_amounts IS NULL THEN
+        RAISE EXCEPTION 'entry_ids, due_dates and amounts must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A plan names its items and its installments.';
+    END IF;
+    PERFORM @extschema@._check_array(v_dates, 'due_dates', 'the day of an installment');
+    PERFORM @extschema@._check_array(v_amounts, 'amounts', 'the amount of an installment');
+    v_n := pg_catalog.cardinality(v_dates);
+    IF pg_catalog.cardinality(v_amounts) <> v_n THEN
+        RAISE EXCEPTION 'a plan of % due dates and % amounts', v_n, pg_catalog.cardinality(v_amounts)
+            USING ERRCODE = '22023', DETAIL = 'Each installment has a due date and an amount.';
+    END IF;
+    IF v_dates[1] < d THEN
+        RAISE EXCEPTION 'the first installment is due on %, a day past', v_dates[1]
+            USING ERRCODE = '22023', DETAIL = pg_catalog.format('Installments fall on the as-of day (%s) or later.', d);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.generate_series(2, v_n) i
+                WHERE v_dates[i] <= v_dates[i - 1]) THEN
+        RAISE EXCEPTION 'the installments'' due dates are in the wrong order'
+            USING ERRCODE = '22023', DETAIL = 'Each installment falls after the one before.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_amounts) a
+                WHERE a <= 0 OR a = 'NaN'::numeric) THEN
+        RAISE EXCEPTION 'an installment of 0 or less'
+            USING ERRCODE = '22023', DETAIL = 'Every installment is an amount to pay.';
+    END IF;
+    SELECT pg_catalog.sum(i.open_amount), pg_catalog.min(i.currency), pg_catalog.count(DISTINCT i.currency)::int
+      INTO v_open, v_currency, v_n
+      FROM @extschema@._contact_items(v_customer, v_ids, d) i;
+    IF v_n > 1 THEN
+        RAISE EXCEPTION 'a plan covers items of one currency'
+            USING ERRCODE = '22023', DETAIL = 'Agree one plan per currency.';
+    END IF;
+    SELECT pg_catalog.sum(a) INTO v_total FROM pg_catalog.unnest(v_amounts) a;
+    IF v_total <> v_open THEN
+        RAISE EXCEPTION 'the installments come to % %, the items to % %', v_total, v_currency, v_open, v_currency
+            USING ERRCODE = '22023', DETAIL = 'A plan''s installments add up to what is open on its items.';
+    END IF;
+
+    INSERT INTO @extschema@.payment_plan (customer_id, entry_ids, currency, agreed_on, note)
+    VALUES (v_customer, v_ids, v_currency, d, v_note)
+    RETURNING plan_id INTO v_plan;
+    INSERT INTO @extschema@.installment (customer_id, plan_id, seq, due_on, amount)
+    SELECT v_customer, v_plan, i, v_dates[i], v_amounts[i]
+      FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i;
+    UPDATE @extschema@.entry e SET status = 'payment_plan', status_note = v_note
+     WHERE e.customer_id = v_customer
+       AND e.entry_id = ANY (v_ids);
+    SELECT c.name, c.email, c.phone, c.language, c.manager_id, m.name AS manager_name, m.email AS manager_email
+      INTO cu
+      FROM @extschema@.customer c
+      LEFT JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
+     WHERE c.customer_id = v_customer;
+    INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
+    VALUES (v_customer, 'installment_check', v_ids, v_dates[1], cu.manager_id,
+            pg_catalog.format('installment 1 of %s: %s %s', pg_catalog.cardinality(v_dates),
+                              v_amounts[1], v_currency),
+            v_plan);
+
+    -- the confirmation, in the customer's language, queued for the mailer
+    SELECT x.subject, x.body INTO t
+      FROM @extschema@._template('payment_plan', cu.language, 'email') x;
+    IF NOT FOUND THEN
+        PERFORM @extschema@._no_template('payment_plan', cu.language, 'email');
+    END IF;
+    v_context := pg_catalog.jsonb_build_object(
+        'language', cu.language,
+        'customer', pg_catalog.jsonb_build_object('id', v_customer, 'name', cu.name,
+                                                  'email', cu.email, 'phone', cu.phone),
+        'manager', pg_catalog.jsonb_build_object('id', cu.manager_id, 'name', cu.manager_name,
+                                                 'email', cu.manager_email),
+        'plan', pg_catalog.jsonb_build_object('id', v_plan, 'agreed_on', d, 'note', v_note,
+                                              'total', v_total, 'currency', v_currency,
+                                              'installments', pg_catalog.cardinality(v_dates)),
+        'installments', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                    'seq', i, 'due_on', v_dates[i], 'amount', v_amounts[i]) ORDER BY i)
+                           FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i));
+    INSERT INTO @extschema@.message (customer_id, kind, channel, language, subject, body, plan_id)
+    VALUES (v_customer, 'payment_plan', 'email', cu.language,
+            @extschema@.render(t.subject, v_context), @extschema@.render(t.body, v_context), v_plan)
+    RETURNING message_id INTO v_message;
+    PERFORM pg_catalog.pg_notify('dunning_outbox',
+                pg_catalog.jsonb_build_object('customer_id', v_customer, 'message_id', v_message)::text);
+
+    PERFORM @extschema@._history(v_customer, 'payment_plan',
+               pg_catalog.format('payment plan of %s %s in %s installments, from %s%s', v_total, v_currency,
+                                 pg_catalog.cardinality(v_dates), v_dates[1], ': ' || v_note),
+               pg_catalog.jsonb_build_object('plan_id', v_plan, 'entry_ids', v_ids, 'message_id', v_message));
+    RETURN v_plan;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.create_payment_plan(text, bigint[], date[], numeric[], text) IS
+    'agrees a payment plan: items held while installments are paid, a check on each installment, a confirmation email queued';
+
+CREATE OR REPLACE FUNCTION @extschema@.mark_message_sent(customer_id text, message_id bigint,
+                                              sent_at timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_status text;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN
+        RAISE EXCEPTION 'customer_id, message_id and sent_at must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A message is named by its customer and its id.';
+    END IF;
+    SELECT m.status INTO v_status FROM @extschema@.message m
+     WHERE m.customer_id = $1 AND m.message_id = $2 FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no message %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.message has no such row.';
+    END IF;
+    IF v_status <> 'queued' THEN
+        RAISE EXCEPTION 'message % of customer % is %', $2, $1, v_status
+            USING ERRCODE = '55000', DETAIL = 'A message leaves the outbox once.';
+    END IF;
+    UPDATE @extschema@.message m SET status = 'sent', sent_at = $3
+     WHERE m.customer_id = $1 AND m.message_id = $2;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.mark_message_sent(text, bigint, timestamptz) IS
+    'takes a message (a payment plan''s confirmation) out of the outbox';
+
+CREATE OR REPLACE FUNCTION @extschema@._set_row_security(enabled boolean) RETURNS text[]
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid = '@extschema@.customer'::regclass), 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied to turn row security %', CASE WHEN $1 THEN 'on' ELSE 'off' END
+              USING ERRCODE = '42501',
+                    DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may turn row security on or off.';
+    END IF;
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be null' USING ERRCODE = '22004', DETAIL = 'Row security is on or off.';
+    END IF;
+    IF $1 AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dunning_admin') THEN
+        -- the administrator role of the documentation; nobody logs in as it
+        CREATE ROLE dunning_admin NOLOGIN;
+    END IF;
+    INSERT INTO @extschema@.row_security (enabled) VALUES ($1)
+    ON CONFLICT (single) DO UPDATE SET enabled = $1, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
+    RETURN @extschema@._customer_tables() || 'run'::text;
+END
+$$;
