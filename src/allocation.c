@@ -1,6 +1,6 @@
 /*
  * allocation.c
- *		Open amounts kept from allocations (SPEC 4.6, README "Lettering").
+ *		Open amounts kept from allocations (README "Concepts", "Open amounts").
  *
  * entry.open_amount follows allocation: a debit's open amount is its amount
  * less what is allocated to it, a credit's its amount plus what is allocated

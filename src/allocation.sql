@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- Open amounts kept from allocations (SPEC 4.6, src/allocation.c)
+-- Open amounts kept from allocations (src/allocation.c; README "Open amounts")
 --
 -- entry.open_amount is the amount less what allocations take from it; the
 -- triggers here are its only writers, check each allocation's entries and

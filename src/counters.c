@@ -1,6 +1,6 @@
 /*
  * counters.c
- *		Reminder counters (SPEC 4.6, README "Counters"): entry.reminder_count,
+ *		Reminder counters (README "Concepts", "Counters"): entry.reminder_count,
  *		last_reminded_on and level, and the same three columns of customer,
  *		kept by triggers on reminder and reminder_line.
  *
@@ -29,7 +29,7 @@
 #include "triggers.h"
 
 /*
- * Reminder counters (SPEC 4.6)
+ * Reminder counters (README "Concepts", "Counters")
  *
  * entry.reminder_count, last_reminded_on and level, and the same three
  * columns of customer, say what the non-cancelled reminders say:

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- Reminder counters (SPEC 4.6, src/counters.c)
+-- Reminder counters (src/counters.c; README "Counters")
 --
 -- The flow turns back here, and only here: the counters the reminders set
 -- on entry and customer are what the next escalation reads.

@@ -1,17 +1,32 @@
 -- dunning: accounts-receivable dunning inside PostgreSQL.
 --
 -- This install script is built by `make` from the files of src/, one per
--- concept, in the order of the Makefile's SQL_SOURCES.  Do not edit the
--- built dunning--X.Y.Z.sql; edit the sources.
+-- concept, in the order of the Makefile's SQL_SOURCES; each object is
+-- created in exactly one of them (README "Layout").  Do not edit the built
+-- dunning--X.Y.Z.sql; edit the sources.  The scripts of released versions
+-- are frozen in src/upgrade/.
 
 \echo Use "CREATE EXTENSION dunning" to load this file. \quit
+
+-- PostgreSQL 15 or later: the views are security_invoker (15), the SQL
+-- bodies BEGIN ATOMIC (14)
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::integer OPERATOR(pg_catalog.<) 150000 THEN
+        RAISE EXCEPTION 'dunning needs PostgreSQL 15 or later'
+            USING ERRCODE = '0A000',
+                  DETAIL = pg_catalog.format('This server is %s; the views of dunning read their tables as the querying role (security_invoker), which PostgreSQL 15 brought.',
+                                             pg_catalog.current_setting('server_version'));
+    END IF;
+END
+$$;
 
 -------------------------------------------------------------------------------
 -- The as-of date
 -------------------------------------------------------------------------------
 
 -- dunning.as_of(): the setting dunning.as_of (YYYY-MM-DD) when set, else
--- current_date.  Every view is computed as of this date.
+-- current_date (README "The as-of date").  Every view is computed as of this date.
 CREATE FUNCTION @extschema@.as_of() RETURNS date
     AS 'MODULE_PATHNAME', 'dunning_as_of'
     LANGUAGE C STABLE PARALLEL SAFE;

@@ -1,6 +1,6 @@
 /*
  * escalation.c
- *		The level an overdue item is due for (SPEC 4.3), and a level's
+ *		The level an overdue item is due for (README "Concepts", "Escalation"), and a level's
  *		minimum and fee in a letter's currency.
  *
  * The policies, their levels and their per-currency amounts are small
@@ -254,7 +254,7 @@ find_policy(EscalationCache *cache, text *id)
 }
 
 /*
- * SPEC 4.3, for one item.  days: days past due (negative before the due
+ * README "Escalation", for one item.  days: days past due (negative before the due
  * date); cur: the item's level (0 if never reminded); since: days since its
  * last reminder, or -1.
  */

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- Escalation (SPEC 4.3, src/escalation.c): the level an item is due for,
+-- Escalation (src/escalation.c; README "Escalation"): the level an item is due for,
 -- and a level's minimum, fee and interest in a currency.  The verdict codes
 -- of _escalate are named once, in src/escalation.c, and read by SQL through
 -- _verdict_reason and _verdict_at_level.

@@ -1,6 +1,6 @@
 /*
  * interest.c
- *		Statutory late interest (SPEC 4.4).
+ *		Statutory late interest (README "Concepts", "Charges").
  *
  * Simple interest from the day after the due date to the end date, in
  * segments cut at every 1 January and 1 July; each segment at the rate of

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- Late interest (SPEC 4.4, src/interest.c)
+-- Late interest (src/interest.c; README "Charges")
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.late_interest(amount numeric, due date, until date,

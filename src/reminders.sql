@@ -1,6 +1,7 @@
 
 -------------------------------------------------------------------------------
--- Item status, reminder proposal, issuing (SPEC 4.3, 4.4, 5)
+-- Item status, reminder proposal (README "Escalation", "Charges", "Views and
+-- their function twins")
 --
 -- _items(as_of, ...) judges every open entry once: its hold (an item
 -- exclusion), its escalation (src/escalation.c), the level it would be

@@ -1,6 +1,6 @@
 
 -------------------------------------------------------------------------------
--- Row security per credit manager (SPEC 6)
+-- Row security per credit manager (README "Row security per credit manager")
 --
 -- A role mapped to a credit manager (credit_manager.role_name; membership
 -- counts) sees and changes only the rows of that manager's customers; a

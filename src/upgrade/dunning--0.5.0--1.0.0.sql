@@ -2089,3 +2089,59 @@ BEGIN
     RETURN @extschema@._customer_tables() || 'run'::text;
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- Counters that 0.5.0 may have left behind (a subtransaction rolled back in
+-- the middle of a statement dropped the statement's pending counts): the
+-- entries' and customers' counters are counted again from the non-cancelled
+-- reminders, as the triggers of src/counters.c count them.  Only rows that
+-- differ are written.  The BEFORE triggers that keep users from writing the
+-- counters stand aside meanwhile.
+-------------------------------------------------------------------------------
+ALTER TABLE @extschema@.entry DISABLE TRIGGER entry_open_amount;
+UPDATE @extschema@.entry e
+   SET reminder_count = s.n, last_reminded_on = s.last, level = s.lvl
+  FROM (SELECT x.customer_id, x.entry_id,
+               coalesce(c.n, 0) AS n, c.last, coalesce(c.lvl, 0) AS lvl
+          FROM @extschema@.entry x
+          LEFT JOIN (SELECT l.customer_id, l.entry_id,
+                            pg_catalog.count(*)::integer AS n,
+                            pg_catalog.max(r.as_of) AS last,
+                            (pg_catalog.max(ARRAY[r.as_of OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date,
+                                                  l.level]))[2] AS lvl
+                       FROM @extschema@.reminder_line l
+                       JOIN @extschema@.reminder r
+                         ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id
+                        AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id
+                      WHERE l.dunned AND r.status OPERATOR(pg_catalog.<>) 'cancelled'
+                      GROUP BY l.customer_id, l.entry_id) c
+            ON c.customer_id OPERATOR(pg_catalog.=) x.customer_id
+           AND c.entry_id OPERATOR(pg_catalog.=) x.entry_id) s
+ WHERE e.customer_id OPERATOR(pg_catalog.=) s.customer_id
+   AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id
+   AND (e.reminder_count OPERATOR(pg_catalog.<>) s.n
+        OR e.level OPERATOR(pg_catalog.<>) s.lvl
+        OR (e.last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL)
+        OR e.last_reminded_on OPERATOR(pg_catalog.<>) s.last);
+ALTER TABLE @extschema@.entry ENABLE TRIGGER entry_open_amount;
+
+ALTER TABLE @extschema@.customer DISABLE TRIGGER customer_counters;
+UPDATE @extschema@.customer cu
+   SET reminder_count = s.n, last_reminded_on = s.last, level = s.lvl
+  FROM (SELECT x.customer_id, coalesce(c.n, 0) AS n, c.last, coalesce(c.lvl, 0) AS lvl
+          FROM @extschema@.customer x
+          LEFT JOIN (SELECT r.customer_id,
+                            pg_catalog.count(*)::integer AS n,
+                            pg_catalog.max(r.as_of) AS last,
+                            (pg_catalog.max(ARRAY[r.as_of OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date,
+                                                  r.level]))[2] AS lvl
+                       FROM @extschema@.reminder r
+                      WHERE r.status OPERATOR(pg_catalog.<>) 'cancelled'
+                      GROUP BY r.customer_id) c
+            ON c.customer_id OPERATOR(pg_catalog.=) x.customer_id) s
+ WHERE cu.customer_id OPERATOR(pg_catalog.=) s.customer_id
+   AND (cu.reminder_count OPERATOR(pg_catalog.<>) s.n
+        OR cu.level OPERATOR(pg_catalog.<>) s.lvl
+        OR (cu.last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL)
+        OR cu.last_reminded_on OPERATOR(pg_catalog.<>) s.last);
+ALTER TABLE @extschema@.customer ENABLE TRIGGER customer_counters;

@@ -1,5 +1,5 @@
 -- pgTAP: the reminder counters equal a recount whatever the caller does
--- around them (SPEC 6): user triggers that trap an error, EXCEPTION blocks,
+-- around them (README "Counters"): user triggers that trap an error, EXCEPTION blocks,
 -- savepoints released, rolled back and nested, around issuing, cancelling,
 -- logging calls and hand-made reminders.
 \i test/pgtap/setup.psql

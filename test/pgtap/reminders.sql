@@ -37,7 +37,7 @@ SELECT is((SELECT count(DISTINCT key)::int FROM dunning.template WHERE shipped),
           'templates for levels 1 to 3, the formal notice and the payment plan');
 
 -------------------------------------------------------------------------------
--- late_interest: the worked example of SPEC 4.4, and bad input
+-- late_interest: the worked example of README "Charges", and bad input
 -------------------------------------------------------------------------------
 SELECT is(dunning.late_interest(12000.00, '2025-05-31', '2025-08-14', r), v, 'worked example ' || r)
   FROM (VALUES ('fr', 309.45), ('be', 268.77), ('de', 263.10)) x(r, v);
