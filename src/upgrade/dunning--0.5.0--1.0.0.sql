@@ -53,23 +53,15 @@ BEGIN ATOMIC
        AND e.status = $3;
 END;
 
-CREATE FUNCTION @extschema@._issue_check(as_of date, customers text[], payment_methods text[],
-                                         min_amount numeric, level integer, reissue boolean,
-                                         manager_id text, dry_run boolean)
+CREATE FUNCTION @extschema@._issue_check(d date, v_customers text[], v_methods text[],
+                                         v_min numeric, v_level integer, v_reissue boolean,
+                                         v_manager text, v_dry boolean)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    d           date := $1;
-    v_customers text[] := $2;
-    v_methods   text[] := $3;
-    v_min       numeric := $4;
-    v_level     integer := $5;
-    v_reissue   boolean := $6;
-    v_manager   text := $7;
-    v_dry       boolean := $8;
     v_bad       text;
     v_date      date;
 BEGIN
@@ -147,23 +139,14 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@._issue_letters(as_of date, customers text[], payment_methods text[],
-                                           min_amount numeric, level integer, reissue boolean,
-                                           manager_id text, dry_run boolean)
+CREATE FUNCTION @extschema@._issue_letters(d date, v_customers text[], v_methods text[],
+                                           v_min numeric, v_level integer, v_reissue boolean,
+                                           v_manager text, v_dry boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-    d           date := $1;
-    v_customers text[] := $2;
-    v_methods   text[] := $3;
-    v_min       numeric := $4;
-    v_level     integer := $5;
-    v_reissue   boolean := $6;
-    v_manager   text := $7;
-    v_dry       boolean := $8;
 BEGIN
     -- The letter items, computed once.  Temporary tables (analyzed) rather
     -- than one statement of CTEs: the planner then knows how many letters
@@ -240,15 +223,12 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@._issue_render(run_id bigint, dry_run boolean)
+CREATE FUNCTION @extschema@._issue_render(v_run bigint, v_dry boolean)
 RETURNS SETOF @extschema@.reminder
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-    v_run       bigint := $1;
-    v_dry       boolean := $2;
 BEGIN
     RETURN QUERY
     WITH item_lists AS (
@@ -310,15 +290,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@._issue_post(run_id bigint, as_of date)
+CREATE FUNCTION @extschema@._issue_post(v_run bigint, d date)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_run       bigint := $1;
-    d           date := $2;
     v_count     integer;
 BEGIN
     -- the lines: their triggers move the items' counters
