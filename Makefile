@@ -26,12 +26,13 @@ OBJS        = src/dunning.o src/fixed.o src/aging.o src/terms.o src/triggers.o \
 # by hand there too.
 SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/schema.sql \
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
-              src/balance.sql src/escalation.sql src/interest.sql src/render.sql \
+              src/balance.sql src/credit.sql src/dashboard.sql \
+              src/escalation.sql src/interest.sql src/render.sql \
               src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/security.sql
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup security
+REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit security
 ISOLATION   = allocation lettering issuing followup
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DATA_built) output_iso results regression.diffs regression.out

@@ -126,6 +126,8 @@ SET dunning.as_of = '2025-03-20';
 SELECT pg_catalog.count(*) AS open_items FROM dunning.open_items;
 SELECT pg_catalog.count(*) AS aged FROM dunning.aged_balance;
 SELECT pg_catalog.count(*) AS dashboard FROM dunning.dashboard;
+SELECT pg_catalog.count(*) AS credit FROM dunning.credit_status;
+SELECT ok, reason FROM dunning.can_ship('A', 100);
 SELECT pg_catalog.count(*) AS items FROM dunning.item_status;
 SELECT pg_catalog.count(*) AS letters FROM dunning.reminder_proposal;
 SELECT pg_catalog.count(*) AS lines FROM dunning.reminder_proposal_item;

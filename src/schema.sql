@@ -43,6 +43,12 @@ CREATE TABLE @extschema@.policy (
                         CHECK (insurer_notice_days OPERATOR(pg_catalog.>) 0),
     calendar            text,
     CHECK (interest_regime IS DISTINCT FROM 'fixed' OR interest_rate IS NOT NULL),
+    -- credit control (credit.sql): a customer is on hold once an item is
+    -- overdue more than these days, or once it is dunned at this level
+    hold_overdue_days   integer
+                        CHECK (hold_overdue_days OPERATOR(pg_catalog.>) 0),
+    hold_level          integer
+                        CHECK (hold_level OPERATOR(pg_catalog.>=) 1),
     CONSTRAINT policy_min_balance_finite CHECK (@extschema@._is_finite(min_balance)),
     CONSTRAINT policy_compensation_finite CHECK (@extschema@._is_finite(compensation)),
     CONSTRAINT policy_interest_rate_finite CHECK (@extschema@._is_finite(interest_rate))
@@ -131,9 +137,23 @@ CREATE TABLE @extschema@.customer (
     last_reminded_on    date,                          -- maintained
     level               integer NOT NULL DEFAULT 0,    -- maintained
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    CONSTRAINT customer_credit_limit_finite CHECK (@extschema@._is_finite(credit_limit))
+    -- credit control (credit.sql), in the currency of the customer's policy:
+    -- the orders the ERP has confirmed and not yet invoiced, and the credit
+    -- insurer's cover
+    open_orders         numeric NOT NULL DEFAULT 0
+                        CHECK (open_orders OPERATOR(pg_catalog.>=) 0),
+    insured_limit       numeric CHECK (insured_limit OPERATOR(pg_catalog.>=) 0),
+    CONSTRAINT customer_credit_limit_finite CHECK (@extschema@._is_finite(credit_limit)),
+    CONSTRAINT customer_open_orders_finite CHECK (@extschema@._is_finite(open_orders)),
+    CONSTRAINT customer_insured_limit_finite CHECK (@extschema@._is_finite(insured_limit))
 );
 COMMENT ON TABLE @extschema@.customer IS 'a payer account; reminder_count, last_reminded_on and level are maintained';
+COMMENT ON COLUMN @extschema@.customer.credit_limit IS
+    'the most the customer may owe, open orders included, in the currency of its policy (credit_status)';
+COMMENT ON COLUMN @extschema@.customer.open_orders IS
+    'orders confirmed and not yet invoiced, kept by the ERP, in the currency of the policy (credit_status)';
+COMMENT ON COLUMN @extschema@.customer.insured_limit IS
+    'the credit insurer''s cover for this customer, in the currency of the policy (credit_status)';
 CREATE INDEX customer_manager_idx ON @extschema@.customer (manager_id);
 
 -- A line on a customer account.
@@ -198,6 +218,10 @@ COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount
 COMMENT ON COLUMN @extschema@.entry.due_date IS 'due date of a debit; NULL means due on doc_date';
 COMMENT ON COLUMN @extschema@.entry.open_amount IS 'amount less allocations, kept by triggers on allocation';
 CREATE INDEX entry_ref_idx ON @extschema@.entry (customer_id, ref);
+-- the items in litigation, a hold of credit control (credit.sql); lettering
+-- never changes status, so its updates stay heap-only
+CREATE INDEX entry_litigation_idx ON @extschema@.entry (customer_id, currency)
+    WHERE status OPERATOR(pg_catalog.=) 'litigation';
 
 -- A lettering group.
 CREATE TABLE @extschema@.lettering (

@@ -7,8 +7,11 @@
 -- that are already members of the extension is changed here in place with
 -- CREATE OR REPLACE, so users' views on them and their grants stay as they
 -- are (test/other/upgrade.sh checks both, and that every released version
--- updated to 1.0.0 has the catalog of a new 1.0.0).  No table, view,
--- trigger or policy changes.
+-- updated to 1.0.0 has the catalog of a new 1.0.0).
+--
+-- New in 1.0.0: credit control (credit.sql): four columns, an index,
+-- credit_status and can_ship, and two columns at the end of the dashboard.
+-- The counters 0.5.0 may have left wrong are counted again.
 --
 -- New private helpers: the verdict codes of _escalate named in C
 -- (_verdict_reason, _verdict_at_level); a history line (_history); items a
@@ -536,58 +539,6 @@ SELECT b.customer_id, b.currency, b.bucket,
 END;
 COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
     'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
-
-CREATE OR REPLACE FUNCTION @extschema@.dashboard(as_of date)
-RETURNS TABLE (
-    currency            text,
-    receivables         numeric,
-    not_due             numeric,
-    overdue             numeric,
-    unapplied           numeric,
-    balance             numeric,
-    overdue_pct         numeric,
-    customers           bigint,
-    late_customers      bigint,
-    open_items          bigint,
-    overdue_items       bigint,
-    oldest_due_date     date,
-    max_days_overdue    integer,
-    as_of               date
-)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
-       s.receivables + s.unapplied,
-       -- not NULLIF: it looks "=" up through the caller's search_path
-       round(100 * s.overdue
-                        /
-                        CASE WHEN s.receivables <> 0 THEN s.receivables END, 1),
-       s.customers, s.late_customers, s.open_items, s.overdue_items,
-       s.oldest_due_date, s.max_days_overdue, $1
-  FROM (SELECT o.currency,
-               coalesce(sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
-               coalesce(sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue <= 0), 0) AS not_due,
-               coalesce(sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue > 0), 0) AS overdue,
-               coalesce(sum(o.open_amount) FILTER (
-                   WHERE o.days_overdue IS NULL), 0) AS unapplied,
-               count(DISTINCT o.customer_id) AS customers,
-               count(DISTINCT o.customer_id) FILTER (
-                   WHERE o.days_overdue > 0) AS late_customers,
-               count(*) AS open_items,
-               count(*) FILTER (
-                   WHERE o.days_overdue > 0) AS overdue_items,
-               min(o.due_date) FILTER (
-                   WHERE o.days_overdue > 0) AS oldest_due_date,
-               max(o.days_overdue) FILTER (
-                   WHERE o.days_overdue > 0) AS max_days_overdue
-          FROM @extschema@.open_items($1) o
-         GROUP BY o.currency) s;
-END;
-COMMENT ON FUNCTION @extschema@.dashboard(date) IS
-    'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue';
 
 CREATE OR REPLACE FUNCTION @extschema@._open_entries(as_of date)
 RETURNS TABLE (
@@ -2123,3 +2074,293 @@ UPDATE @extschema@.customer cu
         OR (cu.last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL)
         OR cu.last_reminded_on OPERATOR(pg_catalog.<>) s.last);
 ALTER TABLE @extschema@.customer ENABLE TRIGGER customer_counters;
+
+-------------------------------------------------------------------------------
+-- Credit control (src/credit.sql; README "Can we ship to this customer?"):
+-- the customer's open orders and insured cover, the policy's hold rules,
+-- an index on the items in litigation, credit_status and can_ship
+-------------------------------------------------------------------------------
+ALTER TABLE @extschema@.customer
+    ADD COLUMN open_orders numeric NOT NULL DEFAULT 0
+        CHECK (open_orders OPERATOR(pg_catalog.>=) 0),
+    ADD COLUMN insured_limit numeric CHECK (insured_limit OPERATOR(pg_catalog.>=) 0),
+    ADD CONSTRAINT customer_open_orders_finite CHECK (@extschema@._is_finite(open_orders)),
+    ADD CONSTRAINT customer_insured_limit_finite CHECK (@extschema@._is_finite(insured_limit));
+COMMENT ON COLUMN @extschema@.customer.credit_limit IS
+    'the most the customer may owe, open orders included, in the currency of its policy (credit_status)';
+COMMENT ON COLUMN @extschema@.customer.open_orders IS
+    'orders confirmed and not yet invoiced, kept by the ERP, in the currency of the policy (credit_status)';
+COMMENT ON COLUMN @extschema@.customer.insured_limit IS
+    'the credit insurer''s cover for this customer, in the currency of the policy (credit_status)';
+ALTER TABLE @extschema@.policy
+    ADD COLUMN hold_overdue_days integer CHECK (hold_overdue_days OPERATOR(pg_catalog.>) 0),
+    ADD COLUMN hold_level integer CHECK (hold_level OPERATOR(pg_catalog.>=) 1);
+CREATE INDEX entry_litigation_idx ON @extschema@.entry (customer_id, currency)
+    WHERE status OPERATOR(pg_catalog.=) 'litigation';
+
+-- private: the reasons that hold a customer's line, in this order; the
+-- names are written only here
+CREATE FUNCTION @extschema@._hold_reasons(over_limit boolean, oldest_days_overdue integer,
+                                          hold_overdue_days integer, level integer, hold_level integer,
+                                          blocked boolean, litigation boolean,
+                                          broken_promise boolean, broken_plan boolean)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT array_remove(ARRAY[CASE WHEN $1 THEN 'over_limit' END,
+                          CASE WHEN $2 > $3 THEN 'overdue' END,
+                          CASE WHEN $4 >= $5 THEN 'hold_level' END,
+                          CASE WHEN $6 THEN 'blocked' END,
+                          CASE WHEN $7 THEN 'litigation' END,
+                          CASE WHEN $8 THEN 'broken_promise' END,
+                          CASE WHEN $9 THEN 'broken_plan' END], NULL::text);
+END;
+
+-- private: what holds a customer in a currency besides its amounts: the
+-- highest level its open items are dunned at, an open item in litigation,
+-- a broken promise or a broken plan whose items are still open (levels,
+-- statuses and open amounts as they are now)
+CREATE FUNCTION @extschema@._hold_flags(customer_id text, currency text, as_of date)
+RETURNS TABLE (level integer, litigation boolean, broken_promise boolean, broken_plan boolean)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT coalesce((SELECT max(e.level) FROM @extschema@.entry e
+                  WHERE e.customer_id = $1 AND e.currency = $2 AND e.open_amount > 0), 0),
+       EXISTS (SELECT 1 FROM @extschema@.entry e
+                WHERE e.customer_id = $1 AND e.currency = $2
+                  AND e.status = 'litigation' AND e.open_amount > 0),
+       EXISTS (SELECT 1 FROM @extschema@.promise pr
+                 JOIN @extschema@.entry e
+                   ON e.customer_id = pr.customer_id AND e.entry_id = ANY (pr.entry_ids)
+                WHERE pr.customer_id = $1 AND pr.currency = $2
+                  AND pr.status = 'broken' AND pr.promised_on <= $3
+                  AND e.open_amount > 0),
+       EXISTS (SELECT 1 FROM @extschema@.payment_plan pl
+                 JOIN @extschema@.entry e
+                   ON e.customer_id = pl.customer_id AND e.entry_id = ANY (pl.entry_ids)
+                WHERE pl.customer_id = $1 AND pl.currency = $2
+                  AND pl.status = 'broken' AND pl.agreed_on <= $3
+                  AND e.open_amount > 0);
+END;
+
+-- Its sums are the aged balance's (one pass in C over the open items), so
+-- as of a past day they are what they were that day.
+CREATE FUNCTION @extschema@.credit_status(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    manager_id          text,
+    currency            text,
+    credit_limit        numeric,
+    receivables         numeric,
+    open_orders         numeric,
+    exposure            numeric,
+    available           numeric,
+    overdue             numeric,
+    oldest_days_overdue integer,
+    level               integer,
+    insured_limit       numeric,
+    uninsured_exposure  numeric,
+    hold                boolean,
+    hold_reason         text[],
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT l.customer_id, c.name, c.manager_id, l.currency,
+       k.credit_limit, l.receivables, k.open_orders, k.exposure,
+       k.credit_limit - k.exposure,
+       l.overdue, l.oldest_days_overdue, f.level,
+       k.insured_limit,
+       CASE WHEN k.insured_limit IS NOT NULL THEN greatest(k.exposure - k.insured_limit, 0) END,
+       cardinality(r.reasons) > 0, r.reasons, $1
+  -- one line per customer and currency of its open items, and one for its
+  -- credit currency when it has a limit, orders or cover there
+  FROM (SELECT u.customer_id, u.currency, sum(u.receivables) AS receivables,
+               sum(u.overdue) AS overdue, max(u.oldest_days_overdue) AS oldest_days_overdue
+          FROM (SELECT a.customer_id, a.currency, a.total AS receivables, a.overdue,
+                       $1 - a.oldest_due_date AS oldest_days_overdue
+                  FROM @extschema@.aged_balance($1) a
+                UNION ALL
+                SELECT cc.customer_id, pc.currency, 0, 0, NULL
+                  FROM @extschema@.customer cc
+                  JOIN @extschema@.policy pc ON pc.policy_id = cc.policy_id
+                 WHERE cc.credit_limit IS NOT NULL OR cc.open_orders > 0 OR cc.insured_limit IS NOT NULL) u
+         GROUP BY u.customer_id, u.currency) l
+  JOIN @extschema@.customer c ON c.customer_id = l.customer_id
+  LEFT JOIN @extschema@.policy p ON p.policy_id = c.policy_id
+  -- the limit, the orders and the cover count in the credit currency only
+  CROSS JOIN LATERAL (
+        SELECT CASE WHEN l.currency = p.currency THEN c.credit_limit END AS credit_limit,
+               CASE WHEN l.currency = p.currency THEN c.open_orders ELSE 0 END AS open_orders,
+               CASE WHEN l.currency = p.currency THEN c.insured_limit END AS insured_limit,
+               l.receivables + CASE WHEN l.currency = p.currency THEN c.open_orders ELSE 0 END AS exposure
+       ) k
+  CROSS JOIN LATERAL @extschema@._hold_flags(l.customer_id, l.currency, $1) f
+  CROSS JOIN LATERAL (
+        SELECT @extschema@._hold_reasons(k.exposure > k.credit_limit, l.oldest_days_overdue,
+                                         p.hold_overdue_days, f.level, p.hold_level,
+                                         coalesce(c.blocked_until >= $1, false),
+                                         f.litigation, f.broken_promise, f.broken_plan) AS reasons
+       ) r;
+END;
+
+COMMENT ON FUNCTION @extschema@.credit_status(date) IS
+    'per customer and currency on a day: credit limit, exposure (open items and orders), available credit, overdue, level, insured cover, hold and its reasons';
+
+CREATE VIEW @extschema@.credit_status WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.credit_status(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.credit_status IS
+    'credit control as of dunning.as_of(): limit, exposure, available credit, overdue, hold and why';
+
+-- What an ERP asks before it confirms an order line: the customer's
+-- credit_status lines as of today, read by the indexes (its open items and
+-- three look-ups per currency), with the order added to its exposure in
+-- its credit currency.
+CREATE FUNCTION @extschema@.can_ship(customer_id text, amount numeric)
+RETURNS TABLE (ok boolean, reason text, available numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    d           date := @extschema@.as_of();
+    cu          record;
+    l           record;
+    f           record;
+    v_exposure  numeric := 0;
+    v_reasons   text[] := '{}';
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'customer_id and amount must not be null'
+            USING ERRCODE = '22004', DETAIL = 'An order line names its customer and its amount.';
+    END IF;
+    IF NOT @extschema@._is_finite($2) OR $2 < 0 THEN
+        RAISE EXCEPTION 'invalid order amount %', $2
+            USING ERRCODE = '22023',
+                  DETAIL = 'The amount of an order is 0 or more, in the currency of the customer''s policy.';
+    END IF;
+    SELECT c.credit_limit, c.open_orders, c.blocked_until,
+           p.currency, p.hold_overdue_days, p.hold_level INTO cu
+      FROM @extschema@.customer c
+      LEFT JOIN @extschema@.policy p ON p.policy_id = c.policy_id
+     WHERE c.customer_id = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown customer "%"', $1
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
+    END IF;
+    -- each currency's line, as credit_status has it (its credit currency's
+    -- line even when nothing is open there)
+    FOR l IN SELECT x.currency, sum(x.receivables) AS receivables,
+                    max(x.oldest_days_overdue) AS oldest_days_overdue
+               FROM (SELECT o.currency, o.open_amount AS receivables,
+                            CASE WHEN o.days_overdue > 0 THEN o.days_overdue END AS oldest_days_overdue
+                       FROM @extschema@.open_items(d) o
+                      WHERE o.customer_id = $1
+                     UNION ALL
+                     SELECT cu.currency, 0, NULL WHERE cu.currency IS NOT NULL) x
+              GROUP BY x.currency LOOP
+        SELECT * INTO f FROM @extschema@._hold_flags($1, l.currency, d);
+        v_reasons := v_reasons || @extschema@._hold_reasons(
+                         false, l.oldest_days_overdue, cu.hold_overdue_days, f.level, cu.hold_level,
+                         coalesce(cu.blocked_until >= d, false),
+                         f.litigation, f.broken_promise, f.broken_plan);
+        IF l.currency = cu.currency THEN
+            v_exposure := l.receivables + cu.open_orders;
+        END IF;
+    END LOOP;
+    -- the limit, with this order (a customer with no policy has no credit
+    -- currency, so no limit)
+    IF cu.currency IS NOT NULL THEN
+        available := cu.credit_limit - v_exposure;
+        v_reasons := @extschema@._hold_reasons(v_exposure + $2 > cu.credit_limit, NULL, NULL, NULL, NULL,
+                                               false, false, false, false) || v_reasons;
+    END IF;
+    SELECT array_agg(DISTINCT x) INTO v_reasons FROM unnest(v_reasons) x;
+    ok := v_reasons IS NULL;
+    reason := coalesce(array_to_string(v_reasons, ','), 'ok');
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.can_ship(text, numeric) IS
+    'may an order of this amount (in the credit currency) ship to the customer today: ok, why not, and the credit still available';
+
+-------------------------------------------------------------------------------
+-- The dashboard gains customers_on_hold and exposure_over_limit.  A
+-- function's columns cannot change in place, so its twin is renamed, the
+-- new one created, the view replaced with its columns added at the end
+-- (views of yours on dunning.dashboard and grants on it stay), and the old
+-- twin dropped.  A view of yours that calls the function dunning.dashboard(date)
+-- itself makes this DROP fail: drop that view first, create it again after.
+-------------------------------------------------------------------------------
+ALTER FUNCTION @extschema@.dashboard(date) RENAME TO _dashboard_0_5_0;
+CREATE FUNCTION @extschema@.dashboard(as_of date)
+RETURNS TABLE (
+    currency            text,
+    receivables         numeric,
+    not_due             numeric,
+    overdue             numeric,
+    unapplied           numeric,
+    balance             numeric,
+    overdue_pct         numeric,
+    customers           bigint,
+    late_customers      bigint,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    max_days_overdue    integer,
+    as_of               date,
+    customers_on_hold   bigint,
+    exposure_over_limit numeric
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+-- each part planned on its own (MATERIALIZED): the open items' totals as
+-- before, then credit control's (credit.sql) customers on hold and
+-- exposure beyond limits, three rows joined to three
+WITH s AS MATERIALIZED (
+    SELECT o.currency,
+           coalesce(sum(o.open_amount) FILTER (
+               WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
+           coalesce(sum(o.open_amount) FILTER (
+               WHERE o.days_overdue <= 0), 0) AS not_due,
+           coalesce(sum(o.open_amount) FILTER (
+               WHERE o.days_overdue > 0), 0) AS overdue,
+           coalesce(sum(o.open_amount) FILTER (
+               WHERE o.days_overdue IS NULL), 0) AS unapplied,
+           count(DISTINCT o.customer_id) AS customers,
+           count(DISTINCT o.customer_id) FILTER (
+               WHERE o.days_overdue > 0) AS late_customers,
+           count(*) AS open_items,
+           count(*) FILTER (
+               WHERE o.days_overdue > 0) AS overdue_items,
+           min(o.due_date) FILTER (
+               WHERE o.days_overdue > 0) AS oldest_due_date,
+           max(o.days_overdue) FILTER (
+               WHERE o.days_overdue > 0) AS max_days_overdue
+      FROM @extschema@.open_items($1) o
+     GROUP BY o.currency
+), h AS MATERIALIZED (
+    SELECT cs.currency,
+            count(DISTINCT cs.customer_id) FILTER (WHERE cs.hold) AS customers_on_hold,
+            sum(greatest(cs.exposure - cs.credit_limit, 0)) AS exposure_over_limit
+       FROM @extschema@.credit_status($1) cs
+      GROUP BY cs.currency
+)
+SELECT s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
+       s.receivables + s.unapplied,
+       round(100 * s.overdue / nullif(s.receivables, 0), 1),
+       s.customers, s.late_customers, s.open_items, s.overdue_items,
+       s.oldest_due_date, s.max_days_overdue, $1,
+       coalesce(h.customers_on_hold, 0), coalesce(h.exposure_over_limit, 0)
+  FROM s
+  LEFT JOIN h ON h.currency = s.currency;
+END;
+COMMENT ON FUNCTION @extschema@.dashboard(date) IS
+    'per currency on a day: receivables, not due, overdue, unapplied credits, late customers, oldest overdue, customers on hold, exposure over limit';
+
+CREATE OR REPLACE VIEW @extschema@.dashboard WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.dashboard(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.dashboard IS
+    'per currency as of dunning.as_of(): receivables, overdue, late customers, oldest overdue';
+DROP FUNCTION @extschema@._dashboard_0_5_0(date);

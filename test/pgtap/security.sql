@@ -3,7 +3,7 @@
 -- updates, deletes and function calls of another manager's customers are
 -- invisible or refused; an administrator sees all.
 \i test/pgtap/setup.psql
-SELECT plan(76);
+SELECT plan(79);
 -- pgTAP keeps its results in temporary tables; the roles below write to them
 DO $$
 DECLARE r record;
@@ -107,6 +107,11 @@ SELECT results_eq('SELECT DISTINCT customer_id FROM dunning.item_status(''2025-0
                   'a function twin as well');
 SELECT is((SELECT sum(amount) FROM dunning.overdue_by_level), 1700.00, 'overdue_by_level adds north''s only');
 SELECT is((SELECT count(*)::int FROM dunning.followup_schedule), 0, 'no action of anyone else''s');
+SELECT results_eq('SELECT DISTINCT customer_id FROM dunning.credit_status ORDER BY 1', ARRAY['N1', 'N2'], 'credit_status');
+SELECT results_eq($$SELECT ok, reason FROM dunning.can_ship('N2', 10)$$, $$VALUES (true, 'ok')$$,
+                  'can_ship for one of her customers');
+SELECT throws_ok($$SELECT * FROM dunning.can_ship('S1', 10)$$, '22023', 'unknown customer "S1"',
+                 'can_ship for another manager''s customer: unknown');
 RESET ROLE;
 
 SET ROLE bob;
