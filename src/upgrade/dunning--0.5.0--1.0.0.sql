@@ -2116,17 +2116,14 @@ SELECT array_remove(ARRAY[CASE WHEN $1 THEN 'over_limit' END,
                           CASE WHEN $9 THEN 'broken_plan' END], NULL::text);
 END;
 
--- private: what holds a customer in a currency besides its amounts: the
--- highest level its open items are dunned at, an open item in litigation,
--- a broken promise or a broken plan whose items are still open (levels,
--- statuses and open amounts as they are now)
+-- private: what holds a customer in a currency besides its amounts and
+-- levels: an open item in litigation, a broken promise or a broken plan
+-- whose items are still open (statuses and open amounts as they are now)
 CREATE FUNCTION @extschema@._hold_flags(customer_id text, currency text, as_of date)
-RETURNS TABLE (level integer, litigation boolean, broken_promise boolean, broken_plan boolean)
+RETURNS TABLE (litigation boolean, broken_promise boolean, broken_plan boolean)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT coalesce((SELECT max(e.level) FROM @extschema@.entry e
-                  WHERE e.customer_id = $1 AND e.currency = $2 AND e.open_amount > 0), 0),
-       EXISTS (SELECT 1 FROM @extschema@.entry e
+SELECT EXISTS (SELECT 1 FROM @extschema@.entry e
                 WHERE e.customer_id = $1 AND e.currency = $2
                   AND e.status = 'litigation' AND e.open_amount > 0),
        EXISTS (SELECT 1 FROM @extschema@.promise pr
@@ -2170,7 +2167,7 @@ BEGIN ATOMIC
 SELECT l.customer_id, c.name, c.manager_id, l.currency,
        k.credit_limit, l.receivables, k.open_orders, k.exposure,
        k.credit_limit - k.exposure,
-       l.overdue, l.oldest_days_overdue, f.level,
+       l.overdue, l.oldest_days_overdue, coalesce(lv.level, 0),
        k.insured_limit,
        CASE WHEN k.insured_limit IS NOT NULL THEN greatest(k.exposure - k.insured_limit, 0) END,
        cardinality(r.reasons) > 0, r.reasons, $1
@@ -2189,6 +2186,12 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
          GROUP BY u.customer_id, u.currency) l
   JOIN @extschema@.customer c ON c.customer_id = l.customer_id
   LEFT JOIN @extschema@.policy p ON p.policy_id = c.policy_id
+  -- the highest level its open items are dunned at (now), in one pass
+  LEFT JOIN (SELECT e.customer_id, e.currency, max(e.level) AS level
+               FROM @extschema@.entry e
+              WHERE e.level > 0 AND e.open_amount > 0
+              GROUP BY e.customer_id, e.currency) lv
+    ON lv.customer_id = l.customer_id AND lv.currency = l.currency
   -- the limit, the orders and the cover count in the credit currency only
   CROSS JOIN LATERAL (
         SELECT CASE WHEN l.currency = p.currency THEN c.credit_limit END AS credit_limit,
@@ -2199,7 +2202,7 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
   CROSS JOIN LATERAL @extschema@._hold_flags(l.customer_id, l.currency, $1) f
   CROSS JOIN LATERAL (
         SELECT @extschema@._hold_reasons(k.exposure > k.credit_limit, l.oldest_days_overdue,
-                                         p.hold_overdue_days, f.level, p.hold_level,
+                                         p.hold_overdue_days, coalesce(lv.level, 0), p.hold_level,
                                          coalesce(c.blocked_until >= $1, false),
                                          f.litigation, f.broken_promise, f.broken_plan) AS reasons
        ) r;
@@ -2252,17 +2255,18 @@ BEGIN
     -- each currency's line, as credit_status has it (its credit currency's
     -- line even when nothing is open there)
     FOR l IN SELECT x.currency, sum(x.receivables) AS receivables,
-                    max(x.oldest_days_overdue) AS oldest_days_overdue
+                    max(x.oldest_days_overdue) AS oldest_days_overdue, coalesce(max(x.level), 0) AS level
                FROM (SELECT o.currency, o.open_amount AS receivables,
-                            CASE WHEN o.days_overdue > 0 THEN o.days_overdue END AS oldest_days_overdue
+                            CASE WHEN o.days_overdue > 0 THEN o.days_overdue END AS oldest_days_overdue,
+                            CASE WHEN o.open_amount > 0 THEN o.level END AS level
                        FROM @extschema@.open_items(d) o
                       WHERE o.customer_id = $1
                      UNION ALL
-                     SELECT cu.currency, 0, NULL WHERE cu.currency IS NOT NULL) x
+                     SELECT cu.currency, 0, NULL, NULL WHERE cu.currency IS NOT NULL) x
               GROUP BY x.currency LOOP
         SELECT * INTO f FROM @extschema@._hold_flags($1, l.currency, d);
         v_reasons := v_reasons || @extschema@._hold_reasons(
-                         false, l.oldest_days_overdue, cu.hold_overdue_days, f.level, cu.hold_level,
+                         false, l.oldest_days_overdue, cu.hold_overdue_days, l.level, cu.hold_level,
                          coalesce(cu.blocked_until >= d, false),
                          f.litigation, f.broken_promise, f.broken_plan);
         IF l.currency = cu.currency THEN
