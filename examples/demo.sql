@@ -148,3 +148,20 @@ SELECT at::date AS day, kind, summary, "by"
   FROM dunning.customer_history
  WHERE customer_id = (SELECT customer_id FROM dunning.promise ORDER BY promise_id LIMIT 1)
  ORDER BY at DESC LIMIT 8;
+\echo
+\echo '== Credit control: a limit of 500 for every customer, holds from 60 days overdue or level 2'
+UPDATE dunning.customer SET credit_limit = 500;
+UPDATE dunning.policy SET hold_overdue_days = 60, hold_level = 2;
+SELECT customer_id, currency, credit_limit, exposure, available, oldest_days_overdue, level, hold_reason
+  FROM dunning.credit_status WHERE hold ORDER BY exposure DESC, customer_id LIMIT 5;
+\echo
+\echo '== Can we ship an order of 200 to the customer who owes most, and to one who owes nothing?'
+SELECT c.customer_id, k.ok, k.reason, k.available
+  FROM (SELECT customer_id FROM dunning.credit_status ORDER BY exposure DESC, customer_id LIMIT 1) c,
+       dunning.can_ship(c.customer_id, 200) k
+UNION ALL
+SELECT c.customer_id, k.ok, k.reason, k.available
+  FROM (SELECT customer_id FROM dunning.customer
+         WHERE customer_id NOT IN (SELECT customer_id FROM dunning.credit_status WHERE exposure > 0)
+         ORDER BY customer_id LIMIT 1) c,
+       dunning.can_ship(c.customer_id, 200) k;
