@@ -3,8 +3,10 @@
  *		Module entry point and the session's as-of date.
  *
  * Every view of the extension is computed "as of" a date: the setting
- * dunning.as_of when it is set, else current_date.  The setting is parsed
- * once, when it is assigned, so dunning.as_of() costs a branch per call.
+ * dunning.as_of when it is set, else today in the business time zone of the
+ * setting dunning.time_zone (README "The as-of date"), else current_date.
+ * dunning.as_of is parsed once, when it is assigned, so dunning.as_of()
+ * costs a branch per call when it is set.
  */
 #include "postgres.h"
 
@@ -13,6 +15,8 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "access/xact.h"
+#include "pgtime.h"
 #include "utils/guc.h"
 
 #include "dunning.h"
@@ -104,6 +108,53 @@ assign_as_of(const char *newval, void *extra)
 		as_of_value = *(DateADT *) extra;
 }
 
+/* dunning.time_zone: the business time zone, or empty */
+static char *time_zone_setting = NULL;
+
+/*
+ * Check hook of dunning.time_zone: empty (the session's TimeZone) or a time
+ * zone the server knows, as for TimeZone.
+ */
+static bool
+check_time_zone(char **newval, void **extra, GucSource source)
+{
+	pg_tz	   *tz;
+
+	if (*newval == NULL || **newval == '\0')
+		return true;
+	tz = pg_tzset(*newval);
+	if (tz == NULL || !pg_tz_acceptable(tz))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errmsg("invalid value for dunning.time_zone: \"%s\"", *newval);
+		GUC_check_errdetail("The business time zone is a name of the time zone database, such as Europe/Paris, or is empty for the session's TimeZone.");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Today for the business: the day the current transaction started on in
+ * dunning.time_zone when it is set, else current_date (the session's
+ * TimeZone).  Two sessions in different time zones read the same day.
+ */
+static DateADT
+business_today(void)
+{
+	if (time_zone_setting != NULL && *time_zone_setting != '\0')
+	{
+		pg_tz	   *tz = pg_tzset(time_zone_setting);
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tzoff;
+
+		if (tz != NULL &&
+			timestamp2tm(GetCurrentTransactionStartTimestamp(), &tzoff, &tm, &fsec, NULL, tz) == 0)
+			return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	}
+	return GetSQLCurrentDate();
+}
+
 /*
  * Module load: define the settings.
  */
@@ -121,6 +172,16 @@ _PG_init(void)
 							   check_as_of,
 							   assign_as_of,
 							   NULL);
+	DefineCustomStringVariable("dunning.time_zone",
+							   "Business time zone of dunning's today.",
+							   "Empty means the session's TimeZone. A name such as Europe/Paris; set it per database.",
+							   &time_zone_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_time_zone,
+							   NULL,
+							   NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("dunning");
 #else
@@ -129,7 +190,7 @@ _PG_init(void)
 }
 
 /*
- * dunning.as_of(): the setting dunning.as_of, else current_date.
+ * dunning.as_of(): the setting dunning.as_of, else the business today.
  */
 PG_FUNCTION_INFO_V1(dunning_as_of);
 Datum
@@ -137,7 +198,18 @@ dunning_as_of(PG_FUNCTION_ARGS)
 {
 	if (as_of_is_set)
 		PG_RETURN_DATEADT(as_of_value);
-	PG_RETURN_DATEADT(GetSQLCurrentDate());
+	PG_RETURN_DATEADT(business_today());
+}
+
+/*
+ * dunning._today(): the business today, whatever dunning.as_of says (the
+ * latest day reminders may be issued as of).
+ */
+PG_FUNCTION_INFO_V1(dunning_today);
+Datum
+dunning_today(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATEADT(business_today());
 }
 
 /*

@@ -26,13 +26,20 @@ $$;
 -------------------------------------------------------------------------------
 
 -- dunning.as_of(): the setting dunning.as_of (YYYY-MM-DD) when set, else
--- current_date (README "The as-of date").  Every view is computed as of this date.
+-- today in the business time zone of dunning.time_zone, else current_date
+-- (README "The as-of date").  Every view is computed as of this date.
 CREATE FUNCTION @extschema@.as_of() RETURNS date
     AS 'MODULE_PATHNAME', 'dunning_as_of'
     LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.as_of() IS
-    'the as-of date of the dunning views: setting dunning.as_of, else current_date';
+    'the as-of date of the dunning views: setting dunning.as_of, else today in dunning.time_zone, else current_date';
+
+-- private: today in the business time zone (dunning.time_zone, else the
+-- session's), whatever dunning.as_of says
+CREATE FUNCTION @extschema@._today() RETURNS date
+    AS 'MODULE_PATHNAME', 'dunning_today'
+    LANGUAGE C STABLE PARALLEL SAFE;
 
 -- private: the as-of argument of a view's function twin, refused when NULL
 CREATE FUNCTION @extschema@._as_of_arg(date) RETURNS date

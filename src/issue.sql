@@ -83,10 +83,11 @@ BEGIN
             USING ERRCODE = '22004',
                   DETAIL = 'Leave them out for their defaults: dunning.as_of(), false, false.';
     END IF;
-    IF d > CURRENT_DATE THEN
+    IF d > @extschema@._today() THEN
         RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
             USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
+                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.',
+                                             @extschema@._today());
     END IF;
     IF v_customers IS NOT NULL THEN
         PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');

@@ -56,6 +56,10 @@ BEGIN ATOMIC
        AND e.status = $3;
 END;
 
+CREATE FUNCTION @extschema@._today() RETURNS date
+    AS 'MODULE_PATHNAME', 'dunning_today'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
 CREATE FUNCTION @extschema@._issue_check(d date, v_customers text[], v_methods text[],
                                          v_min numeric, v_level integer, v_reissue boolean,
                                          v_manager text, v_dry boolean)
@@ -73,10 +77,11 @@ BEGIN
             USING ERRCODE = '22004',
                   DETAIL = 'Leave them out for their defaults: dunning.as_of(), false, false.';
     END IF;
-    IF d > CURRENT_DATE THEN
+    IF d > @extschema@._today() THEN
         RAISE EXCEPTION 'cannot issue reminders as of %, a day to come', d
             USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.', CURRENT_DATE);
+                  DETAIL = pg_catalog.format('Reminders are issued as of today (%s) or a day before.',
+                                             @extschema@._today());
     END IF;
     IF v_customers IS NOT NULL THEN
         PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');
@@ -2368,3 +2373,11 @@ CREATE OR REPLACE VIEW @extschema@.dashboard WITH (security_invoker = true) AS
 COMMENT ON VIEW @extschema@.dashboard IS
     'per currency as of dunning.as_of(): receivables, overdue, late customers, oldest overdue';
 DROP FUNCTION @extschema@._dashboard_0_5_0(date);
+
+-------------------------------------------------------------------------------
+-- The business time zone (README "The as-of date"): the setting
+-- dunning.time_zone, read by as_of() in the library; _today() for
+-- issue_reminders' check of a day to come
+-------------------------------------------------------------------------------
+COMMENT ON FUNCTION @extschema@.as_of() IS
+    'the as-of date of the dunning views: setting dunning.as_of, else today in dunning.time_zone, else current_date';
