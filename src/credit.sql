@@ -116,7 +116,8 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
                                          p.hold_overdue_days, coalesce(lv.level, 0), p.hold_level,
                                          coalesce(c.blocked_until >= $1, false),
                                          f.litigation, f.broken_promise, f.broken_plan) AS reasons
-       ) r;
+       ) r
+ WHERE (SELECT @extschema@._as_of_arg($1)) IS NOT NULL;   -- checked even on an empty ledger
 END;
 
 COMMENT ON FUNCTION @extschema@.credit_status(date) IS

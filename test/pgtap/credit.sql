@@ -4,7 +4,7 @@
 -- blocks, litigation, broken promises and plans, can_ship says what
 -- credit_status says for every customer.
 \i test/pgtap/setup.psql
-SELECT plan(34);
+SELECT plan(36);
 
 SELECT has_view('dunning', 'credit_status', 'view credit_status');
 SELECT has_function('dunning', 'credit_status', ARRAY['date'], 'credit_status(as_of) twin');
@@ -14,6 +14,8 @@ SELECT volatility_is('dunning', 'credit_status', ARRAY['date'], 'stable');
 SELECT columns_are('dunning', 'credit_status', ARRAY['customer_id', 'name', 'manager_id', 'currency',
        'credit_limit', 'receivables', 'open_orders', 'exposure', 'available', 'overdue',
        'oldest_days_overdue', 'level', 'insured_limit', 'uninsured_exposure', 'hold', 'hold_reason', 'as_of']);
+SELECT throws_ok('SELECT * FROM dunning.credit_status(NULL)', '22004', NULL, 'credit_status(NULL)');
+SELECT throws_ok($$SELECT * FROM dunning.credit_status('infinity')$$, '22008', NULL, 'credit_status(infinity)');
 SELECT has_column('dunning', 'customer', c, 'customer.' || c) FROM unnest(ARRAY['open_orders', 'insured_limit']) c;
 SELECT has_column('dunning', 'policy', c, 'policy.' || c) FROM unnest(ARRAY['hold_overdue_days', 'hold_level']) c;
 
