@@ -2237,7 +2237,7 @@ DECLARE
     cu          record;
     l           record;
     f           record;
-    v_exposure  numeric := 0;
+    v_exposure  numeric;
     v_reasons   text[] := '{}';
 BEGIN
     IF $1 IS NULL OR $2 IS NULL THEN
@@ -2259,7 +2259,8 @@ BEGIN
             USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
     END IF;
     -- each currency's line, as credit_status has it (its credit currency's
-    -- line even when nothing is open there)
+    -- line even when nothing is open there; a customer with no policy has
+    -- no credit currency, so no limit)
     FOR l IN SELECT x.currency, sum(x.receivables) AS receivables,
                     max(x.oldest_days_overdue) AS oldest_days_overdue, coalesce(max(x.level), 0) AS level
                FROM (SELECT o.currency, o.open_amount AS receivables,
@@ -2270,22 +2271,18 @@ BEGIN
                      UNION ALL
                      SELECT cu.currency, 0, NULL, NULL WHERE cu.currency IS NOT NULL) x
               GROUP BY x.currency LOOP
-        SELECT * INTO f FROM @extschema@._hold_flags($1, l.currency, d);
-        v_reasons := v_reasons || @extschema@._hold_reasons(
-                         false, l.oldest_days_overdue, cu.hold_overdue_days, l.level, cu.hold_level,
-                         coalesce(cu.blocked_until >= d, false),
-                         f.litigation, f.broken_promise, f.broken_plan);
+        -- the limit counts in the credit currency only, with this order
         IF l.currency = cu.currency THEN
             v_exposure := l.receivables + cu.open_orders;
+            available := cu.credit_limit - v_exposure;
         END IF;
+        SELECT * INTO f FROM @extschema@._hold_flags($1, l.currency, d);
+        v_reasons := v_reasons || @extschema@._hold_reasons(
+                         l.currency = cu.currency AND v_exposure + $2 > cu.credit_limit,
+                         l.oldest_days_overdue, cu.hold_overdue_days, l.level, cu.hold_level,
+                         coalesce(cu.blocked_until >= d, false),
+                         f.litigation, f.broken_promise, f.broken_plan);
     END LOOP;
-    -- the limit, with this order (a customer with no policy has no credit
-    -- currency, so no limit)
-    IF cu.currency IS NOT NULL THEN
-        available := cu.credit_limit - v_exposure;
-        v_reasons := @extschema@._hold_reasons(v_exposure + $2 > cu.credit_limit, NULL, NULL, NULL, NULL,
-                                               false, false, false, false) || v_reasons;
-    END IF;
     SELECT array_agg(DISTINCT x) INTO v_reasons FROM unnest(v_reasons) x;
     ok := v_reasons IS NULL;
     reason := coalesce(array_to_string(v_reasons, ','), 'ok');
