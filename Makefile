@@ -16,6 +16,13 @@ OBJS        = src/dunning.o src/fixed.o src/aging.o src/terms.o src/triggers.o \
               src/allocation.o src/counters.o src/lettering.o src/balance.o \
               src/escalation.o src/interest.o src/render.o
 
+# The second library, dunning_delivery: the printed letter (cairo, pango,
+# libqrencode) and the SMTP client (libcurl).  Only the delivery functions
+# load it (README "Delivery"), so dunning.so links none of them.
+DELIVERY      = dunning_delivery
+DELIVERY_OBJS = src/pdf.o
+DELIVERY_PKGS = pangocairo libqrencode libcurl
+
 # The install script of the current version is built from one SQL file per
 # concept (README "Source layout"), in the order data flows: types, tables,
 # triggers, lettering, open items and aged balance, escalation, proposal,
@@ -28,14 +35,14 @@ SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/sche
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
               src/balance.sql src/credit.sql src/dashboard.sql \
               src/escalation.sql src/interest.sql src/render.sql \
-              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/security.sql
+              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/security.sql
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit security
 ISOLATION   = allocation lettering issuing followup
 ISOLATION_OPTS = --inputdir=test/isolation
-EXTRA_CLEAN = $(DATA_built) output_iso results regression.diffs regression.out
+EXTRA_CLEAN = $(DELIVERY_OBJS) $(DELIVERY_OBJS:.o=.bc) $(DELIVERY).so $(DATA_built) output_iso results regression.diffs regression.out
 
 # -Werror everywhere; assertions in our own code when DUNNING_ASSERTS=1
 # (make test sets it).
@@ -55,6 +62,16 @@ all install installcheck:
 	@echo "Run 'make test' (it installs them) or: apt-get install postgresql-server-dev-15"
 	@exit 1
 endif
+
+$(DELIVERY_OBJS): override CPPFLAGS += $(shell pkg-config --cflags $(DELIVERY_PKGS))
+$(DELIVERY)$(DLSUFFIX): $(DELIVERY_OBJS)
+	$(CC) $(CFLAGS) $(DELIVERY_OBJS) $(LDFLAGS) $(LDFLAGS_SL) -shared -o $@ \
+	    $(shell pkg-config --libs $(DELIVERY_PKGS))
+all: $(DELIVERY)$(DLSUFFIX)
+install: install-delivery
+.PHONY: install-delivery
+install-delivery: $(DELIVERY)$(DLSUFFIX) installdirs
+	$(INSTALL_SHLIB) $(DELIVERY)$(DLSUFFIX) '$(DESTDIR)$(pkglibdir)/$(DELIVERY)$(DLSUFFIX)'
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@

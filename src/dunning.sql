@@ -46,6 +46,13 @@ CREATE FUNCTION @extschema@._as_of_arg(date) RETURNS date
     AS 'MODULE_PATHNAME', 'dunning_as_of_arg'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- private: an address fit for an SMTP envelope and a mail header: one @,
+-- a dot in the domain, no space, control character, bracket or quote
+CREATE FUNCTION @extschema@._is_email(text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN $1 OPERATOR(pg_catalog.~) '^[^@[:space:][:cntrl:]<>()\[\],;:"\\]+@[^@[:space:][:cntrl:]<>()\[\],;:"\\]+\.[^@[:space:][:cntrl:]<>()\[\],;:"\\.]+$'
+   AND pg_catalog.octet_length($1) OPERATOR(pg_catalog.<=) 254;
+
 -- private: the form of an ISO 4217 currency code, for the tables' checks
 CREATE FUNCTION @extschema@._is_currency(text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'dunning_is_currency'

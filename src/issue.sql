@@ -265,7 +265,7 @@ BEGIN
          GROUP BY i.customer_id, i.currency
     ), rendered AS (
         SELECT l.*, pg_catalog.jsonb_build_object(
-                   'language', l.language,
+                   'language', l.language, 'pdf', false,
                    'customer', pg_catalog.jsonb_build_object(
                        'id', l.customer_id, 'name', l.name, 'email', c.email, 'phone', c.phone),
                    'manager', pg_catalog.jsonb_build_object(
@@ -296,7 +296,9 @@ BEGIN
                NULL::timestamptz AS sent_at, pg_catalog.now() AS created_at,
                CURRENT_USER::text AS created_by,
                pg_catalog.array_remove(ARRAY[r.fee_entry, r.interest_entry, r.compensation_entry],
-                                       NULL::bigint) AS charge_entry_ids
+                                       NULL::bigint) AS charge_entry_ids,
+               0 AS attempts, NULL::text AS last_error, NULL::timestamptz AS next_attempt_at,
+               NULL::text AS smtp_reply, NULL::text AS smtp_message_id
           FROM rendered r
     ), ins_reminders AS (
         INSERT INTO @extschema@.reminder

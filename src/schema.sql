@@ -73,6 +73,11 @@ CREATE TABLE @extschema@.level (
                                ('{letter,email,phone,legal}'::text[])),
     template            text,
     final               boolean NOT NULL DEFAULT false,
+    -- delivery: the deadline printed on the letter, and what its email carries
+    payment_days        integer NOT NULL DEFAULT 10
+                        CHECK (payment_days OPERATOR(pg_catalog.>=) 0),
+    attach_letter       boolean NOT NULL DEFAULT false,
+    attach_invoices     boolean NOT NULL DEFAULT false,
     PRIMARY KEY (policy_id, level),
     CONSTRAINT level_min_amount_finite CHECK (@extschema@._is_finite(min_amount)),
     CONSTRAINT level_fee_finite CHECK (@extschema@._is_finite(fee))
@@ -106,6 +111,25 @@ CREATE TABLE @extschema@.holiday (
     CONSTRAINT holiday_day_finite CHECK (pg_catalog.isfinite(day))
 );
 COMMENT ON TABLE @extschema@.holiday IS 'non-business days of a calendar, used by nbd in payment terms';
+
+-- The creditor who writes the letters (README "Delivery").  Checked and
+-- normalized by the trigger company_check (src/pdf.sql): the IBAN by its
+-- ISO 13616 checksum, the BIC, the logo as a PNG image.
+CREATE TABLE @extschema@.company (
+    company_id          text PRIMARY KEY,
+    name                text NOT NULL,
+    address             text,              -- street lines, newline-separated
+    postal_code         text,
+    city                text,
+    country             text,              -- ISO 3166 alpha-2
+    vat_id              text,
+    email               text,              -- the sender of its emails
+    phone               text,
+    iban                text,
+    bic                 text,
+    logo                bytea              -- PNG, printed at the top right
+);
+COMMENT ON TABLE @extschema@.company IS 'the creditor who writes: letterhead, sender, bank account; customer.company_id';
 
 -- A person who owns customers.
 CREATE TABLE @extschema@.credit_manager (
@@ -143,6 +167,13 @@ CREATE TABLE @extschema@.customer (
     open_orders         numeric NOT NULL DEFAULT 0
                         CHECK (open_orders OPERATOR(pg_catalog.>=) 0),
     insured_limit       numeric CHECK (insured_limit OPERATOR(pg_catalog.>=) 0),
+    -- delivery (pdf.sql, smtp.sql): who writes to the customer (NULL: the
+    -- only company) and where letters go
+    company_id          text REFERENCES @extschema@.company,
+    address             text,              -- street lines, newline-separated
+    postal_code         text,
+    city                text,
+    country             text CHECK (country OPERATOR(pg_catalog.~) '^[A-Z]{2}$'),
     CONSTRAINT customer_credit_limit_finite CHECK (@extschema@._is_finite(credit_limit)),
     CONSTRAINT customer_open_orders_finite CHECK (@extschema@._is_finite(open_orders)),
     CONSTRAINT customer_insured_limit_finite CHECK (@extschema@._is_finite(insured_limit))
@@ -326,7 +357,7 @@ CREATE TABLE @extschema@.reminder (
     compensation        numeric NOT NULL DEFAULT 0 CHECK (compensation OPERATOR(pg_catalog.>=) 0),
     status              text NOT NULL DEFAULT 'issued'
                         CHECK (status OPERATOR(pg_catalog.=) ANY
-                               ('{issued,queued,sent,printed,cancelled}'::text[])),
+                               ('{issued,queued,sent,printed,cancelled,failed}'::text[])),
     subject             text,
     body                text,
     sent_at             timestamptz,
@@ -334,6 +365,12 @@ CREATE TABLE @extschema@.reminder (
     created_by          text NOT NULL DEFAULT CURRENT_USER,
     -- the fee and interest entries it posted (policy.post_charges)
     charge_entry_ids    bigint[] NOT NULL DEFAULT '{}',
+    -- delivery by email (send_outbox, smtp.sql)
+    attempts            integer NOT NULL DEFAULT 0,
+    last_error          text,
+    next_attempt_at     timestamptz,
+    smtp_reply          text,
+    smtp_message_id     text,
     PRIMARY KEY (customer_id, reminder_id),
     CONSTRAINT reminder_sent_at_finite CHECK (pg_catalog.isfinite(sent_at))
 );
@@ -479,15 +516,55 @@ CREATE TABLE @extschema@.message (
     subject             text NOT NULL,
     body                text NOT NULL,
     status              text NOT NULL DEFAULT 'queued'
-                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,cancelled}'::text[])),
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,printed,cancelled,failed}'::text[])),
     plan_id             bigint,
     sent_at             timestamptz,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by          text NOT NULL DEFAULT CURRENT_USER,
+    -- delivery by email (send_outbox, smtp.sql)
+    attempts            integer NOT NULL DEFAULT 0,
+    last_error          text,
+    next_attempt_at     timestamptz,
+    smtp_reply          text,
+    smtp_message_id     text,
     PRIMARY KEY (customer_id, message_id),
     CONSTRAINT message_sent_at_finite CHECK (pg_catalog.isfinite(sent_at))
 );
 COMMENT ON TABLE @extschema@.message IS 'an email or letter that is not a reminder, such as a payment plan''s confirmation';
+
+-- A person at the customer: emails go to its dunning contacts (else to
+-- customer.email), its accounting contacts in copy.
+CREATE TABLE @extschema@.contact (
+    customer_id         text NOT NULL
+                        REFERENCES @extschema@.customer ON UPDATE CASCADE ON DELETE CASCADE,
+    contact_id          bigserial NOT NULL,
+    name                text,
+    email               text NOT NULL CHECK (@extschema@._is_email(email)),
+    role                text NOT NULL DEFAULT 'dunning'
+                        CHECK (role OPERATOR(pg_catalog.=) ANY ('{dunning,accounting}'::text[])),
+    language            text
+                        CHECK (language OPERATOR(pg_catalog.~) '^[a-z]{2}([_-][A-Za-z]{2})?$'),
+    PRIMARY KEY (customer_id, contact_id)
+);
+COMMENT ON TABLE @extschema@.contact IS 'an email address at a customer: role dunning (To) or accounting (Cc)';
+
+-- A file the ERP keeps for an entry, such as the PDF of an invoice: the
+-- emails of levels with attach_invoices carry those of their items.
+CREATE TABLE @extschema@.document (
+    customer_id         text NOT NULL,
+    document_id         bigserial NOT NULL,
+    entry_id            bigint,
+    filename            text NOT NULL
+                        CHECK (filename OPERATOR(pg_catalog.~) '^[^/\\[:cntrl:]"]{1,200}$'),
+    media_type          text NOT NULL DEFAULT 'application/pdf'
+                        CHECK (media_type OPERATOR(pg_catalog.~) '^[a-z]+/[a-z0-9.+-]+$'),
+    content             bytea NOT NULL,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (customer_id, document_id),
+    FOREIGN KEY (customer_id, entry_id) REFERENCES @extschema@.entry ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.document IS 'an attachment kept by the ERP, such as the PDF of an invoice (level.attach_invoices)';
+CREATE INDEX document_entry_idx ON @extschema@.document (customer_id, entry_id);
 
 -- Letter and email text per template key, language and channel.
 CREATE TABLE @extschema@.template (
@@ -543,5 +620,10 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.activity'::regclass, '')
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.activity_activity_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.message'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.message_message_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.company'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact_contact_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.document'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.document_document_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.template'::regclass, 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.reference_rate'::regclass, 'WHERE NOT shipped');

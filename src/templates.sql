@@ -16,14 +16,14 @@ $t$Dear {{customer.name}},
 
 According to our records, the following items were still unpaid on {{reminder.date|date}}:
 
-{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}}
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}}
 {{/items}}
 Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 This may be an oversight. If your payment has crossed this letter, please disregard it; otherwise we would be grateful if you would settle the amount at your earliest convenience.
 
 Yours sincerely,
@@ -34,14 +34,14 @@ $t$Dear {{customer.name}},
 
 Despite our reminder, the following items were still unpaid on {{reminder.date|date}}:
 
-{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
 {{/items}}
 Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Please pay this amount within 10 days, or contact us if you disagree with any item.
 
 Yours sincerely,
@@ -52,14 +52,14 @@ $t$Dear {{customer.name}},
 
 We have reminded you twice of the following items, which were still unpaid on {{reminder.date|date}}:
 
-{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
 {{/items}}
 Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Unless we receive your payment within 8 days, we will take further steps to recover the debt.
 
 Yours sincerely,
@@ -72,14 +72,14 @@ FORMAL NOTICE
 
 Our previous reminders have remained without effect. We hereby give you formal notice to pay, within 8 days of this letter, the following items, unpaid on {{reminder.date|date}}:
 
-{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
 {{/items}}
 Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Fees: {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Failing payment within this time, we will refer the matter for legal recovery without further notice, at your expense.
 
 {{manager.name}}
@@ -143,14 +143,14 @@ $t$Madame, Monsieur,
 
 Sauf erreur de notre part, les pièces suivantes restaient impayées au {{reminder.date|date}} :
 
-{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}}
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}}
 {{/items}}
 Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Il s'agit sans doute d'un oubli. Si votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte ; dans le cas contraire, nous vous remercions de bien vouloir procéder au paiement dans les meilleurs délais.
 
 Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
@@ -161,14 +161,14 @@ $t$Madame, Monsieur,
 
 Malgré notre précédente relance, les pièces suivantes restaient impayées au {{reminder.date|date}} :
 
-{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
 {{/items}}
 Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Nous vous prions de régler ce montant sous 10 jours, ou de nous contacter si une pièce vous semble contestable.
 
 Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
@@ -179,14 +179,14 @@ $t$Madame, Monsieur,
 
 Nous vous avons relancé à deux reprises pour les pièces suivantes, toujours impayées au {{reminder.date|date}} :
 
-{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
 {{/items}}
 Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 Sans règlement sous 8 jours, nous engagerons les démarches nécessaires au recouvrement de notre créance.
 
 Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
@@ -199,14 +199,14 @@ MISE EN DEMEURE
 
 Nos relances successives étant restées sans effet, nous vous mettons en demeure de régler, dans un délai de 8 jours à compter de la présente, les pièces suivantes, impayées au {{reminder.date|date}} :
 
-{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
 {{/items}}
 Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
 {{#reminder.fees}}Frais : {{reminder.fees|money}} {{reminder.currency}}
 {{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
 {{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
 {{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
-
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
 À défaut de paiement dans ce délai, nous transmettrons le dossier pour recouvrement judiciaire, sans autre avis et à vos frais.
 
 {{manager.name}}
