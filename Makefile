@@ -20,7 +20,7 @@ OBJS        = src/dunning.o src/fixed.o src/aging.o src/terms.o src/triggers.o \
 # libqrencode) and the SMTP client (libcurl).  Only the delivery functions
 # load it (README "Delivery"), so dunning.so links none of them.
 DELIVERY      = dunning_delivery
-DELIVERY_OBJS = src/pdf.o
+DELIVERY_OBJS = src/pdf.o src/smtp.o
 DELIVERY_PKGS = pangocairo libqrencode libcurl
 
 # The install script of the current version is built from one SQL file per
@@ -35,7 +35,7 @@ SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/sche
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
               src/balance.sql src/credit.sql src/dashboard.sql \
               src/escalation.sql src/interest.sql src/render.sql \
-              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/security.sql
+              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/smtp.sql src/security.sql
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 

@@ -155,6 +155,81 @@ business_today(void)
 	return GetSQLCurrentDate();
 }
 
+static char *smtp_url_setting = NULL;
+static char *smtp_from_setting = NULL;
+static char *smtp_user_setting = NULL;
+static char *smtp_password_setting = NULL;
+static int	smtp_max_attempts_setting = 5;
+static int	smtp_retry_minutes_setting = 5;
+static int	smtp_timeout_setting = 30;
+
+/*
+ * dunning.smtp_url: empty, or smtp://host[:port] or smtps://host[:port]
+ * (the client is libcurl, in dunning_delivery; README "Delivery").  A host
+ * is a name, an IPv4 address or an IPv6 address in brackets.
+ */
+static bool
+check_smtp_url(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+	const char *p;
+	int			port_digits = 0;
+
+	if (s == NULL || *s == '\0')
+		return true;
+	if (strncmp(s, "smtp://", 7) == 0)
+		p = s + 7;
+	else if (strncmp(s, "smtps://", 8) == 0)
+		p = s + 8;
+	else
+	{
+		GUC_check_errdetail("The URL of the SMTP server starts with smtp:// or smtps://.");
+		return false;
+	}
+	if (*p == '[')
+	{
+		for (p++; *p && *p != ']'; p++)
+			if (!isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
+				break;
+		if (*p != ']')
+		{
+			GUC_check_errdetail("An IPv6 host is written in brackets, such as smtp://[::1]:25.");
+			return false;
+		}
+		p++;
+	}
+	else
+	{
+		const char *h = p;
+
+		while (isalnum((unsigned char) *p) || *p == '.' || *p == '-' || *p == '_')
+			p++;
+		if (p == h)
+		{
+			GUC_check_errdetail("The URL names no host: smtp://host:port.");
+			return false;
+		}
+	}
+	if (*p == ':')
+	{
+		for (p++; isdigit((unsigned char) *p); p++)
+			port_digits++;
+		if (port_digits == 0 || port_digits > 5)
+		{
+			GUC_check_errdetail("A port is 1 to 65535.");
+			return false;
+		}
+	}
+	if (*p == '/')
+		p++;
+	if (*p != '\0')
+	{
+		GUC_check_errdetail("The URL is smtp://host:port or smtps://host:port, nothing after the port.");
+		return false;
+	}
+	return true;
+}
+
 /*
  * Module load: define the settings.
  */
@@ -182,6 +257,46 @@ _PG_init(void)
 							   check_time_zone,
 							   NULL,
 							   NULL);
+	/*
+	 * The SMTP client's settings (src/smtp.c reads them).  Only superusers
+	 * set them, so that no user redirects the mail; the user and password
+	 * are shown to superusers only (README "Delivery" says where to set
+	 * them so that they are never a placeholder anyone can read).
+	 */
+	DefineCustomStringVariable("dunning.smtp_url",
+							   "SMTP server send_outbox sends through.",
+							   "smtp://host:port (STARTTLS when the server offers it) or smtps://host:port (TLS).",
+							   &smtp_url_setting, "", PGC_SUSET, 0,
+							   check_smtp_url, NULL, NULL);
+	DefineCustomStringVariable("dunning.smtp_from",
+							   "Sender address of the emails.",
+							   "Empty means the email of the customer's company.",
+							   &smtp_from_setting, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("dunning.smtp_user",
+							   "User name for the SMTP server.",
+							   "Empty means no authentication.",
+							   &smtp_user_setting, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("dunning.smtp_password",
+							   "Password for the SMTP server.",
+							   NULL,
+							   &smtp_password_setting, "", PGC_SUSET, GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("dunning.smtp_max_attempts",
+							"Attempts at an email before it is failed.",
+							"Temporary failures (4xx, no connection, a timeout) are tried again until then.",
+							&smtp_max_attempts_setting, 5, 1, 100, PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dunning.smtp_retry_minutes",
+							"Minutes before an email's second attempt; the delay doubles at each attempt.",
+							NULL,
+							&smtp_retry_minutes_setting, 5, 0, 1440, PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dunning.smtp_timeout",
+							"Seconds an SMTP exchange may take.",
+							NULL,
+							&smtp_timeout_setting, 30, 1, 600, PGC_SUSET, 0,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("dunning");
 #else

@@ -692,18 +692,21 @@ SELECT r.customer_id, r.reminder_id, NULL::bigint AS message_id, 'reminder' AS k
        r.fees, r.interest, r.compensation,
        r.total_overdue OPERATOR(pg_catalog.+) r.fees OPERATOR(pg_catalog.+) r.interest
            OPERATOR(pg_catalog.+) r.compensation AS total,
-       r.as_of, r.created_at, c.manager_id
+       r.as_of, r.created_at, c.manager_id,
+       r.attempts, r.last_error, r.next_attempt_at, c.company_id
   FROM @extschema@.reminder r
   JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) r.customer_id
  WHERE (r.status OPERATOR(pg_catalog.=) 'queued' AND r.channel OPERATOR(pg_catalog.=) 'email')
     OR (r.status OPERATOR(pg_catalog.=) 'issued'
         AND (r.channel OPERATOR(pg_catalog.=) 'letter' OR r.channel OPERATOR(pg_catalog.=) 'legal'))
+    OR r.status OPERATOR(pg_catalog.=) 'failed'
 UNION ALL
 SELECT m.customer_id, NULL, m.message_id, m.kind, m.channel, m.status, c.name, c.email,
        m.language, m.subject, m.body, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       m.created_at::date, m.created_at, c.manager_id
+       m.created_at::date, m.created_at, c.manager_id,
+       m.attempts, m.last_error, m.next_attempt_at, c.company_id
   FROM @extschema@.message m
   JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) m.customer_id
- WHERE m.status OPERATOR(pg_catalog.=) 'queued';
+ WHERE m.status OPERATOR(pg_catalog.=) 'queued' OR m.status OPERATOR(pg_catalog.=) 'failed';
 COMMENT ON VIEW @extschema@.outbox IS
-    'reminders waiting to be emailed (queued) or printed (issued letters), and other messages queued (payment plan confirmations); dunning.mark_sent takes them out';
+    'reminders waiting to be emailed (queued) or printed (issued letters), other messages queued (payment plan confirmations), and the emails that failed; send_outbox and mark_sent take them out';
