@@ -34,7 +34,7 @@ GRANT SELECT ON @extschema@.row_security TO PUBLIC;
 CREATE FUNCTION @extschema@._customer_tables() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-SELECT '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message}'::pg_catalog.text[]
+SELECT '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message,contact,document}'::pg_catalog.text[]
 $$;
 
 -- One policy per table, for every command.  A row passes when row security

@@ -175,7 +175,8 @@ AS $$
 DECLARE
     v_attempts integer;
     v_status text;
-    v_max integer := current_setting('dunning.smtp_max_attempts')::integer;
+    v_max integer := coalesce(nullif(current_setting('dunning.smtp_max_attempts', true), '')::integer, 5);
+    v_delay integer := coalesce(nullif(current_setting('dunning.smtp_retry_minutes', true), '')::integer, 5);
     v_next timestamptz;
 BEGIN
     IF kind = 'reminder' THEN
@@ -191,8 +192,7 @@ BEGIN
     IF v_status = 'queued' THEN
         -- growing delays: the retry delay, then twice it, four times ...
         v_next := clock_timestamp()
-                  + make_interval(mins => current_setting('dunning.smtp_retry_minutes')::integer
-                                          * (2 ^ least(v_attempts - 1, 16))::integer);
+                  + make_interval(mins => v_delay * (2 ^ least(v_attempts - 1, 16))::integer);
     END IF;
     IF kind = 'reminder' THEN
         UPDATE @extschema@.reminder r
@@ -272,6 +272,8 @@ BEGIN
         RAISE EXCEPTION 'max_messages must not be negative'
             USING ERRCODE = '22023', DETAIL = 'NULL sends every email due.';
     END IF;
+    -- load dunning.so, which defines the settings read below
+    PERFORM @extschema@.as_of();
     IF COALESCE(pg_catalog.current_setting('dunning.smtp_url', true), '') OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION 'dunning.smtp_url is not set'
             USING ERRCODE = '55000', DETAIL = 'send_outbox sends through the SMTP server of this setting.',
@@ -336,3 +338,8 @@ END
 $$;
 COMMENT ON PROCEDURE @extschema@.send_outbox(integer) IS
     'sends the queued emails through dunning.smtp_url, committing after each; outcomes on the reminder or message';
+
+-- Sending is for the roles the administrator chooses (README "Delivery",
+-- privileges): whoever may call _smtp_send may send any mail through the
+-- server of dunning.smtp_url.
+REVOKE ALL ON FUNCTION @extschema@._smtp_send(text[], text, text) FROM PUBLIC;

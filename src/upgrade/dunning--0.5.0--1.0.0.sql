@@ -9,7 +9,8 @@
 -- are (test/other/upgrade.sh checks both, and that every released version
 -- updated to 1.0.0 has the catalog of a new 1.0.0).
 --
--- New in 1.0.0: credit control (credit.sql): four columns, an index,
+-- New in 1.0.0: delivery (pdf.sql, smtp.sql, at the end of this script);
+-- credit control (credit.sql): four columns, an index,
 -- credit_status and can_ship, and two columns at the end of the dashboard.
 -- The counters 0.5.0 may have left wrong are counted again.
 --
@@ -253,7 +254,7 @@ BEGIN
          GROUP BY i.customer_id, i.currency
     ), rendered AS (
         SELECT l.*, pg_catalog.jsonb_build_object(
-                   'language', l.language,
+                   'language', l.language, 'pdf', false,
                    'customer', pg_catalog.jsonb_build_object(
                        'id', l.customer_id, 'name', l.name, 'email', c.email, 'phone', c.phone),
                    'manager', pg_catalog.jsonb_build_object(
@@ -284,7 +285,9 @@ BEGIN
                NULL::timestamptz AS sent_at, pg_catalog.now() AS created_at,
                CURRENT_USER::text AS created_by,
                pg_catalog.array_remove(ARRAY[r.fee_entry, r.interest_entry, r.compensation_entry],
-                                       NULL::bigint) AS charge_entry_ids
+                                       NULL::bigint) AS charge_entry_ids,
+               0 AS attempts, NULL::text AS last_error, NULL::timestamptz AS next_attempt_at,
+               NULL::text AS smtp_reply, NULL::text AS smtp_message_id
           FROM rendered r
     ), ins_reminders AS (
         INSERT INTO @extschema@.reminder
@@ -2379,3 +2382,1187 @@ DROP FUNCTION @extschema@._dashboard_0_5_0(date);
 -------------------------------------------------------------------------------
 COMMENT ON FUNCTION @extschema@.as_of() IS
     'the as-of date of the dunning views: setting dunning.as_of, else today in dunning.time_zone, else current_date';
+
+-------------------------------------------------------------------------------
+-- Delivery (README "Delivery"): the company, the customers' postal address,
+-- contacts and documents, what a level prints and attaches, the outcome of
+-- an email on the reminder or message; letter_pdf, message_pdf, run_pdf,
+-- print_batch (pdf.sql) and send_outbox (smtp.sql), whose C code is in the
+-- second library, dunning_delivery.
+-------------------------------------------------------------------------------
+
+-- private: an address fit for an SMTP envelope and a mail header: one @,
+-- a dot in the domain, no space, control character, bracket or quote
+CREATE FUNCTION @extschema@._is_email(text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN $1 OPERATOR(pg_catalog.~) '^[^@[:space:][:cntrl:]<>()\[\],;:"\\]+@[^@[:space:][:cntrl:]<>()\[\],;:"\\]+\.[^@[:space:][:cntrl:]<>()\[\],;:"\\.]+$'
+   AND pg_catalog.octet_length($1) OPERATOR(pg_catalog.<=) 254;
+
+-- The creditor who writes the letters (README "Delivery").  Checked and
+-- normalized by the trigger company_check (src/pdf.sql): the IBAN by its
+-- ISO 13616 checksum, the BIC, the logo as a PNG image.
+CREATE TABLE @extschema@.company (
+    company_id          text PRIMARY KEY,
+    name                text NOT NULL,
+    address             text,              -- street lines, newline-separated
+    postal_code         text,
+    city                text,
+    country             text,              -- ISO 3166 alpha-2
+    vat_id              text,
+    email               text,              -- the sender of its emails
+    phone               text,
+    iban                text,
+    bic                 text,
+    logo                bytea              -- PNG, printed at the top right
+);
+COMMENT ON TABLE @extschema@.company IS 'the creditor who writes: letterhead, sender, bank account; customer.company_id';
+
+ALTER TABLE @extschema@.customer
+    ADD COLUMN company_id text REFERENCES @extschema@.company,
+    ADD COLUMN address text,
+    ADD COLUMN postal_code text,
+    ADD COLUMN city text,
+    ADD COLUMN country text CHECK (country OPERATOR(pg_catalog.~) '^[A-Z]{2}$');
+ALTER TABLE @extschema@.level
+    ADD COLUMN payment_days integer NOT NULL DEFAULT 10
+        CHECK (payment_days OPERATOR(pg_catalog.>=) 0),
+    ADD COLUMN attach_letter boolean NOT NULL DEFAULT false,
+    ADD COLUMN attach_invoices boolean NOT NULL DEFAULT false;
+ALTER TABLE @extschema@.reminder
+    DROP CONSTRAINT reminder_status_check,
+    ADD CONSTRAINT reminder_status_check CHECK (status OPERATOR(pg_catalog.=) ANY
+        ('{issued,queued,sent,printed,cancelled,failed}'::text[])),
+    ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+    ADD COLUMN last_error text,
+    ADD COLUMN next_attempt_at timestamptz,
+    ADD COLUMN smtp_reply text,
+    ADD COLUMN smtp_message_id text;
+ALTER TABLE @extschema@.message
+    DROP CONSTRAINT message_status_check,
+    ADD CONSTRAINT message_status_check CHECK (status OPERATOR(pg_catalog.=) ANY
+        ('{queued,sent,printed,cancelled,failed}'::text[])),
+    ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+    ADD COLUMN last_error text,
+    ADD COLUMN next_attempt_at timestamptz,
+    ADD COLUMN smtp_reply text,
+    ADD COLUMN smtp_message_id text;
+
+-- A person at the customer: emails go to its dunning contacts (else to
+-- customer.email), its accounting contacts in copy.
+CREATE TABLE @extschema@.contact (
+    customer_id         text NOT NULL
+                        REFERENCES @extschema@.customer ON UPDATE CASCADE ON DELETE CASCADE,
+    contact_id          bigserial NOT NULL,
+    name                text,
+    email               text NOT NULL CHECK (@extschema@._is_email(email)),
+    role                text NOT NULL DEFAULT 'dunning'
+                        CHECK (role OPERATOR(pg_catalog.=) ANY ('{dunning,accounting}'::text[])),
+    language            text
+                        CHECK (language OPERATOR(pg_catalog.~) '^[a-z]{2}([_-][A-Za-z]{2})?$'),
+    PRIMARY KEY (customer_id, contact_id)
+);
+COMMENT ON TABLE @extschema@.contact IS 'an email address at a customer: role dunning (To) or accounting (Cc)';
+
+-- A file the ERP keeps for an entry, such as the PDF of an invoice: the
+-- emails of levels with attach_invoices carry those of their items.
+CREATE TABLE @extschema@.document (
+    customer_id         text NOT NULL,
+    document_id         bigserial NOT NULL,
+    entry_id            bigint,
+    filename            text NOT NULL
+                        CHECK (filename OPERATOR(pg_catalog.~) '^[^/\\[:cntrl:]"]{1,200}$'),
+    media_type          text NOT NULL DEFAULT 'application/pdf'
+                        CHECK (media_type OPERATOR(pg_catalog.~) '^[a-z]+/[a-z0-9.+-]+$'),
+    content             bytea NOT NULL,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (customer_id, document_id),
+    FOREIGN KEY (customer_id, entry_id) REFERENCES @extschema@.entry ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.document IS 'an attachment kept by the ERP, such as the PDF of an invoice (level.attach_invoices)';
+CREATE INDEX document_entry_idx ON @extschema@.document (customer_id, entry_id);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.company'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact_contact_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.document'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.document_document_id_seq'::regclass, '');
+
+-- the shipped letter templates leave the items to the printed table when
+-- rendered for a PDF (a user's own rows, shipped = false, are kept)
+UPDATE @extschema@.template SET body = $t$Dear {{customer.name}},
+
+According to our records, the following items were still unpaid on {{reminder.date|date}}:
+
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}}
+{{/items}}
+Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+This may be an oversight. If your payment has crossed this letter, please disregard it; otherwise we would be grateful if you would settle the amount at your earliest convenience.
+
+Yours sincerely,
+{{manager.name}}
+$t$
+ WHERE key = 'level_1' AND language = 'en' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Dear {{customer.name}},
+
+Despite our reminder, the following items were still unpaid on {{reminder.date|date}}:
+
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{/items}}
+Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Please pay this amount within 10 days, or contact us if you disagree with any item.
+
+Yours sincerely,
+{{manager.name}}
+$t$
+ WHERE key = 'level_2' AND language = 'en' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Dear {{customer.name}},
+
+We have reminded you twice of the following items, which were still unpaid on {{reminder.date|date}}:
+
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{/items}}
+Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Reminder fee: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Unless we receive your payment within 8 days, we will take further steps to recover the debt.
+
+Yours sincerely,
+{{manager.name}}
+$t$
+ WHERE key = 'level_3' AND language = 'en' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Dear {{customer.name}},
+
+FORMAL NOTICE
+
+Our previous reminders have remained without effect. We hereby give you formal notice to pay, within 8 days of this letter, the following items, unpaid on {{reminder.date|date}}:
+
+{{^pdf}}{{#items}}  {{ref}} of {{doc_date|date}}, due {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} days overdue)
+{{/items}}
+Total overdue: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Fees: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Late interest: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Fixed compensation for recovery costs: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total to pay: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Failing payment within this time, we will refer the matter for legal recovery without further notice, at your expense.
+
+{{manager.name}}
+$t$
+ WHERE key = 'final' AND language = 'en' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Madame, Monsieur,
+
+Sauf erreur de notre part, les pièces suivantes restaient impayées au {{reminder.date|date}} :
+
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}}
+{{/items}}
+Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Il s'agit sans doute d'un oubli. Si votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte ; dans le cas contraire, nous vous remercions de bien vouloir procéder au paiement dans les meilleurs délais.
+
+Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
+{{manager.name}}
+$t$
+ WHERE key = 'level_1' AND language = 'fr' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Madame, Monsieur,
+
+Malgré notre précédente relance, les pièces suivantes restaient impayées au {{reminder.date|date}} :
+
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{/items}}
+Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Nous vous prions de régler ce montant sous 10 jours, ou de nous contacter si une pièce vous semble contestable.
+
+Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
+{{manager.name}}
+$t$
+ WHERE key = 'level_2' AND language = 'fr' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Madame, Monsieur,
+
+Nous vous avons relancé à deux reprises pour les pièces suivantes, toujours impayées au {{reminder.date|date}} :
+
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{/items}}
+Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Frais de relance : {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Sans règlement sous 8 jours, nous engagerons les démarches nécessaires au recouvrement de notre créance.
+
+Veuillez agréer, Madame, Monsieur, nos salutations distinguées.
+{{manager.name}}
+$t$
+ WHERE key = 'level_3' AND language = 'fr' AND channel = 'letter' AND shipped;
+UPDATE @extschema@.template SET body = $t$Madame, Monsieur,
+
+MISE EN DEMEURE
+
+Nos relances successives étant restées sans effet, nous vous mettons en demeure de régler, dans un délai de 8 jours à compter de la présente, les pièces suivantes, impayées au {{reminder.date|date}} :
+
+{{^pdf}}{{#items}}  {{ref}} du {{doc_date|date}}, échue le {{due_date|date}} : {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} jours de retard)
+{{/items}}
+Total échu : {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Frais : {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Pénalités de retard : {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Indemnité forfaitaire pour frais de recouvrement : {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Total à régler : {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+À défaut de paiement dans ce délai, nous transmettrons le dossier pour recouvrement judiciaire, sans autre avis et à vos frais.
+
+{{manager.name}}
+$t$
+ WHERE key = 'final' AND language = 'fr' AND channel = 'letter' AND shipped;
+
+CREATE OR REPLACE VIEW @extschema@.outbox WITH (security_invoker = true) AS
+SELECT r.customer_id, r.reminder_id, NULL::bigint AS message_id, 'reminder' AS kind,
+       r.channel, r.status, c.name, c.email,
+       r.language, r.subject, r.body, r.level, r.currency, r.total_overdue,
+       r.fees, r.interest, r.compensation,
+       r.total_overdue OPERATOR(pg_catalog.+) r.fees OPERATOR(pg_catalog.+) r.interest
+           OPERATOR(pg_catalog.+) r.compensation AS total,
+       r.as_of, r.created_at, c.manager_id,
+       r.attempts, r.last_error, r.next_attempt_at, c.company_id
+  FROM @extschema@.reminder r
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) r.customer_id
+ WHERE (r.status OPERATOR(pg_catalog.=) 'queued' AND r.channel OPERATOR(pg_catalog.=) 'email')
+    OR (r.status OPERATOR(pg_catalog.=) 'issued'
+        AND (r.channel OPERATOR(pg_catalog.=) 'letter' OR r.channel OPERATOR(pg_catalog.=) 'legal'))
+    OR r.status OPERATOR(pg_catalog.=) 'failed'
+UNION ALL
+SELECT m.customer_id, NULL, m.message_id, m.kind, m.channel, m.status, c.name, c.email,
+       m.language, m.subject, m.body, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       m.created_at::date, m.created_at, c.manager_id,
+       m.attempts, m.last_error, m.next_attempt_at, c.company_id
+  FROM @extschema@.message m
+  JOIN @extschema@.customer c ON c.customer_id OPERATOR(pg_catalog.=) m.customer_id
+ WHERE m.status OPERATOR(pg_catalog.=) 'queued' OR m.status OPERATOR(pg_catalog.=) 'failed';
+COMMENT ON VIEW @extschema@.outbox IS
+    'reminders waiting to be emailed (queued) or printed (issued letters), other messages queued (payment plan confirmations), and the emails that failed; send_outbox and mark_sent take them out';
+
+-- row security on the two new per-customer tables, as on the others
+CREATE OR REPLACE FUNCTION @extschema@._customer_tables() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message,contact,document}'::pg_catalog.text[]
+$$;
+
+DO $do$
+DECLARE
+    t text;
+    v_off constant text := $q$NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)$q$;
+    v_admin constant text := $q$EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                         WHERE r.rolname OPERATOR(pg_catalog.=) 'dunning_admin'
+                                           AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))$q$;
+    v_mine constant text := $q$customer_id IN (SELECT c.customer_id FROM @extschema@.customer c)$q$;
+BEGIN
+    FOREACH t IN ARRAY '{contact,document}'::text[] LOOP
+        EXECUTE pg_catalog.format('CREATE POLICY dunning_manager ON @extschema@.%I USING (%s OR %s OR %s) WITH CHECK (%s OR %s OR %s)',
+                                  t, v_off, v_admin, v_mine, v_off, v_admin, v_mine);
+        EXECUTE pg_catalog.format('ALTER TABLE @extschema@.%I ENABLE ROW LEVEL SECURITY', t);
+    END LOOP;
+END
+$do$;
+
+-------------------------------------------------------------------------------
+-- The printed letter (README "Delivery"): letter_pdf, message_pdf, run_pdf,
+-- print_batch.
+--
+-- _letter_doc and _message_doc write every word of a letter as a jsonb
+-- document: labels in the customer's language, amounts and dates written
+-- out, the structured creditor reference (ISO 11649), the EPC QR payload
+-- (EPC069-12).  _pdf (src/pdf.c, in the library dunning_delivery) lays the
+-- documents of a cursor out on A4 pages (DIN 5008 form B) with cairo and
+-- pango.  SELECT dunning._letter_doc(c, r) shows what a letter will say.
+-------------------------------------------------------------------------------
+
+-- The company: the IBAN and BIC written without spaces in capitals, the
+-- IBAN's checksum (ISO 13616, mod 97), the country, the sender address and
+-- the logo checked when the company is saved.
+CREATE FUNCTION @extschema@._company_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_digits text := '';
+    v_char text;
+BEGIN
+    NEW.iban := nullif(upper(regexp_replace(NEW.iban, '\s', '', 'g')), '');
+    NEW.bic := nullif(upper(regexp_replace(NEW.bic, '\s', '', 'g')), '');
+    IF NEW.iban IS NOT NULL THEN
+        IF NEW.iban !~ '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$' THEN
+            RAISE EXCEPTION 'IBAN "%" of company % is malformed', NEW.iban, NEW.company_id
+                USING ERRCODE = '22023',
+                      DETAIL = 'An IBAN is a country code, two check digits and 11 to 30 letters or digits (ISO 13616).';
+        END IF;
+        FOREACH v_char IN ARRAY regexp_split_to_array(substr(NEW.iban, 5) || left(NEW.iban, 4), '')
+        LOOP
+            v_digits := v_digits || CASE WHEN v_char ~ '[A-Z]'
+                                         THEN (ascii(v_char) - 55)::text ELSE v_char END;
+        END LOOP;
+        IF v_digits::numeric % 97 <> 1 THEN
+            RAISE EXCEPTION 'IBAN "%" of company % fails its checksum', NEW.iban, NEW.company_id
+                USING ERRCODE = '22023',
+                      DETAIL = 'The check digits of an IBAN make it 1 modulo 97 (ISO 13616); a digit is wrong or two are swapped.';
+        END IF;
+    END IF;
+    IF NEW.bic IS NOT NULL AND NEW.bic !~ '^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$' THEN
+        RAISE EXCEPTION 'BIC "%" of company % is malformed', NEW.bic, NEW.company_id
+            USING ERRCODE = '22023',
+                  DETAIL = 'A BIC is 8 or 11 letters and digits: bank, country, location, branch (ISO 9362).';
+    END IF;
+    IF NEW.country IS NOT NULL AND NEW.country !~ '^[A-Z]{2}$' THEN
+        RAISE EXCEPTION 'country "%" of company % is not an ISO 3166 code', NEW.country, NEW.company_id
+            USING ERRCODE = '22023', DETAIL = 'Write the two capital letters of ISO 3166-1 alpha-2, such as FR or DE.';
+    END IF;
+    IF NEW.email IS NOT NULL AND NOT @extschema@._is_email(NEW.email) THEN
+        RAISE EXCEPTION 'email "%" of company % is not an address', NEW.email, NEW.company_id
+            USING ERRCODE = '22023', DETAIL = 'The sender of the emails is one address such as dunning@example.com.';
+    END IF;
+    IF NEW.logo IS NOT NULL
+       AND (octet_length(NEW.logo) < 33
+            OR substr(NEW.logo, 1, 8) <> '\x89504e470d0a1a0a'::bytea
+            OR substr(NEW.logo, 13, 4) <> '\x49484452'::bytea) THEN
+        RAISE EXCEPTION 'the logo of company % is not a PNG image', NEW.company_id
+            USING ERRCODE = '22023',
+                  DETAIL = 'A logo is the bytes of a PNG file: the PNG signature, then its IHDR header.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER company_check BEFORE INSERT OR UPDATE ON @extschema@.company
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._company_check();
+
+-- private: the company that writes to a customer: its own, else the only
+-- one there is
+CREATE FUNCTION @extschema@._company_of(customer_id text)
+RETURNS @extschema@.company
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k @extschema@.company;
+    n integer;
+BEGIN
+    SELECT co.* INTO k
+      FROM @extschema@.customer c
+      JOIN @extschema@.company co ON co.company_id = c.company_id
+     WHERE c.customer_id = $1;
+    IF FOUND THEN
+        RETURN k;
+    END IF;
+    SELECT count(*) INTO n FROM @extschema@.company;
+    IF n <> 1 THEN
+        RAISE EXCEPTION 'customer % has no company to write its letters', $1
+            USING ERRCODE = '55000',
+                  DETAIL = CASE WHEN n = 0 THEN 'Table dunning.company is empty: a letter needs the creditor''s name and address.'
+                                ELSE 'There are several companies and customer.company_id is not set.' END,
+                  HINT = 'INSERT INTO dunning.company, or set customer.company_id.';
+    END IF;
+    SELECT co.* INTO k FROM @extschema@.company co;
+    RETURN k;
+END
+$$;
+
+-- private: the words of a letter other than its template's, by language
+-- (English when the language has none)
+CREATE FUNCTION @extschema@._label(key text, language text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT coalesce(t.labels -> left($2, 2) ->> $1, t.labels -> 'en' ->> $1, $1)
+  FROM (SELECT '{
+    "en": {"ref": "Reference", "date": "Date", "due": "Due date", "days": "Days overdue",
+           "open": "Open amount", "overdue": "Total overdue", "fees": "Reminder fee",
+           "interest": "Late interest", "compensation": "Compensation for recovery costs",
+           "total": "Total to pay", "customer": "Customer no.", "reminder": "Reminder no.",
+           "message": "Our ref.", "contact": "Your contact", "page": "page",
+           "vat": "VAT", "scan": "Scan with your banking app",
+           "pay_iban": "Please pay %1$s by %2$s to %3$s, IBAN %4$s%5$s, quoting the reference %6$s.",
+           "pay": "Please pay %1$s by %2$s, quoting the reference %6$s.",
+           "ref_only": "Please quote the reference %6$s with your payments.", "bic": ", BIC "},
+    "fr": {"ref": "Pièce", "date": "Date", "due": "Échéance", "days": "Jours de retard",
+           "open": "Montant dû", "overdue": "Total échu", "fees": "Frais de relance",
+           "interest": "Pénalités de retard", "compensation": "Indemnité forfaitaire de recouvrement",
+           "total": "Total à régler", "customer": "N° client", "reminder": "N° relance",
+           "message": "Notre réf.", "contact": "Votre contact", "page": "page",
+           "vat": "TVA", "scan": "Scannez avec votre application bancaire",
+           "pay_iban": "Merci de régler %1$s avant le %2$s par virement à %3$s, IBAN %4$s%5$s, en indiquant la référence %6$s.",
+           "pay": "Merci de régler %1$s avant le %2$s en indiquant la référence %6$s.",
+           "ref_only": "Merci d''indiquer la référence %6$s avec vos règlements.", "bic": ", BIC "},
+    "de": {"ref": "Beleg", "date": "Datum", "due": "Fällig am", "days": "Tage überfällig",
+           "open": "Offener Betrag", "overdue": "Überfällig gesamt", "fees": "Mahngebühr",
+           "interest": "Verzugszinsen", "compensation": "Verzugspauschale",
+           "total": "Zu zahlen", "customer": "Kundennr.", "reminder": "Mahnung Nr.",
+           "message": "Unser Zeichen", "contact": "Ihr Kontakt", "page": "Seite",
+           "vat": "USt-IdNr.", "scan": "Mit Ihrer Banking-App scannen",
+           "pay_iban": "Bitte überweisen Sie %1$s bis zum %2$s an %3$s, IBAN %4$s%5$s, mit der Referenz %6$s.",
+           "pay": "Bitte zahlen Sie %1$s bis zum %2$s mit der Referenz %6$s.",
+           "ref_only": "Bitte geben Sie bei Zahlungen die Referenz %6$s an.", "bic": ", BIC "},
+    "pl": {"ref": "Dokument", "date": "Data", "due": "Termin płatności", "days": "Dni zwłoki",
+           "open": "Kwota do zapłaty", "overdue": "Razem zaległe", "fees": "Opłata za wezwanie",
+           "interest": "Odsetki za zwłokę", "compensation": "Rekompensata za koszty odzyskiwania",
+           "total": "Razem do zapłaty", "customer": "Nr klienta", "reminder": "Nr wezwania",
+           "message": "Nasz znak", "contact": "Osoba kontaktowa", "page": "strona",
+           "vat": "NIP", "scan": "Zeskanuj w aplikacji bankowej",
+           "pay_iban": "Prosimy o zapłatę %1$s do dnia %2$s na rachunek %3$s, IBAN %4$s%5$s, z podaniem referencji %6$s.",
+           "pay": "Prosimy o zapłatę %1$s do dnia %2$s z podaniem referencji %6$s.",
+           "ref_only": "Prosimy o podawanie referencji %6$s przy płatnościach.", "bic": ", BIC "}
+  }'::jsonb AS labels) t;
+END;
+
+-- private: a date in a table cell, in the customer's language
+CREATE FUNCTION @extschema@._short_date(d date, language text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT to_char($1, CASE left($2, 2)
+                        WHEN 'en' THEN 'YYYY-MM-DD'
+                        WHEN 'de' THEN 'DD.MM.YYYY'
+                        WHEN 'pl' THEN 'DD.MM.YYYY'
+                        WHEN 'nl' THEN 'DD-MM-YYYY'
+                        ELSE 'DD/MM/YYYY' END);
+END;
+
+-- ISO 11649: the structured creditor reference "RF" + two check digits +
+-- the reference, the check digits making it 1 modulo 97
+CREATE FUNCTION @extschema@.creditor_reference(reference text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_ref text := upper(regexp_replace($1, '[^A-Za-z0-9]', '', 'g'));
+    v_digits text := '';
+    v_char text;
+BEGIN
+    IF v_ref = '' OR length(v_ref) > 21 THEN
+        RAISE EXCEPTION 'creditor reference "%" must be 1 to 21 letters or digits', $1
+            USING ERRCODE = '22023', DETAIL = 'ISO 11649 references are RF, two check digits and at most 21 characters.';
+    END IF;
+    FOREACH v_char IN ARRAY regexp_split_to_array(v_ref || 'RF00', '') LOOP
+        v_digits := v_digits || CASE WHEN v_char ~ '[A-Z]'
+                                     THEN (ascii(v_char) - 55)::text ELSE v_char END;
+    END LOOP;
+    RETURN 'RF' || lpad((98 - v_digits::numeric % 97)::text, 2, '0') || v_ref;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.creditor_reference(text) IS
+    'the ISO 11649 structured creditor reference (RF..) of a reference; letters quote RF + customer + R + reminder id';
+
+-- private: the reference a letter asks to be quoted: the customer's
+-- letters and digits (shortened) and the reminder ('R') or message ('M') id
+CREATE FUNCTION @extschema@._payment_reference(customer_id text, kind text, id bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT @extschema@.creditor_reference(
+           left(upper(regexp_replace($1, '[^A-Za-z0-9]', '', 'g')),
+                greatest(0, 20 - length($3::text))) || $2 || $3::text);
+END;
+
+-- private: what the letterhead, the return line and the footer say of a
+-- company, and the payment instructions with its account
+CREATE FUNCTION @extschema@._letterhead(k @extschema@.company, language text)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT jsonb_build_object(
+    'company_id', ($1).company_id,
+    'letterhead', to_jsonb(array_remove(
+        ARRAY[($1).name]
+        || coalesce(regexp_split_to_array(nullif(trim(($1).address), ''), '\s*\n\s*'), '{}')
+        || ARRAY[nullif(concat_ws(' ', ($1).postal_code, ($1).city), ''),
+                 nullif(concat_ws('  ', ($1).phone, ($1).email), '')], NULL)),
+    'return_address', concat_ws(' · ', ($1).name,
+                                split_part(coalesce(($1).address, ''), E'\n', 1),
+                                nullif(concat_ws(' ', ($1).postal_code, ($1).city), '')),
+    'footer', to_jsonb(array_remove(ARRAY[
+        concat_ws(' · ', ($1).name, nullif(concat_ws(' ', ($1).postal_code, ($1).city), ''),
+                  @extschema@._label('vat', $2) || ' ' || ($1).vat_id),
+        nullif(concat_ws(' · ', 'IBAN ' || ($1).iban, 'BIC ' || ($1).bic), '')], NULL)));
+END;
+
+-- private: the recipient lines of the address field: the name, the street
+-- lines, postal code and city, the country when it is not the company's
+CREATE FUNCTION @extschema@._address(c @extschema@.customer, company_country text)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT to_jsonb(array_remove(
+    ARRAY[($1).name]
+    || coalesce(regexp_split_to_array(nullif(trim(($1).address), ''), '\s*\n\s*'), '{}')
+    || ARRAY[nullif(concat_ws(' ', ($1).postal_code, ($1).city), ''),
+             CASE WHEN ($1).country IS DISTINCT FROM $2 THEN ($1).country END], NULL));
+END;
+
+-- The document of a reminder's letter, as _pdf prints it.
+CREATE FUNCTION @extschema@._letter_doc(customer_id text, reminder_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    r @extschema@.reminder;
+    c @extschema@.customer;
+    k @extschema@.company;
+    m @extschema@.credit_manager;
+    lv @extschema@.level;
+    v_lang text;
+    v_items jsonb;
+    v_cells jsonb;
+    v_total numeric;
+    v_body text;
+    v_tpl text;
+    v_ref text;
+    v_pay_by date;
+    v_money text;
+    v_qr text;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'customer_id and reminder_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A letter is the reminder of one customer.';
+    END IF;
+    SELECT x.* INTO r FROM @extschema@.reminder x
+     WHERE x.customer_id = $1 AND x.reminder_id = $2;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no reminder %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.reminder has no such row.';
+    END IF;
+    IF r.status = 'cancelled' THEN
+        RAISE EXCEPTION 'reminder % of customer % is cancelled', $2, $1
+            USING ERRCODE = '55000', DETAIL = 'A cancelled reminder is not printed.';
+    END IF;
+    SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $1;
+    k := @extschema@._company_of($1);
+    SELECT x.* INTO m FROM @extschema@.credit_manager x WHERE x.manager_id = c.manager_id;
+    SELECT x.* INTO lv FROM @extschema@.level x
+     WHERE x.policy_id = c.policy_id AND x.level = r.level;
+    v_lang := coalesce(r.language, c.language, 'en');
+    v_total := r.total_overdue + r.fees + r.interest + r.compensation;
+    v_pay_by := r.as_of + coalesce(lv.payment_days, 10);
+
+    -- the items, as the reminder listed them
+    SELECT jsonb_agg(jsonb_build_object(
+               'entry_id', l.entry_id, 'kind', e.kind, 'ref', e.ref,
+               'doc_date', e.doc_date, 'due_date', coalesce(e.due_date, e.doc_date),
+               'days_overdue', l.days_overdue, 'amount', e.amount,
+               'open_amount', l.open_amount, 'level', l.level, 'dunned', l.dunned,
+               'interest', l.interest, 'compensation', l.compensation)
+               ORDER BY coalesce(e.due_date, e.doc_date), l.entry_id),
+           jsonb_agg(jsonb_build_array(
+               coalesce(e.ref, e.kind || ' ' || l.entry_id),
+               @extschema@._short_date(e.doc_date, v_lang),
+               @extschema@._short_date(coalesce(e.due_date, e.doc_date), v_lang),
+               CASE WHEN l.days_overdue > 0 THEN l.days_overdue::text ELSE '' END,
+               @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', l.open_amount)))
+               ORDER BY coalesce(e.due_date, e.doc_date), l.entry_id)
+      INTO v_items, v_cells
+      FROM @extschema@.reminder_line l
+      JOIN @extschema@.entry e ON e.customer_id = l.customer_id AND e.entry_id = l.entry_id
+     WHERE l.customer_id = $1 AND l.reminder_id = $2;
+
+    -- the body: the template of the letter rendered with "pdf" set, so that
+    -- the shipped templates leave the items to the table (a form feed marks
+    -- its place); the body as issued when the template is gone
+    SELECT t.body INTO v_tpl
+      FROM @extschema@._template(coalesce(lv.template, CASE WHEN lv.final THEN 'final'
+                                                            ELSE 'level_' || least(r.level, 3) END),
+                                 v_lang, CASE WHEN r.channel = 'legal' THEN 'legal' ELSE 'letter' END) t;
+    IF v_tpl IS NULL THEN
+        v_body := r.body;
+    ELSE
+        v_body := @extschema@.render(v_tpl, jsonb_build_object(
+            'language', v_lang, 'pdf', E'\f',
+            'customer', jsonb_build_object('id', c.customer_id, 'name', c.name,
+                                           'email', c.email, 'phone', c.phone),
+            'manager', jsonb_build_object('id', m.manager_id, 'name', m.name, 'email', m.email),
+            'reminder', jsonb_build_object(
+                'date', r.as_of, 'level', r.level, 'channel', r.channel,
+                'final', coalesce(lv.final, false), 'currency', r.currency,
+                'total_overdue', r.total_overdue, 'fees', r.fees, 'interest', r.interest,
+                'compensation', r.compensation, 'total', v_total,
+                'items', jsonb_array_length(coalesce(v_items, '[]'))),
+            'items', coalesce(v_items, '[]')));
+    END IF;
+
+    v_ref := @extschema@._payment_reference($1, 'R', $2);
+    v_money := @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', v_total))
+               || ' ' || r.currency;
+    -- EPC069-12 version 002: the SEPA credit transfer a banking app reads
+    IF r.currency = 'EUR' AND k.iban IS NOT NULL AND v_total BETWEEN 0.01 AND 999999999.99 THEN
+        v_qr := concat_ws(E'\n', 'BCD', '002', '1', 'SCT', coalesce(k.bic, ''),
+                          left(regexp_replace(k.name, '[[:cntrl:]]', ' ', 'g'), 70), k.iban,
+                          'EUR' || to_char(round(v_total, 2), 'FM999999990.00'), '', v_ref);
+    END IF;
+
+    RETURN @extschema@._letterhead(k, v_lang) || jsonb_build_object(
+        'recipient', @extschema@._address(c, k.country),
+        'info', to_jsonb(ARRAY[
+            @extschema@._label('customer', v_lang), c.customer_id,
+            @extschema@._label('reminder', v_lang), r.reminder_id::text]
+            || CASE WHEN m.name IS NOT NULL
+                    THEN ARRAY[@extschema@._label('contact', v_lang), m.name] ELSE '{}' END
+            || CASE WHEN m.email IS NOT NULL THEN ARRAY['', m.email] ELSE '{}' END
+            || ARRAY[@extschema@._label('date', v_lang),
+                     concat_ws(', ', k.city,
+                               @extschema@.render('{{d|date}}',
+                                   jsonb_build_object('language', v_lang, 'd', r.as_of)))]),
+        'subject', r.subject,
+        'body', v_body,
+        'columns', jsonb_build_array(@extschema@._label('ref', v_lang), @extschema@._label('date', v_lang),
+                                     @extschema@._label('due', v_lang), @extschema@._label('days', v_lang),
+                                     @extschema@._label('open', v_lang)),
+        'items', coalesce(v_cells, '[]'),
+        'totals', to_jsonb(
+            ARRAY[@extschema@._label('overdue', v_lang),
+                  @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', r.total_overdue))]
+            || CASE WHEN r.fees > 0 THEN ARRAY[@extschema@._label('fees', v_lang),
+                  @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', r.fees))] ELSE '{}' END
+            || CASE WHEN r.interest > 0 THEN ARRAY[@extschema@._label('interest', v_lang),
+                  @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', r.interest))] ELSE '{}' END
+            || CASE WHEN r.compensation > 0 THEN ARRAY[@extschema@._label('compensation', v_lang),
+                  @extschema@.render('{{a|money}}', jsonb_build_object('language', v_lang, 'a', r.compensation))] ELSE '{}' END
+            || ARRAY[@extschema@._label('total', v_lang), v_money]),
+        'payment', format(@extschema@._label(CASE WHEN k.iban IS NOT NULL THEN 'pay_iban' ELSE 'pay' END, v_lang),
+                          v_money,
+                          @extschema@.render('{{d|date}}', jsonb_build_object('language', v_lang, 'd', v_pay_by)),
+                          k.name, k.iban, @extschema@._label('bic', v_lang) || k.bic, v_ref),
+        'qr', v_qr,
+        'qr_caption', CASE WHEN v_qr IS NOT NULL THEN @extschema@._label('scan', v_lang) END,
+        'page_word', @extschema@._label('page', v_lang),
+        'date', r.as_of::text,
+        'reference', v_ref,
+        'pay_by', v_pay_by,
+        'total', v_total);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._letter_doc(text, bigint) IS
+    'what the letter of a reminder says, as the jsonb document letter_pdf prints';
+
+-- The document of a message (a payment plan's confirmation).
+CREATE FUNCTION @extschema@._message_doc(customer_id text, message_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    g @extschema@.message;
+    c @extschema@.customer;
+    k @extschema@.company;
+    v_lang text;
+    v_ref text;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'customer_id and message_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'A letter is the message of one customer.';
+    END IF;
+    SELECT x.* INTO g FROM @extschema@.message x
+     WHERE x.customer_id = $1 AND x.message_id = $2;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % has no message %', $1, $2
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.message has no such row.';
+    END IF;
+    IF g.status = 'cancelled' THEN
+        RAISE EXCEPTION 'message % of customer % is cancelled', $2, $1
+            USING ERRCODE = '55000', DETAIL = 'A cancelled message is not printed.';
+    END IF;
+    SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $1;
+    k := @extschema@._company_of($1);
+    v_lang := coalesce(g.language, c.language, 'en');
+    v_ref := @extschema@._payment_reference($1, 'M', $2);
+    RETURN @extschema@._letterhead(k, v_lang) || jsonb_build_object(
+        'recipient', @extschema@._address(c, k.country),
+        'info', to_jsonb(ARRAY[
+            @extschema@._label('customer', v_lang), c.customer_id,
+            @extschema@._label('message', v_lang), g.kind || ' ' || g.message_id,
+            @extschema@._label('date', v_lang),
+            concat_ws(', ', k.city, @extschema@.render('{{d|date}}',
+                jsonb_build_object('language', v_lang, 'd', (g.created_at AT TIME ZONE 'UTC')::date)))]),
+        'subject', g.subject,
+        'body', g.body,
+        'payment', format(@extschema@._label('ref_only', v_lang), '', '', k.name, k.iban, '', v_ref),
+        'page_word', @extschema@._label('page', v_lang),
+        'date', (g.created_at AT TIME ZONE 'UTC')::date::text,
+        'reference', v_ref);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._message_doc(text, bigint) IS
+    'what the letter of a message says, as the jsonb document message_pdf prints';
+
+-- private: the PDF of the letter documents of a cursor (src/pdf.c)
+CREATE FUNCTION @extschema@._pdf(docs refcursor)
+RETURNS bytea
+AS '$libdir/dunning_delivery', '_pdf'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.letter_pdf(customer_id text, reminder_id bigint)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_doc jsonb := @extschema@._letter_doc($1, $2);
+    v_cur refcursor;
+BEGIN
+    OPEN v_cur FOR SELECT v_doc;
+    RETURN @extschema@._pdf(v_cur);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.letter_pdf(text, bigint) IS
+    'the reminder as an A4 PDF letter (DIN 5008 form B), the same bytes every time';
+
+CREATE FUNCTION @extschema@.message_pdf(customer_id text, message_id bigint)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_doc jsonb := @extschema@._message_doc($1, $2);
+    v_cur refcursor;
+BEGIN
+    OPEN v_cur FOR SELECT v_doc;
+    RETURN @extschema@._pdf(v_cur);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.message_pdf(text, bigint) IS
+    'a message (a payment plan''s confirmation) as an A4 PDF letter';
+
+CREATE FUNCTION @extschema@.run_pdf(run_id bigint)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_cur refcursor;
+BEGIN
+    IF run_id IS NULL THEN
+        RAISE EXCEPTION 'run_id must not be null'
+            USING ERRCODE = '22004', DETAIL = 'run_pdf prints the letters of one run.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.run x WHERE x.run_id = run_pdf.run_id) THEN
+        RAISE EXCEPTION 'there is no run %', run_id
+            USING ERRCODE = '22023', DETAIL = 'Table dunning.run has no such row.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.reminder r
+                    WHERE r.run_id = run_pdf.run_id
+                      AND r.channel = ANY ('{letter,legal}'::text[])
+                      AND r.status <> 'cancelled') THEN
+        RAISE EXCEPTION 'run % has no letter to print', run_id
+            USING ERRCODE = '22023', DETAIL = 'Its reminders are emails, calls or cancelled.';
+    END IF;
+    OPEN v_cur FOR
+        SELECT @extschema@._letter_doc(r.customer_id, r.reminder_id)
+          FROM @extschema@.reminder r
+         WHERE r.run_id = run_pdf.run_id
+           AND r.channel = ANY ('{letter,legal}'::text[])
+           AND r.status <> 'cancelled'
+         ORDER BY r.customer_id, r.reminder_id;
+    RETURN @extschema@._pdf(v_cur);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.run_pdf(bigint) IS
+    'every letter of a run (channels letter and legal) in one PDF for the printer, customer by customer, each on a new sheet';
+
+CREATE FUNCTION @extschema@.print_batch()
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cur refcursor;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.reminder r
+                    WHERE r.status = 'issued' AND r.channel = ANY ('{letter,legal}'::text[]))
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.message g
+                        WHERE g.status = 'queued' AND g.channel = 'letter') THEN
+        RAISE EXCEPTION 'no letter is waiting to be printed'
+            USING ERRCODE = '22023', DETAIL = 'The outbox holds no issued letter and no message by letter.';
+    END IF;
+    OPEN v_cur FOR
+        SELECT d FROM (
+            SELECT r.customer_id, 1 AS k, r.reminder_id AS id,
+                   @extschema@._letter_doc(r.customer_id, r.reminder_id) AS d
+              FROM @extschema@.reminder r
+             WHERE r.status = 'issued' AND r.channel = ANY ('{letter,legal}'::text[])
+            UNION ALL
+            SELECT g.customer_id, 2, g.message_id, @extschema@._message_doc(g.customer_id, g.message_id)
+              FROM @extschema@.message g
+             WHERE g.status = 'queued' AND g.channel = 'letter') x
+         ORDER BY x.customer_id, x.k, x.id;
+    RETURN @extschema@._pdf(v_cur);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.print_batch() IS
+    'every letter waiting in the outbox (issued letters, messages by letter, emails with no address) in one PDF; mark_sent marks them printed';
+
+-------------------------------------------------------------------------------
+-- Emails (README "Delivery"): send_outbox sends the queued reminders and
+-- messages through the SMTP server of dunning.smtp_url.
+--
+-- _email writes one email as MIME (RFC 5322, 2045, 2047, 2231): the text
+-- body, and per the level the letter's PDF and the invoices' documents.
+-- _smtp_send (src/smtp.c, in dunning_delivery, with libcurl) hands it over.
+-- send_outbox commits after each email, recording the outcome on the
+-- reminder or message.
+-------------------------------------------------------------------------------
+
+-- private: a header value as RFC 2047 encoded words of at most 45 bytes of
+-- UTF-8 each, folded; control characters (a header injection) become spaces
+CREATE FUNCTION @extschema@._mime_words(value text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text := regexp_replace($1, '[[:cntrl:]]', ' ', 'g');
+    v_words text[] := '{}';
+    v_word text := '';
+    v_char text;
+BEGIN
+    IF v ~ '^[ -~]*$' AND v !~ '=\?' AND length(v) <= 70 THEN
+        RETURN v;
+    END IF;
+    FOREACH v_char IN ARRAY regexp_split_to_array(v, '') LOOP
+        IF octet_length(v_word) + octet_length(v_char) > 45 THEN
+            v_words := v_words || ('=?UTF-8?B?' || encode(convert_to(v_word, 'UTF8'), 'base64') || '?=');
+            v_word := '';
+        END IF;
+        v_word := v_word || v_char;
+    END LOOP;
+    IF v_word <> '' OR cardinality(v_words) = 0 THEN
+        v_words := v_words || ('=?UTF-8?B?' || encode(convert_to(v_word, 'UTF8'), 'base64') || '?=');
+    END IF;
+    RETURN array_to_string(v_words, E'\r\n ');
+END
+$$;
+
+-- private: bytes as base64 in lines of 76 characters ending in CRLF
+CREATE FUNCTION @extschema@._mime_base64(content bytea)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+SELECT replace(encode($1, 'base64'), E'\n', E'\r\n') || E'\r\n';
+END;
+
+-- private: one attachment part
+CREATE FUNCTION @extschema@._mime_part(filename text, media_type text, content bytea)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT 'Content-Type: ' || $2 || E'\r\n'
+       || 'Content-Disposition: attachment; filename="'
+       || regexp_replace($1, '[^ -~]|["\\]', '_', 'g') || '"'
+       || CASE WHEN $1 !~ '^[ -~]*$'
+               THEN E';\r\n filename*=UTF-8''''' || (SELECT string_agg(
+                        CASE WHEN b ~ '^[A-Za-z0-9._-]$' THEN b
+                             ELSE (SELECT string_agg('%' || upper(encode(substr(convert_to(b, 'UTF8'), i, 1), 'hex')), '')
+                                     FROM generate_series(1, octet_length(convert_to(b, 'UTF8'))) i) END, '')
+                        FROM regexp_split_to_table($1, '') b)
+               ELSE '' END
+       || E'\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+       || @extschema@._mime_base64($3);
+END;
+
+-- The email of a reminder (kind 'reminder') or a message (kind 'message'):
+-- its envelope and its MIME text.  "to" is empty when the customer has no
+-- address.
+CREATE FUNCTION @extschema@._email(kind text, customer_id text, id bigint,
+                                   OUT sender text, OUT "to" text[], OUT cc text[],
+                                   OUT message_id text, OUT mime text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    c @extschema@.customer;
+    k @extschema@.company;
+    lv @extschema@.level;
+    v_subject text;
+    v_body text;
+    v_lang text;
+    v_parts text[] := '{}';
+    v_boundary text;
+    v_domain text;
+    v_at timestamptz := now();
+BEGIN
+    SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $2;
+    k := @extschema@._company_of($2);
+    sender := coalesce(nullif(current_setting('dunning.smtp_from', true), ''), k.email);
+    IF sender IS NULL OR NOT @extschema@._is_email(sender) THEN
+        RAISE EXCEPTION 'no sender address for the emails of company %', k.company_id
+            USING ERRCODE = '55000',
+                  DETAIL = 'The sender is dunning.smtp_from, else the email of the customer''s company.';
+    END IF;
+    SELECT coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'dunning'), '{}'),
+           coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'accounting'), '{}')
+      INTO "to", cc
+      FROM @extschema@.contact t WHERE t.customer_id = $2;
+    IF cardinality("to") = 0 AND @extschema@._is_email(c.email) THEN
+        "to" := ARRAY[c.email];
+    END IF;
+    IF kind = 'reminder' THEN
+        SELECT r.subject, r.body, r.language INTO v_subject, v_body, v_lang
+          FROM @extschema@.reminder r WHERE r.customer_id = $2 AND r.reminder_id = $3;
+        SELECT l.* INTO lv
+          FROM @extschema@.reminder r
+          JOIN @extschema@.level l ON l.policy_id = c.policy_id AND l.level = r.level
+         WHERE r.customer_id = $2 AND r.reminder_id = $3;
+        IF lv.attach_letter THEN
+            v_parts := v_parts || @extschema@._mime_part('reminder-' || $3 || '.pdf', 'application/pdf',
+                                                         @extschema@.letter_pdf($2, $3));
+        END IF;
+        IF lv.attach_invoices THEN
+            SELECT v_parts || coalesce(array_agg(@extschema@._mime_part(d.filename, d.media_type, d.content)
+                                                 ORDER BY d.entry_id, d.document_id), '{}')
+              INTO v_parts
+              FROM @extschema@.document d
+             WHERE d.customer_id = $2
+               AND d.entry_id IN (SELECT l.entry_id FROM @extschema@.reminder_line l
+                                   WHERE l.customer_id = $2 AND l.reminder_id = $3 AND l.dunned);
+        END IF;
+    ELSE
+        SELECT g.subject, g.body, g.language INTO v_subject, v_body, v_lang
+          FROM @extschema@.message g WHERE g.customer_id = $2 AND g.message_id = $3;
+    END IF;
+    v_domain := split_part(sender, '@', 2);
+    message_id := '<dunning.' || left(kind, 1) || $3 || '.'
+                  || md5($2 || ':' || $3 || ':' || extract(epoch FROM v_at)) || '@' || v_domain || '>';
+    v_boundary := 'dunning-' || md5(message_id);
+    mime := 'Date: ' || to_char(v_at AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || E' +0000\r\n'
+         || 'From: ' || @extschema@._mime_words(k.name) || ' <' || sender || E'>\r\n'
+         || CASE WHEN cardinality("to") > 0 THEN 'To: ' || array_to_string("to", E',\r\n ') || E'\r\n' ELSE '' END
+         || CASE WHEN cardinality(cc) > 0 THEN 'Cc: ' || array_to_string(cc, E',\r\n ') || E'\r\n' ELSE '' END
+         || 'Subject: ' || @extschema@._mime_words(coalesce(v_subject, '')) || E'\r\n'
+         || 'Message-ID: ' || message_id || E'\r\n'
+         || CASE WHEN v_lang IS NOT NULL THEN 'Content-Language: ' || v_lang || E'\r\n' ELSE '' END
+         || E'MIME-Version: 1.0\r\n';
+    IF cardinality(v_parts) = 0 THEN
+        mime := mime || E'Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+             || @extschema@._mime_base64(convert_to(coalesce(v_body, ''), 'UTF8'));
+    ELSE
+        mime := mime || 'Content-Type: multipart/mixed; boundary="' || v_boundary || E'"\r\n\r\n'
+             || '--' || v_boundary || E'\r\n'
+             || E'Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+             || @extschema@._mime_base64(convert_to(coalesce(v_body, ''), 'UTF8'))
+             || (SELECT string_agg('--' || v_boundary || E'\r\n' || p, '') FROM unnest(v_parts) p)
+             || '--' || v_boundary || E'--\r\n';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._email(text, text, bigint) IS
+    'the email of a reminder or message: sender, recipients (dunning contacts, else customer.email; accounting contacts in copy) and MIME text';
+
+-- private: hands one message to the SMTP server (src/smtp.c)
+CREATE FUNCTION @extschema@._smtp_send(recipients text[], sender text, message text,
+                                       OUT outcome text, OUT code integer, OUT reply text)
+AS '$libdir/dunning_delivery', '_smtp_send'
+LANGUAGE C VOLATILE;
+
+-- private: the outcome of one attempt, on the reminder or message, with
+-- the history line; returns whether the server was reachable
+CREATE FUNCTION @extschema@._email_outcome(kind text, customer_id text, id bigint,
+                                           outcome text, code integer, reply text,
+                                           message_id text, recipients text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    v_attempts integer;
+    v_status text;
+    v_max integer := coalesce(nullif(current_setting('dunning.smtp_max_attempts', true), '')::integer, 5);
+    v_delay integer := coalesce(nullif(current_setting('dunning.smtp_retry_minutes', true), '')::integer, 5);
+    v_next timestamptz;
+BEGIN
+    IF kind = 'reminder' THEN
+        SELECT r.attempts + 1 INTO v_attempts FROM @extschema@.reminder r
+         WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSE
+        SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.message g
+         WHERE g.customer_id = $2 AND g.message_id = $3;
+    END IF;
+    v_status := CASE WHEN outcome = 'sent' THEN 'sent'
+                     WHEN outcome = 'permanent' OR v_attempts >= v_max THEN 'failed'
+                     ELSE 'queued' END;
+    IF v_status = 'queued' THEN
+        -- growing delays: the retry delay, then twice it, four times ...
+        v_next := clock_timestamp()
+                  + make_interval(mins => v_delay * (2 ^ least(v_attempts - 1, 16))::integer);
+    END IF;
+    IF kind = 'reminder' THEN
+        UPDATE @extschema@.reminder r
+           SET status = v_status, attempts = v_attempts,
+               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
+               smtp_reply = reply,
+               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
+               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
+               next_attempt_at = v_next
+         WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSE
+        UPDATE @extschema@.message g
+           SET status = v_status, attempts = v_attempts,
+               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
+               smtp_reply = reply,
+               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
+               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
+               next_attempt_at = v_next
+         WHERE g.customer_id = $2 AND g.message_id = $3;
+    END IF;
+    IF v_status <> 'queued' THEN
+        PERFORM @extschema@._history($2, 'email',
+                   format('%s %s %s to %s: %s', kind, $3,
+                          CASE v_status WHEN 'sent' THEN 'emailed' ELSE 'failed' END,
+                          array_to_string(recipients, ', '), reply),
+                   jsonb_build_object(kind || '_id', $3, 'status', v_status, 'code', code,
+                                      'message_id', CASE WHEN v_status = 'sent' THEN message_id END));
+    END IF;
+END
+$$;
+
+-- private: an email with no address becomes a letter, in the next print batch
+CREATE FUNCTION @extschema@._email_to_letter(kind text, customer_id text, id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind = 'reminder' THEN
+        UPDATE @extschema@.reminder r
+           SET channel = 'letter', status = 'issued',
+               last_error = 'no email address: printed instead', next_attempt_at = NULL
+         WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSE
+        UPDATE @extschema@.message g
+           SET channel = 'letter',
+               last_error = 'no email address: printed instead', next_attempt_at = NULL
+         WHERE g.customer_id = $2 AND g.message_id = $3;
+    END IF;
+    PERFORM @extschema@._history($2, 'email',
+               format('%s %s has no email address (no dunning contact, no customer.email): it goes to the next print batch',
+                      kind, $3),
+               jsonb_build_object(kind || '_id', $3, 'channel', 'letter'));
+END
+$$;
+
+-- Sends the emails waiting in the outbox, oldest first, one transaction
+-- each.  No SET clause: a procedure that commits cannot have one, so every
+-- name is qualified.
+CREATE PROCEDURE @extschema@.send_outbox(max_messages integer DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_kind text;
+    v_customer text;
+    v_id bigint;
+    e record;
+    s record;
+    v_sent integer := 0;
+    v_failed integer := 0;
+    v_retry integer := 0;
+    v_letters integer := 0;
+    v_done integer := 0;
+    v_down boolean := false;
+BEGIN
+    IF max_messages IS NOT NULL AND max_messages OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'max_messages must not be negative'
+            USING ERRCODE = '22023', DETAIL = 'NULL sends every email due.';
+    END IF;
+    -- load dunning.so, which defines the settings read below
+    PERFORM @extschema@.as_of();
+    IF COALESCE(pg_catalog.current_setting('dunning.smtp_url', true), '') OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION 'dunning.smtp_url is not set'
+            USING ERRCODE = '55000', DETAIL = 'send_outbox sends through the SMTP server of this setting.',
+                  HINT = 'ALTER SYSTEM SET dunning.smtp_url = ''smtp://mail.example.com:25''; SELECT pg_reload_conf();';
+    END IF;
+    LOOP
+        EXIT WHEN v_down OR (max_messages IS NOT NULL AND v_done OPERATOR(pg_catalog.>=) max_messages);
+        v_kind := 'reminder';
+        SELECT r.customer_id, r.reminder_id INTO v_customer, v_id
+          FROM @extschema@.reminder r
+         WHERE r.status OPERATOR(pg_catalog.=) 'queued' AND r.channel OPERATOR(pg_catalog.=) 'email'
+           AND (r.next_attempt_at IS NULL OR r.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp())
+         ORDER BY r.created_at, r.customer_id, r.reminder_id
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            v_kind := 'message';
+            SELECT g.customer_id, g.message_id INTO v_customer, v_id
+              FROM @extschema@.message g
+             WHERE g.status OPERATOR(pg_catalog.=) 'queued' AND g.channel OPERATOR(pg_catalog.=) 'email'
+               AND (g.next_attempt_at IS NULL OR g.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp())
+             ORDER BY g.created_at, g.customer_id, g.message_id
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED;
+            EXIT WHEN NOT FOUND;
+        END IF;
+        v_done := v_done OPERATOR(pg_catalog.+) 1;
+        BEGIN
+            e := @extschema@._email(v_kind, v_customer, v_id);
+            IF pg_catalog.cardinality(e."to") OPERATOR(pg_catalog.=) 0 THEN
+                PERFORM @extschema@._email_to_letter(v_kind, v_customer, v_id);
+                v_letters := v_letters OPERATOR(pg_catalog.+) 1;
+            ELSE
+                s := @extschema@._smtp_send(e."to" OPERATOR(pg_catalog.||) e.cc, e.sender, e.mime);
+                PERFORM @extschema@._email_outcome(v_kind, v_customer, v_id, s.outcome, s.code, s.reply,
+                                                   e.message_id, e."to" OPERATOR(pg_catalog.||) e.cc);
+                IF s.outcome OPERATOR(pg_catalog.=) 'sent' THEN
+                    v_sent := v_sent OPERATOR(pg_catalog.+) 1;
+                ELSIF s.outcome OPERATOR(pg_catalog.=) 'permanent' THEN
+                    v_failed := v_failed OPERATOR(pg_catalog.+) 1;
+                ELSE
+                    v_retry := v_retry OPERATOR(pg_catalog.+) 1;
+                    -- no server reply at all: the server is down, stop here;
+                    -- the other emails stay queued as they were
+                    v_down := s.code IS NULL;
+                END IF;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            -- the email could not be written (no company, no sender, a
+            -- letter that fails): an attempt, with the error
+            PERFORM @extschema@._email_outcome(v_kind, v_customer, v_id, 'temporary', NULL,
+                                               SQLSTATE OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) SQLERRM,
+                                               NULL, '{}');
+            v_retry := v_retry OPERATOR(pg_catalog.+) 1;
+        END;
+        COMMIT;
+    END LOOP;
+    RAISE NOTICE 'send_outbox: % sent, % failed, % to try again, % without address (to the print batch)%',
+        v_sent, v_failed, v_retry, v_letters,
+        CASE WHEN v_down THEN '; stopped: the SMTP server did not answer' ELSE '' END;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.send_outbox(integer) IS
+    'sends the queued emails through dunning.smtp_url, committing after each; outcomes on the reminder or message';
+
+-- Sending is for the roles the administrator chooses (README "Delivery",
+-- privileges): whoever may call _smtp_send may send any mail through the
+-- server of dunning.smtp_url.
+REVOKE ALL ON FUNCTION @extschema@._smtp_send(text[], text, text) FROM PUBLIC;

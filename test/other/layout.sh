@@ -26,7 +26,7 @@ for f in sources:
         if not owner or owner[0][0] != f:
             bad.append('%s: %s %s %s, created elsewhere' % (f, m.group(1), m.group(2), m.group(3)))
     base = f[:-4]
-    for m in re.finditer(r"AS 'MODULE_PATHNAME'(?:,\s*'(\w+)')?", s):
+    for m in re.finditer(r"AS '(?:MODULE_PATHNAME|\$libdir/dunning_delivery)'(?:,\s*'(\w+)')?", s):
         sym = m.group(1)
         if sym is None:
             sym = re.findall(r'CREATE FUNCTION @extschema@\.(\w+)', s[:m.start()])[-1]
