@@ -73,7 +73,7 @@ CREATE TRIGGER company_check BEFORE INSERT OR UPDATE ON @extschema@.company
 -- one there is
 CREATE FUNCTION @extschema@._company_of(customer_id text)
 RETURNS @extschema@.company
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -235,7 +235,7 @@ END;
 -- The document of a reminder's letter, as _pdf prints it.
 CREATE FUNCTION @extschema@._letter_doc(customer_id text, reminder_id bigint)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
@@ -380,7 +380,7 @@ COMMENT ON FUNCTION @extschema@._letter_doc(text, bigint) IS
 -- The document of a message (a payment plan's confirmation).
 CREATE FUNCTION @extschema@._message_doc(customer_id text, message_id bigint)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable

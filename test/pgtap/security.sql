@@ -25,8 +25,8 @@ SELECT is(count(*)::int, 0, 'every view reads its tables with the caller''s priv
 SELECT function_privs_are('dunning', f, '{}', 'public', '{}', f || '() is not executable by PUBLIC')
   FROM unnest(ARRAY['enable_row_security', 'disable_row_security']) f;
 SELECT is((SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = 'dunning'::regnamespace AND c.relrowsecurity),
-          13, 'the per-customer tables and run have their policy from CREATE EXTENSION on');
-SELECT is((SELECT count(*)::int FROM pg_policy WHERE polname = 'dunning_manager'), 13, 'one policy per table');
+          15, 'the per-customer tables and run have their policy from CREATE EXTENSION on');
+SELECT is((SELECT count(*)::int FROM pg_policy WHERE polname = 'dunning_manager'), 15, 'one policy per table');
 SELECT is((SELECT count(*)::int FROM dunning.row_security WHERE enabled), 0, 'the switch is off after CREATE EXTENSION');
 
 -------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ SELECT throws_ok($$SET ROLE alice; SELECT dunning.enable_row_security()$$, '4250
                  'a manager cannot turn row security on');
 RESET ROLE;
 SELECT is(dunning.enable_row_security(),
-          '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message,run}',
+          '{customer,entry,allocation,lettering,reminder,reminder_line,action,promise,payment_plan,installment,activity,message,contact,document,run}',
           'enable_row_security() names the tables it protects');
 SELECT ok(EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dunning_admin'), 'it creates the role dunning_admin');
 SELECT lives_ok('SELECT dunning.enable_row_security()', 'a second call changes nothing');
