@@ -31,7 +31,7 @@ DELIVERY_PKGS = pangocairo libqrencode libcurl
 # the 0.1.0 install script and every upgrade step, kept byte for byte as
 # they were released; the newest step (to the current version) is written
 # by hand there too.
-SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/schema.sql \
+SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/schema.sql src/company.sql \
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
               src/balance.sql src/credit.sql src/dashboard.sql \
               src/escalation.sql src/interest.sql src/render.sql \

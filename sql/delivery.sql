@@ -5,10 +5,10 @@
 -- email a reminder becomes (_email), and the bad requests refused.
 -- test/other/delivery.sh reads the PDFs and the emails with real tools.
 --
+SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS dunning CASCADE;
 CREATE EXTENSION dunning;
 SET datestyle = ISO;
-SET client_min_messages = warning;
 \set VERBOSITY default
 
 -- a letter needs the creditor: with no company there is none
@@ -82,6 +82,28 @@ SELECT dunning._mime_words(E'Mahnung\r\nBcc: victim@example.com');
 SELECT max(length(l)) <= 76 AS folded FROM regexp_split_to_table(dunning._mime_words(repeat('Überfällig ', 200)), E'\r\n') l;
 -- the outbox shows the email with its attempts
 SELECT kind, customer_id, reminder_id, channel, status, attempts, last_error, next_attempt_at FROM dunning.outbox;
+
+-- two companies: each customer's company, the dashboard and the KPIs per
+-- company (WEBER has none set: with two companies it has none)
+INSERT INTO dunning.company (company_id, name, city, country, iban)
+VALUES ('NORD', 'Nordhandel GmbH', 'Hamburg', 'DE', 'DE89370400440532013000');
+INSERT INTO dunning.customer (customer_id, name, language, policy_id, company_id) VALUES
+    ('HANSA', 'Hansa Logistik KG', 'de', 'std', 'NORD');
+INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency) VALUES
+    ('HANSA', 'invoice', 'H-1', '2025-02-01', '2025-03-01', 500, 'EUR');
+SELECT * FROM dunning.customer_company ORDER BY customer_id;
+SELECT dunning.letter_pdf('WEBER', 2);
+UPDATE dunning.customer SET company_id = 'ACME' WHERE customer_id = 'WEBER';
+SELECT company_id, currency, receivables, overdue, customers, late_customers
+  FROM dunning.dashboard_by_company('2025-03-10');
+SELECT 'all' AS company, ending_receivables, ending_overdue FROM dunning.kpi('2025-01-01', '2025-03-10', 'EUR')
+UNION ALL
+SELECT 'NORD', ending_receivables, ending_overdue FROM dunning.kpi('2025-01-01', '2025-03-10', 'EUR', 'NORD');
+SELECT * FROM dunning.kpi('2025-01-01', '2025-03-10', 'EUR', 'SUD');
+-- the aged balance of one company: join customer_company
+SELECT a.customer_id, a.currency, a.total
+  FROM dunning.aged_balance a JOIN dunning.customer_company USING (customer_id)
+ WHERE company_id = 'NORD';
 
 -- the SMTP settings: a malformed URL is refused; only superusers read the
 -- password

@@ -586,8 +586,9 @@ CREATE VIEW @extschema@.followup_schedule WITH (security_invoker = true) AS
 COMMENT ON VIEW @extschema@.followup_schedule IS
     'the follow-up schedule as of dunning.as_of(): per owner, what is late, due today and upcoming';
 
--- Collection KPIs of a period, in one currency.
-CREATE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+-- Collection KPIs of a period, in one currency, of one company's customers
+-- (customer_company) or, company NULL, of all.
+CREATE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text, company_id text)
 RETURNS TABLE (
     days                    integer,
     credit_sales            numeric,
@@ -609,6 +610,8 @@ DECLARE
     v_from      date := $1;
     v_to        date := $2;
     v_cur       text := $3;
+    v_company   text := $4;
+    v_customers text[];
     v_days      integer;
     v_sales     numeric;
     v_begin     numeric;
@@ -631,21 +634,33 @@ BEGIN
         RAISE EXCEPTION 'invalid currency "%"', v_cur
             USING ERRCODE = '22023', DETAIL = 'A currency is an ISO 4217 code such as EUR.';
     END IF;
+    IF v_company IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.company k WHERE k.company_id = v_company) THEN
+            RAISE EXCEPTION 'there is no company %', v_company
+                USING ERRCODE = '22023', DETAIL = 'Table dunning.company has no such row.';
+        END IF;
+        SELECT pg_catalog.array_agg(cc.customer_id) INTO v_customers
+          FROM @extschema@.customer_company cc WHERE cc.company_id = v_company;
+        v_customers := coalesce(v_customers, '{}');
+    END IF;
     v_days := v_to - v_from + 1;
 
     SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_sales
       FROM @extschema@.entry e
      WHERE e.kind = 'invoice' AND e.currency = v_cur
-       AND e.doc_date >= v_from AND e.doc_date <= v_to;
+       AND e.doc_date >= v_from AND e.doc_date <= v_to
+       AND (v_customers IS NULL OR e.customer_id = ANY (v_customers));
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0) INTO v_begin
       FROM @extschema@.open_items(v_from - 1) o
-     WHERE o.currency = v_cur;
+     WHERE o.currency = v_cur
+       AND (v_customers IS NULL OR o.customer_id = ANY (v_customers));
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0),
            coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount > 0
                                                           AND o.days_overdue <= 0), 0)
       INTO v_end, v_current
       FROM @extschema@.open_items(v_to) o
-     WHERE o.currency = v_cur;
+     WHERE o.currency = v_cur
+       AND (v_customers IS NULL OR o.customer_id = ANY (v_customers));
 
     -- countback: the ending receivables are matched against the credit
     -- sales of 30-day months counted back from to_date, newest first
@@ -655,7 +670,8 @@ BEGIN
           FROM @extschema@.entry e
          WHERE e.kind = 'invoice' AND e.currency = v_cur
            AND e.doc_date > (v_to - (30 * (k + 1)))
-           AND e.doc_date <= (v_to - (30 * k));
+           AND e.doc_date <= (v_to - (30 * k))
+           AND (v_customers IS NULL OR e.customer_id = ANY (v_customers));
         IF v_month >= v_left THEN
             v_countback := v_countback + ((30 * v_left) / v_month);
             v_left := 0;
@@ -680,6 +696,27 @@ BEGIN
                          nullif((v_begin + v_sales) - v_current, 0), 1);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kpi(date, date, text, text) IS
+    'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency, for one company';
+
+CREATE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+RETURNS TABLE (
+    days                    integer,
+    credit_sales            numeric,
+    beginning_receivables   numeric,
+    ending_receivables      numeric,
+    ending_current          numeric,
+    ending_overdue          numeric,
+    dso                     numeric,
+    countback_dso           numeric,
+    best_possible_dso       numeric,
+    add                     numeric,
+    cei                     numeric
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT * FROM @extschema@.kpi($1, $2, $3, NULL::text);
+END;
 COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
     'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency';
 

@@ -1757,7 +1757,9 @@ END;
 COMMENT ON FUNCTION @extschema@.followup_schedule(date) IS
     'what is due on which day and for whom: open actions and credit-insurer deadlines, with owner, amount and days late';
 
-CREATE OR REPLACE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+-- Collection KPIs of a period, in one currency, of one company's customers
+-- (customer_company) or, company NULL, of all.
+CREATE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text, company_id text)
 RETURNS TABLE (
     days                    integer,
     credit_sales            numeric,
@@ -1779,6 +1781,8 @@ DECLARE
     v_from      date := $1;
     v_to        date := $2;
     v_cur       text := $3;
+    v_company   text := $4;
+    v_customers text[];
     v_days      integer;
     v_sales     numeric;
     v_begin     numeric;
@@ -1801,21 +1805,33 @@ BEGIN
         RAISE EXCEPTION 'invalid currency "%"', v_cur
             USING ERRCODE = '22023', DETAIL = 'A currency is an ISO 4217 code such as EUR.';
     END IF;
+    IF v_company IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.company k WHERE k.company_id = v_company) THEN
+            RAISE EXCEPTION 'there is no company %', v_company
+                USING ERRCODE = '22023', DETAIL = 'Table dunning.company has no such row.';
+        END IF;
+        SELECT pg_catalog.array_agg(cc.customer_id) INTO v_customers
+          FROM @extschema@.customer_company cc WHERE cc.company_id = v_company;
+        v_customers := coalesce(v_customers, '{}');
+    END IF;
     v_days := v_to - v_from + 1;
 
     SELECT coalesce(pg_catalog.sum(e.amount), 0) INTO v_sales
       FROM @extschema@.entry e
      WHERE e.kind = 'invoice' AND e.currency = v_cur
-       AND e.doc_date >= v_from AND e.doc_date <= v_to;
+       AND e.doc_date >= v_from AND e.doc_date <= v_to
+       AND (v_customers IS NULL OR e.customer_id = ANY (v_customers));
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0) INTO v_begin
       FROM @extschema@.open_items(v_from - 1) o
-     WHERE o.currency = v_cur;
+     WHERE o.currency = v_cur
+       AND (v_customers IS NULL OR o.customer_id = ANY (v_customers));
     SELECT coalesce(pg_catalog.sum(o.open_amount), 0),
            coalesce(pg_catalog.sum(o.open_amount) FILTER (WHERE o.amount > 0
                                                           AND o.days_overdue <= 0), 0)
       INTO v_end, v_current
       FROM @extschema@.open_items(v_to) o
-     WHERE o.currency = v_cur;
+     WHERE o.currency = v_cur
+       AND (v_customers IS NULL OR o.customer_id = ANY (v_customers));
 
     -- countback: the ending receivables are matched against the credit
     -- sales of 30-day months counted back from to_date, newest first
@@ -1825,7 +1841,8 @@ BEGIN
           FROM @extschema@.entry e
          WHERE e.kind = 'invoice' AND e.currency = v_cur
            AND e.doc_date > (v_to - (30 * (k + 1)))
-           AND e.doc_date <= (v_to - (30 * k));
+           AND e.doc_date <= (v_to - (30 * k))
+           AND (v_customers IS NULL OR e.customer_id = ANY (v_customers));
         IF v_month >= v_left THEN
             v_countback := v_countback + ((30 * v_left) / v_month);
             v_left := 0;
@@ -1850,6 +1867,27 @@ BEGIN
                          nullif((v_begin + v_sales) - v_current, 0), 1);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.kpi(date, date, text, text) IS
+    'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency, for one company';
+
+CREATE OR REPLACE FUNCTION @extschema@.kpi(from_date date, to_date date, currency text)
+RETURNS TABLE (
+    days                    integer,
+    credit_sales            numeric,
+    beginning_receivables   numeric,
+    ending_receivables      numeric,
+    ending_current          numeric,
+    ending_overdue          numeric,
+    dso                     numeric,
+    countback_dso           numeric,
+    best_possible_dso       numeric,
+    add                     numeric,
+    cei                     numeric
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT * FROM @extschema@.kpi($1, $2, $3, NULL::text);
+END;
 COMMENT ON FUNCTION @extschema@.kpi(date, date, text) IS
     'DSO (standard and countback), best possible DSO, ADD and CEI of a period in one currency';
 
@@ -3566,3 +3604,81 @@ COMMENT ON PROCEDURE @extschema@.send_outbox(integer) IS
 -- privileges): whoever may call _smtp_send may send any mail through the
 -- server of dunning.smtp_url.
 REVOKE ALL ON FUNCTION @extschema@._smtp_send(text[], text, text) FROM PUBLIC;
+
+-- reading per company (company.sql, dashboard.sql, kpi)
+-- The company of every customer: its own, else the only one there is
+-- (NULL while there are several and it has none).  Join it to read any view
+-- with a customer_id per company.
+CREATE VIEW @extschema@.customer_company WITH (security_invoker = true) AS
+SELECT c.customer_id,
+       coalesce(c.company_id,
+                (SELECT min(k.company_id) FROM @extschema@.company k
+                  HAVING count(*) OPERATOR(pg_catalog.=) 1)) AS company_id
+  FROM @extschema@.customer c;
+COMMENT ON VIEW @extschema@.customer_company IS
+    'the company of each customer (customer.company_id, else the only company); join it to read a view per company';
+
+-- The dashboard per company (customer_company) and currency: the same
+-- measures, for a database where several companies dun their customers.
+CREATE FUNCTION @extschema@.dashboard_by_company(as_of date)
+RETURNS TABLE (
+    company_id          text,
+    currency            text,
+    receivables         numeric,
+    not_due             numeric,
+    overdue             numeric,
+    unapplied           numeric,
+    balance             numeric,
+    overdue_pct         numeric,
+    customers           bigint,
+    late_customers      bigint,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    max_days_overdue    integer,
+    as_of               date,
+    customers_on_hold   bigint,
+    exposure_over_limit numeric
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+WITH s AS MATERIALIZED (
+    SELECT cc.company_id, o.currency,
+           coalesce(sum(o.open_amount) FILTER (WHERE o.days_overdue IS NOT NULL), 0) AS receivables,
+           coalesce(sum(o.open_amount) FILTER (WHERE o.days_overdue <= 0), 0) AS not_due,
+           coalesce(sum(o.open_amount) FILTER (WHERE o.days_overdue > 0), 0) AS overdue,
+           coalesce(sum(o.open_amount) FILTER (WHERE o.days_overdue IS NULL), 0) AS unapplied,
+           count(DISTINCT o.customer_id) AS customers,
+           count(DISTINCT o.customer_id) FILTER (WHERE o.days_overdue > 0) AS late_customers,
+           count(*) AS open_items,
+           count(*) FILTER (WHERE o.days_overdue > 0) AS overdue_items,
+           min(o.due_date) FILTER (WHERE o.days_overdue > 0) AS oldest_due_date,
+           max(o.days_overdue) FILTER (WHERE o.days_overdue > 0) AS max_days_overdue
+      FROM @extschema@.open_items($1) o
+      JOIN @extschema@.customer_company cc ON cc.customer_id = o.customer_id
+     GROUP BY cc.company_id, o.currency
+), h AS MATERIALIZED (
+    SELECT cc.company_id, cs.currency,
+           count(DISTINCT cs.customer_id) FILTER (WHERE cs.hold) AS customers_on_hold,
+           sum(greatest(cs.exposure - cs.credit_limit, 0)) AS exposure_over_limit
+      FROM @extschema@.credit_status($1) cs
+      JOIN @extschema@.customer_company cc ON cc.customer_id = cs.customer_id
+     GROUP BY cc.company_id, cs.currency
+)
+SELECT s.company_id, s.currency, s.receivables, s.not_due, s.overdue, s.unapplied,
+       s.receivables + s.unapplied,
+       round(100 * s.overdue / nullif(s.receivables, 0), 1),
+       s.customers, s.late_customers, s.open_items, s.overdue_items,
+       s.oldest_due_date, s.max_days_overdue, $1,
+       coalesce(h.customers_on_hold, 0), coalesce(h.exposure_over_limit, 0)
+  FROM s
+  LEFT JOIN h ON h.company_id IS NOT DISTINCT FROM s.company_id AND h.currency = s.currency
+ ORDER BY s.company_id, s.currency;
+END;
+COMMENT ON FUNCTION @extschema@.dashboard_by_company(date) IS
+    'the dashboard per company and currency on a day';
+
+CREATE VIEW @extschema@.dashboard_by_company WITH (security_invoker = true) AS
+    SELECT * FROM @extschema@.dashboard_by_company(@extschema@.as_of());
+COMMENT ON VIEW @extschema@.dashboard_by_company IS
+    'the dashboard per company and currency as of dunning.as_of()';
