@@ -165,3 +165,85 @@ SQL
 ) 2>&1
 echo "$out" | sed 's/^psql:[^ ]* NOTICE:  //'
 echo "$out" | grep -q "server up: 18" || exit 1
+
+# Where user text meets the PDF and the MIME writer: names, addresses,
+# subjects and bodies made of line breaks, form feeds, tabs, right-to-left
+# text, combining marks, emoji, quotes, header-like text and encoded-word
+# markers, up to 10,000-character lines.  Every letter must print (and
+# qpdf --check the PDFs), and no email header may gain a line of its own.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+$P -c "INSERT INTO dunning.company (company_id, name, address, city, email, iban)
+         VALUES ('F', E'Fuzz\nCo \u202eevil', E'1 rue\r\n\fBcc: x@y.example', 'Paris', 'f@fuzz.example', 'DE89370400440532013000')" \
+   -c "INSERT INTO dunning.level (policy_id, level, min_days, channel, attach_letter) VALUES ('a', 3, 60, 'email', true)" \
+   -c "INSERT INTO dunning.level_amount (policy_id, level, currency) SELECT 'a', level, 'USD' FROM dunning.level WHERE policy_id = 'a'"
+out=$($P 2>&1 <<'SQL'
+SELECT setseed(0.31);
+DO $$
+DECLARE
+    pieces text[] := ARRAY[E'\n', E'\r\n', E'\r', E'\f', E'\t', ' ', 'Bcc: victim@example.com', '=?UTF-8?B?',
+                           '?=', '"', '\\', '<', '>', 'Zażółć gęślą jaźń', 'Größe', 'Ça été', 'שלום עולם',
+                           'مرحبا بالعالم', E'\u202e', E'\u200d', 'e' || E'\u0301', '👩‍💼', '%s', '{{x}}',
+                           repeat('W', 10000), repeat('mot ', 2500), '.', E'\n.\n', 'Subject: x', ';', ','];
+    t text;
+    n int := 0;
+    i int;
+BEGIN
+    FOR i IN 1 .. 120 LOOP
+        t := '';
+        FOR j IN 1 .. 1 + (random() * 5)::int LOOP
+            t := t || pieces[1 + (random() * (array_length(pieces, 1) - 1))::int];
+        END LOOP;
+        INSERT INTO dunning.customer (customer_id, name, policy_id, language, email, address, postal_code, city, company_id)
+        VALUES ('Z' || i, t, 'a', (ARRAY['en','fr','de','pl','ar'])[1 + (random() * 4)::int],
+                'z' || i || '@fuzz.example', reverse(t), left(t, 12), right(t, 40), 'F');
+        INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
+        VALUES ('Z' || i, 'invoice', left(t, 60), '2025-01-01', '2025-01-31', 1 + (random() * 1e6)::int / 100.0,
+                (ARRAY['EUR','EUR','USD'])[1 + (random() * 2)::int]);
+    END LOOP;
+    PERFORM count(*) FROM dunning.issue_reminders('2025-04-15', customers => (SELECT array_agg(customer_id) FROM dunning.customer WHERE customer_id LIKE 'Z%'));
+    -- subjects and bodies as a user's template or an ERP could leave them
+    UPDATE dunning.reminder r SET subject = c.name || ' ' || reverse(c.name), body = repeat(c.name, 3)
+      FROM dunning.customer c WHERE c.customer_id = r.customer_id AND r.customer_id LIKE 'Z%';
+END
+$$;
+DO $$
+DECLARE
+    r record;
+    m text;
+    l text;
+    printed int := 0;
+    mailed int := 0;
+BEGIN
+    FOR r IN SELECT customer_id, reminder_id FROM dunning.reminder WHERE customer_id LIKE 'Z%' LOOP
+        IF substr(dunning.letter_pdf(r.customer_id, r.reminder_id), 1, 5) <> '%PDF-'::bytea THEN
+            RAISE EXCEPTION 'letter % is not a PDF', r.reminder_id;
+        END IF;
+        printed := printed + 1;
+        m := (dunning._email('reminder', r.customer_id, r.reminder_id)).mime;
+        FOREACH l IN ARRAY string_to_array(split_part(m, E'\r\n\r\n', 1), E'\r\n') LOOP
+            IF l !~ '^(Date|From|To|Cc|Subject|Message-ID|Content-Language|MIME-Version|Content-Type|Content-Transfer-Encoding): [ -~]*$'
+               AND l !~ '^ [ -~]+$' THEN
+                RAISE EXCEPTION 'email of reminder % has the header line %', r.reminder_id, left(l, 80);
+            END IF;
+        END LOOP;
+        IF split_part(m, E'\r\n\r\n', 1) ~ E'[\r\n](?!\n)' AND replace(split_part(m, E'\r\n\r\n', 1), E'\r\n', '') ~ E'[\r\n]' THEN
+            RAISE EXCEPTION 'email of reminder % has a bare line break in its header', r.reminder_id;
+        END IF;
+        mailed := mailed + 1;
+    END LOOP;
+    RAISE NOTICE 'delivery: % letters printed, % emails written, no header injected', printed, mailed;
+END
+$$;
+SQL
+) 2>&1
+echo "$out" | sed 's/^psql:[^ ]* NOTICE:  //'
+echo "$out" | grep -q "delivery: 120 letters printed, 120 emails written" || exit 1
+for id in $($P -c "SELECT customer_id || ':' || reminder_id FROM dunning.reminder WHERE customer_id LIKE 'Z%' ORDER BY random() LIMIT 15"); do
+    $P -c "SELECT encode(dunning.letter_pdf('${id%%:*}', ${id##*:}), 'base64')" | base64 -d > "$work/l.pdf"
+    qpdf --check "$work/l.pdf" >/dev/null || { echo "qpdf --check refuses the letter $id"; exit 1; }
+    pdftotext "$work/l.pdf" /dev/null || { echo "pdftotext cannot read the letter $id"; exit 1; }
+done
+$P -c "SELECT encode(dunning.run_pdf(max(run_id)), 'base64') FROM dunning.run" | base64 -d > "$work/run.pdf"
+qpdf --check "$work/run.pdf" >/dev/null || { echo "qpdf --check refuses the fuzzed run"; exit 1; }
+echo "delivery: qpdf --check and pdftotext pass 15 fuzzed letters and the run of 120"
