@@ -165,3 +165,64 @@ SELECT c.customer_id, k.ok, k.reason, k.available
          WHERE customer_id NOT IN (SELECT customer_id FROM dunning.credit_status WHERE exposure > 0)
          ORDER BY customer_id LIMIT 1) c,
        dunning.can_ship(c.customer_id, 200) k;
+
+-------------------------------------------------------------------------------
+-- Delivery: the letters of the day on the company's letterhead, for the
+-- printer, and the emails sent through an SMTP server (examples/demo starts
+-- one on loopback: smtp_url)
+-------------------------------------------------------------------------------
+INSERT INTO dunning.company (company_id, name, address, postal_code, city, country, vat_id,
+                             email, phone, iban, bic, logo)
+VALUES ('ACME', 'Acme Fournitures SAS', E'12 rue de la Paix\nBâtiment B', '75002', 'Paris', 'FR',
+        'FR40303265045', 'relances@acme.example', '+33 1 23 45 67 89',
+        'FR76 3000 6000 0112 3456 7890 189', 'AGRIFRPP', decode(:'logo', 'hex'));
+-- postal addresses for everyone; an email address for the customers who
+-- chose paperless bills in the sample (the others get their emails printed)
+UPDATE dunning.customer c
+   SET address = (1 + abs(hashtext(c.customer_id)) % 180) || CASE WHEN c.language = 'fr'
+                     THEN ' rue de la République' ELSE ' High Street' END,
+       postal_code = CASE WHEN c.language = 'fr' THEN (69001 + abs(hashtext(c.customer_id)) % 9)::text
+                          ELSE 'EC1A ' || (1 + abs(hashtext(c.customer_id)) % 9) || 'BB' END,
+       city = CASE WHEN c.language = 'fr' THEN 'Lyon' ELSE 'London' END,
+       country = CASE WHEN c.language = 'fr' THEN 'FR' ELSE 'GB' END,
+       email = CASE WHEN s.paperless_bill = 'Electronic' THEN lower(c.customer_id) || '@customers.example' END
+  FROM (SELECT DISTINCT ON (customer_id) customer_id, paperless_bill
+          FROM ar_sample ORDER BY customer_id, invoice_date DESC) s
+ WHERE s.customer_id = c.customer_id;
+UPDATE dunning.level SET attach_letter = true WHERE policy_id = 'std' AND level = 1;
+
+-- the last run that printed letters
+SELECT run_id AS last_run, as_of AS last_run_day FROM dunning.reminder
+ WHERE channel IN ('letter', 'legal') ORDER BY as_of DESC, run_id DESC LIMIT 1 \gset
+\echo
+\echo '== The letters of the last run with letters, of' :last_run_day '(run_pdf): one PDF for the printer'
+SELECT channel, count(*) AS letters, sum(total_overdue + fees + interest + compensation) AS total
+  FROM dunning.reminder WHERE run_id = :last_run AND channel IN ('letter', 'legal') GROUP BY channel;
+\pset format unaligned
+\pset tuples_only on
+SELECT encode(dunning.run_pdf(:last_run), 'base64') \g |base64 -d > "$DEMO_LETTERS"
+\pset format aligned
+\pset tuples_only off
+\! pdfinfo "$DEMO_LETTERS" | grep -E '^(Pages|Page size)'
+
+\echo
+\echo '== The emails of the half year, sent through the SMTP server at' :smtp_url
+SET dunning.smtp_url = :'smtp_url';
+SET client_min_messages = warning;
+CALL dunning.send_outbox();
+RESET client_min_messages;
+SELECT channel, status, count(*) AS reminders, count(*) FILTER (WHERE last_error IS NOT NULL) AS with_note
+  FROM dunning.reminder WHERE level = 1 GROUP BY channel, status ORDER BY channel, status;
+\echo 'emails with no address became letters, waiting in the next print batch (dunning.print_batch()):'
+SELECT customer_id, reminder_id, channel, status, last_error FROM dunning.outbox
+ WHERE last_error IS NOT NULL ORDER BY customer_id, reminder_id LIMIT 3;
+\echo 'and all the letters waiting in the outbox, for the printer (print_batch):'
+\pset format unaligned
+\pset tuples_only on
+SELECT encode(dunning.print_batch(), 'base64') \g |base64 -d > "$DEMO_BATCH"
+\pset format aligned
+\pset tuples_only off
+\! pdfinfo "$DEMO_BATCH" | grep -E '^Pages'
+\echo
+\echo '== What the SMTP server received'
+\! /usr/bin/python3 examples/received.py "$DEMO_MAIL"

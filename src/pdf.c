@@ -409,10 +409,12 @@ page_break(Pdf *p)
 	page_start(p);
 }
 
+/* the items table's columns, in mm: 165 mm, the text width */
+static const double widths[5] = {45.0, 25.0, 27.0, 30.0, 38.0};
+
 static void
 table_header(Pdf *p)
 {
-	static const double widths[5] = {55.0, 25.0, 25.0, 25.0, 35.0};
 	Letter	   *L = p->L;
 	double		x = LEFT;
 	int			i;
@@ -656,7 +658,6 @@ letter_first_page(Pdf *p)
 static void
 table_rows(Pdf *p)
 {
-	static const double widths[5] = {55.0, 25.0, 25.0, 25.0, 35.0};
 	Letter	   *L = p->L;
 	int			r;
 

@@ -1,6 +1,6 @@
 -- The delivery tests' ledger (test/other/delivery.sh): two companies, a
 -- German, a Polish and a French customer, one with 300 items, contacts and
--- invoice documents.  psql -v logo=HEX: the bytes of test/data/logo.png in hexadecimal.
+-- invoice documents.  psql -v logo=HEX: the bytes of examples/data/logo.png in hexadecimal.
 \set ON_ERROR_STOP 1
 SET datestyle = ISO;
 INSERT INTO dunning.company (company_id, name, address, postal_code, city, country, vat_id,

@@ -25,7 +25,7 @@ dropdb --if-exists $db >/dev/null 2>&1
 createdb $db
 P="psql -X -q -At -v ON_ERROR_STOP=1 -d $db"
 $P -c "CREATE EXTENSION dunning"
-$P -v logo="$(od -An -tx1 -v test/data/logo.png | tr -d ' \n')" -f test/delivery/fixture.sql
+$P -v logo="$(od -An -tx1 -v examples/data/logo.png | tr -d ' \n')" -f test/delivery/fixture.sql
 
 # --- letters -----------------------------------------------------------------
 $P -c "SELECT count(*) FROM dunning.issue_reminders('2025-03-10')" >/dev/null
