@@ -115,6 +115,7 @@ typedef struct Pdf
 	PangoLayoutIter *iter;		/* flow's walk through p->text */
 	PangoFontDescription *font;
 	QRcode	   *qr;
+	cairo_surface_t *qr_image;
 	Logo	   *logos;
 
 	MemoryContext call_cxt;		/* outlives the letters: the logo cache */
@@ -164,6 +165,9 @@ pdf_free(Pdf *p)
 	if (p->qr)
 		QRcode_free(p->qr);
 	p->qr = NULL;
+	if (p->qr_image)
+		cairo_surface_destroy(p->qr_image);
+	p->qr_image = NULL;
 	if (p->iter)
 		pango_layout_iter_free(p->iter);
 	p->iter = NULL;
@@ -779,15 +783,46 @@ payment(Pdf *p)
 			q = QRcode_encodeString(L->qr, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 			if (q)
 			{
+				/*
+				 * One pixel a module, with a quiet zone of 4, painted
+				 * scaled without smoothing: a small image in the PDF
+				 * rather than hundreds of rectangles to write and
+				 * compress
+				 */
+				int			size = q->width + 8;
+				unsigned char *px;
+				int			stride;
+
 				p->qr = q;
-				m = QR_SIZE / (q->width + 8);	/* a quiet zone of 4 modules */
-				for (r = 0; r < q->width; r++)
-					for (c = 0; c < q->width; c++)
-						if (q->data[r * q->width + c] & 1)
-							cairo_rectangle(p->cr, RIGHT - QR_SIZE + (c + 4) * m,
-											qy + (r + 4) * m, m, m);
-				cairo_set_source_rgb(p->cr, 0, 0, 0);
-				cairo_fill(p->cr);
+				p->qr_image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, size, size);
+				if (cairo_surface_status(p->qr_image) == CAIRO_STATUS_SUCCESS)
+				{
+					cairo_pattern_t *pattern;
+
+					cairo_surface_flush(p->qr_image);
+					px = cairo_image_surface_get_data(p->qr_image);
+					stride = cairo_image_surface_get_stride(p->qr_image);
+					for (r = 0; r < size; r++)
+						for (c = 0; c < size; c++)
+						{
+							bool		dark = r >= 4 && c >= 4 && r < q->width + 4 && c < q->width + 4
+								&& (q->data[(r - 4) * q->width + (c - 4)] & 1);
+
+							((uint32 *) (px + r * stride))[c] = dark ? 0x000000 : 0xffffff;
+						}
+					cairo_surface_mark_dirty(p->qr_image);
+					m = QR_SIZE / size;
+					cairo_save(p->cr);
+					cairo_translate(p->cr, RIGHT - QR_SIZE, qy);
+					cairo_scale(p->cr, m, m);
+					cairo_set_source_surface(p->cr, p->qr_image, 0, 0);
+					pattern = cairo_get_source(p->cr);
+					cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST);
+					cairo_paint(p->cr);
+					cairo_restore(p->cr);
+				}
+				cairo_surface_destroy(p->qr_image);
+				p->qr_image = NULL;
 				QRcode_free(q);
 				p->qr = NULL;
 			}
