@@ -64,6 +64,16 @@ PG_MODULE_MAGIC;
 #define QR_SIZE			MM(32.0)
 #define FONT			"DejaVu Sans"
 
+/* the running text of a letter: subject, body before and after the table,
+ * payment instructions; each is laid out once and drawn from that layout */
+#define FLOW_SUBJECT	0
+#define FLOW_BODY		1
+#define FLOW_CLOSING	2
+#define FLOW_PAYMENT	3
+#define FLOWS			4
+/* the most lines kept laid out for the next letters */
+#define LABELS_MAX		1024
+
 /* most recipient lines the address field holds */
 #define ADDRESS_LINES	6
 /* a letter's running text past this is refused rather than laid out */
@@ -110,9 +120,11 @@ typedef struct Pdf
 	/* foreign objects: all freed by pdf_free() */
 	cairo_surface_t *surface;
 	cairo_t    *cr;
+	PangoContext *pctx;			/* of every layout below */
 	PangoLayout *layout;		/* lines, cells */
-	PangoLayout *text;			/* running text (flow) */
-	PangoLayoutIter *iter;		/* flow's walk through p->text */
+	GHashTable *labels;			/* layouts of the lines every letter repeats */
+	PangoLayout *flows[FLOWS];	/* running text, one a part of the letter */
+	PangoLayoutIter *iter;		/* flow's walk through a flow layout */
 	PangoFontDescription *font;
 	QRcode	   *qr;
 	cairo_surface_t *qr_image;
@@ -171,15 +183,24 @@ pdf_free(Pdf *p)
 	if (p->iter)
 		pango_layout_iter_free(p->iter);
 	p->iter = NULL;
-	if (p->text)
-		g_object_unref(p->text);
-	p->text = NULL;
+	for (int i = 0; i < FLOWS; i++)
+	{
+		if (p->flows[i])
+			g_object_unref(p->flows[i]);
+		p->flows[i] = NULL;
+	}
+	if (p->labels)
+		g_hash_table_destroy(p->labels);
+	p->labels = NULL;
 	if (p->font)
 		pango_font_description_free(p->font);
 	p->font = NULL;
 	if (p->layout)
 		g_object_unref(p->layout);
 	p->layout = NULL;
+	if (p->pctx)
+		g_object_unref(p->pctx);
+	p->pctx = NULL;
 	if (p->cr)
 		cairo_destroy(p->cr);
 	p->cr = NULL;
@@ -345,37 +366,69 @@ letter_parse(Jsonb *j)
  * --------------------------------------------------------------------- */
 
 static void
-set_font(Pdf *p, double size, bool bold)
+set_font(Pdf *p, PangoLayout *layout, double size, bool bold)
 {
 	pango_font_description_set_family(p->font, FONT);
 	pango_font_description_set_weight(p->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
 	pango_font_description_set_absolute_size(p->font, size * PANGO_SCALE);
-	pango_layout_set_font_description(p->layout, p->font);
+	pango_layout_set_font_description(layout, p->font);
 }
 
 /*
  * One line of text in a box of width w (ellipsized when it does not fit),
- * aligned; returns its height.  Drawn only in the drawing pass.
+ * aligned; returns its height.  Drawn only in the drawing pass.  A label
+ * (a line every letter of the company repeats: letterhead, footer, column
+ * headers) is laid out once a call and kept; other lines are laid out in
+ * the one shared layout.
  */
 static double
-line_at(Pdf *p, double x, double y, double w, double size, bool bold,
-		const char *s, PangoAlignment align)
+text_line(Pdf *p, double x, double y, double w, double size, bool bold,
+		  const char *s, PangoAlignment align, bool label)
 {
+	PangoLayout *layout = NULL;
+	gchar	   *key = NULL;
 	int			h;
 
 	if (!p->draw)
 		return size * 1.3;
-	set_font(p, size, bold);
-	pango_layout_set_width(p->layout, (int) (w * PANGO_SCALE));
-	pango_layout_set_ellipsize(p->layout, PANGO_ELLIPSIZE_END);
-	pango_layout_set_single_paragraph_mode(p->layout, TRUE);
-	pango_layout_set_alignment(p->layout, align);
-	pango_layout_set_text(p->layout, s ? s : "", -1);
+	if (s == NULL)
+		s = "";
+	if (label)
+	{
+		key = g_strdup_printf("%.3f %.2f %d %d %s", w, size, (int) bold, (int) align, s);
+		layout = g_hash_table_lookup(p->labels, key);
+		if (layout == NULL && g_hash_table_size(p->labels) < LABELS_MAX)
+		{
+			layout = pango_layout_new(p->pctx);
+			g_hash_table_insert(p->labels, key, layout);	/* owns key and layout */
+			key = NULL;
+			set_font(p, layout, size, bold);
+			pango_layout_set_width(layout, (int) (w * PANGO_SCALE));
+			pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+			pango_layout_set_single_paragraph_mode(layout, TRUE);
+			pango_layout_set_alignment(layout, align);
+			pango_layout_set_text(layout, s, -1);
+		}
+		g_free(key);
+	}
+	if (layout == NULL)
+	{
+		layout = p->layout;
+		set_font(p, layout, size, bold);
+		pango_layout_set_width(layout, (int) (w * PANGO_SCALE));
+		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+		pango_layout_set_single_paragraph_mode(layout, TRUE);
+		pango_layout_set_alignment(layout, align);
+		pango_layout_set_text(layout, s, -1);
+	}
 	cairo_move_to(p->cr, x, y);
-	pango_cairo_show_layout(p->cr, p->layout);
-	pango_layout_get_size(p->layout, NULL, &h);
+	pango_cairo_show_layout(p->cr, layout);
+	pango_layout_get_size(layout, NULL, &h);
 	return (double) h / PANGO_SCALE;
 }
+
+#define line_at(p, x, y, w, size, bold, s, align) text_line(p, x, y, w, size, bold, s, align, false)
+#define label_at(p, x, y, w, size, bold, s, align) text_line(p, x, y, w, size, bold, s, align, true)
 
 static void page_start(Pdf *p);
 
@@ -395,7 +448,7 @@ page_end(Pdf *p)
 	cairo_line_to(p->cr, RIGHT, MM(277.0));
 	cairo_stroke(p->cr);
 	for (i = 0; i < L->footer.n && i < 3; i++)
-		y += line_at(p, LEFT, y, TEXT_W - MM(30.0), 7.0, false, L->footer.v[i],
+		y += label_at(p, LEFT, y, TEXT_W - MM(30.0), 7.0, false, L->footer.v[i],
 					 PANGO_ALIGN_LEFT);
 	snprintf(label, sizeof(label), "%s %d/%d",
 			 L->page_word ? L->page_word : "page", p->page, p->pages);
@@ -427,7 +480,7 @@ table_header(Pdf *p)
 	{
 		for (i = 0; i < 5 && i < L->columns.n; i++)
 		{
-			line_at(p, x + MM(1.0), p->y, MM(widths[i] - 2.0), 8.5, true, L->columns.v[i],
+			label_at(p, x + MM(1.0), p->y, MM(widths[i] - 2.0), 8.5, true, L->columns.v[i],
 					i == 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
 			x += MM(widths[i]);
 		}
@@ -450,7 +503,7 @@ page_start(Pdf *p)
 	if (p->draw)
 	{
 		/* a running head: who writes, about what */
-		line_at(p, LEFT, MM(15.0), TEXT_W / 2, 8.0, true,
+		label_at(p, LEFT, MM(15.0), TEXT_W / 2, 8.0, true,
 				L->letterhead.n > 0 ? L->letterhead.v[0] : "", PANGO_ALIGN_LEFT);
 		line_at(p, LEFT + TEXT_W / 2, MM(15.0), TEXT_W / 2, 8.0, false,
 				L->subject, PANGO_ALIGN_RIGHT);
@@ -465,25 +518,26 @@ page_start(Pdf *p)
 
 /*
  * Running text of the given width, line by line, breaking pages between
- * lines.  The layout is measured in both passes, so both break alike.  It
- * has a layout of its own (p->text): page_break draws with p->layout while
- * this one is being walked.
+ * lines.  The measuring pass lays it out in the layout of its part of the
+ * letter (slot); the drawing pass walks that same layout, so both break
+ * alike.  page_break draws with other layouts while this one is walked.
  */
 static void
-flow(Pdf *p, double x, const char *text, int len, double size, bool bold, double width)
+flow(Pdf *p, int slot, double x, const char *text, int len, double size, bool bold, double width)
 {
+	PangoLayout *layout = p->flows[slot];
 	PangoLayoutIter *it;
 
 	if (len <= 0)
 		return;
-	pango_font_description_set_family(p->font, FONT);
-	pango_font_description_set_weight(p->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_absolute_size(p->font, size * PANGO_SCALE);
-	pango_layout_set_font_description(p->text, p->font);
-	pango_layout_set_width(p->text, (int) (width * PANGO_SCALE));
-	pango_layout_set_wrap(p->text, PANGO_WRAP_WORD_CHAR);
-	pango_layout_set_text(p->text, text, len);
-	it = pango_layout_get_iter(p->text);
+	if (!p->draw)
+	{
+		set_font(p, layout, size, bold);
+		pango_layout_set_width(layout, (int) (width * PANGO_SCALE));
+		pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+		pango_layout_set_text(layout, text, len);
+	}
+	it = pango_layout_get_iter(layout);
 	p->iter = it;
 	do
 	{
@@ -519,9 +573,9 @@ body_part(Pdf *p, int part)
 		return;
 	ff = strchr(b, '\f');
 	if (part == 0)
-		flow(p, LEFT, b, ff ? (int) (ff - b) : (int) strlen(b), 10.0, false, TEXT_W);
+		flow(p, FLOW_BODY, LEFT, b, ff ? (int) (ff - b) : (int) strlen(b), 10.0, false, TEXT_W);
 	else if (ff)
-		flow(p, LEFT, ff + 1, (int) strlen(ff + 1), 10.0, false, TEXT_W);
+		flow(p, FLOW_CLOSING, LEFT, ff + 1, (int) strlen(ff + 1), 10.0, false, TEXT_W);
 }
 
 static cairo_status_t
@@ -614,7 +668,7 @@ letter_first_page(Pdf *p)
 	/* letterhead: the company at the left, its logo at the right */
 	y = MM(12.0);
 	for (i = 0; i < L->letterhead.n && i < 7; i++)
-		y += line_at(p, LEFT, y, MM(100.0), i == 0 ? 13.0 : 8.0, i == 0,
+		y += label_at(p, LEFT, y, MM(100.0), i == 0 ? 13.0 : 8.0, i == 0,
 					 L->letterhead.v[i], PANGO_ALIGN_LEFT) + (i == 0 ? MM(1.0) : 0);
 	{
 		cairo_surface_t *logo = company_logo(p, L->company_id);
@@ -637,7 +691,7 @@ letter_first_page(Pdf *p)
 	/* the address field: 20 mm from the left, 45 mm from the top */
 	if (L->return_address)
 	{
-		double		h = line_at(p, LEFT, MM(46.5), MM(80.0), 6.5, false, L->return_address,
+		double		h = label_at(p, LEFT, MM(46.5), MM(80.0), 6.5, false, L->return_address,
 								PANGO_ALIGN_LEFT);
 
 		cairo_set_line_width(p->cr, 0.3);
@@ -653,7 +707,7 @@ letter_first_page(Pdf *p)
 	y = MM(50.0);
 	for (i = 0; i + 1 < L->info.n && i < 16; i += 2)
 	{
-		line_at(p, MM(125.0), y, MM(27.0), 8.0, false, L->info.v[i], PANGO_ALIGN_LEFT);
+		label_at(p, MM(125.0), y, MM(27.0), 8.0, false, L->info.v[i], PANGO_ALIGN_LEFT);
 		y += line_at(p, MM(152.0), y, RIGHT - MM(152.0), 8.0, false, L->info.v[i + 1],
 					 PANGO_ALIGN_LEFT);
 	}
@@ -718,7 +772,7 @@ totals(Pdf *p)
 
 		if (p->draw)
 		{
-			line_at(p, RIGHT - MM(95.0), p->y + MM(0.6), MM(59.0), 9.0, last, L->totals.v[i],
+			label_at(p, RIGHT - MM(95.0), p->y + MM(0.6), MM(59.0), 9.0, last, L->totals.v[i],
 					PANGO_ALIGN_RIGHT);
 			line_at(p, RIGHT - MM(35.0), p->y + MM(0.6), MM(34.0), 9.0, last, L->totals.v[i + 1],
 					PANGO_ALIGN_RIGHT);
@@ -746,7 +800,7 @@ payment(Pdf *p)
 	{
 		int			ph;
 
-		set_font(p, 9.0, false);
+		set_font(p, p->layout, 9.0, false);
 		pango_layout_set_width(p->layout, (int) (width * PANGO_SCALE));
 		pango_layout_set_ellipsize(p->layout, PANGO_ELLIPSIZE_NONE);
 		pango_layout_set_single_paragraph_mode(p->layout, FALSE);
@@ -763,7 +817,7 @@ payment(Pdf *p)
 		page_break(p);
 	top = p->y;
 	if (L->payment)
-		flow(p, LEFT, L->payment, (int) strlen(L->payment), 9.0, false, width);
+		flow(p, FLOW_PAYMENT, LEFT, L->payment, (int) strlen(L->payment), 9.0, false, width);
 	if (L->qr)
 	{
 		double		qy = top;
@@ -827,7 +881,7 @@ payment(Pdf *p)
 				p->qr = NULL;
 			}
 			if (L->qr_caption)
-				line_at(p, RIGHT - QR_SIZE - MM(4.0), qy + QR_SIZE, QR_SIZE + MM(4.0), 7.0,
+				label_at(p, RIGHT - QR_SIZE - MM(4.0), qy + QR_SIZE, QR_SIZE + MM(4.0), 7.0,
 						false, L->qr_caption, PANGO_ALIGN_CENTER);
 		}
 		p->y = Max(p->y, qy + QR_SIZE + MM(5.0));
@@ -845,7 +899,7 @@ letter_pass(Pdf *p)
 	letter_first_page(p);
 	if (L->subject)
 	{
-		flow(p, LEFT, L->subject, (int) strlen(L->subject), 11.0, true, TEXT_W);
+		flow(p, FLOW_SUBJECT, LEFT, L->subject, (int) strlen(L->subject), 11.0, true, TEXT_W);
 		p->y += MM(4.0);
 	}
 	body_part(p, 0);
@@ -920,8 +974,11 @@ _pdf(PG_FUNCTION_ARGS)
 	{
 		p.surface = cairo_pdf_surface_create_for_stream(pdf_write, &p, PAGE_W, PAGE_H);
 		p.cr = cairo_create(p.surface);
-		p.layout = pango_cairo_create_layout(p.cr);
-		p.text = pango_cairo_create_layout(p.cr);
+		p.pctx = pango_cairo_create_context(p.cr);
+		p.layout = pango_layout_new(p.pctx);
+		for (int i = 0; i < FLOWS; i++)
+			p.flows[i] = pango_layout_new(p.pctx);
+		p.labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
 		p.font = pango_font_description_new();
 		if (cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
 			ereport(ERROR,
