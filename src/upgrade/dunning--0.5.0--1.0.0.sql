@@ -2525,6 +2525,150 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact_contact_id_seq':
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.document'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.document_document_id_seq'::regclass, '');
 
+-- the shipped templates in German
+INSERT INTO @extschema@.template (key, language, channel, subject, body, shipped) VALUES
+('level_1', 'de', 'letter', 'Zahlungserinnerung: offene Posten auf Ihrem Konto',
+$t$Sehr geehrte Damen und Herren,
+
+nach unseren Unterlagen waren am {{reminder.date|date}} folgende Posten noch offen:
+
+{{^pdf}}{{#items}}  {{ref}} vom {{doc_date|date}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}}
+{{/items}}
+Überfällig: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Verzugspauschale: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Sicher handelt es sich um ein Versehen. Sollte sich Ihre Zahlung mit diesem Schreiben gekreuzt haben, betrachten Sie es bitte als gegenstandslos; andernfalls bitten wir Sie, den Betrag umgehend zu begleichen.
+
+Mit freundlichen Grüßen
+{{manager.name}}
+$t$, true),
+('level_2', 'de', 'letter', 'Zweite Mahnung: offene Posten auf Ihrem Konto',
+$t$Sehr geehrte Damen und Herren,
+
+trotz unserer Erinnerung waren am {{reminder.date|date}} folgende Posten noch offen:
+
+{{^pdf}}{{#items}}  {{ref}} vom {{doc_date|date}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage überfällig)
+{{/items}}
+Überfällig: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Verzugspauschale: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Bitte begleichen Sie den Betrag innerhalb von 10 Tagen, oder teilen Sie uns mit, wenn Sie einen Posten bestreiten.
+
+Mit freundlichen Grüßen
+{{manager.name}}
+$t$, true),
+('level_3', 'de', 'letter', 'Dritte Mahnung: Zahlung erforderlich',
+$t$Sehr geehrte Damen und Herren,
+
+wir haben Sie bereits zweimal an folgende Posten erinnert, die am {{reminder.date|date}} noch offen waren:
+
+{{^pdf}}{{#items}}  {{ref}} vom {{doc_date|date}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage überfällig)
+{{/items}}
+Überfällig: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Verzugspauschale: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Geht Ihre Zahlung nicht innerhalb von 8 Tagen ein, werden wir weitere Schritte einleiten.
+
+Mit freundlichen Grüßen
+{{manager.name}}
+$t$, true),
+('final', 'de', 'letter', 'Letzte Mahnung vor Einleitung rechtlicher Schritte',
+$t$Sehr geehrte Damen und Herren,
+
+LETZTE MAHNUNG
+
+Unsere Mahnungen sind ohne Erfolg geblieben. Wir fordern Sie hiermit auf, innerhalb von 8 Tagen nach Zugang dieses Schreibens folgende am {{reminder.date|date}} offene Posten zu bezahlen:
+
+{{^pdf}}{{#items}}  {{ref}} vom {{doc_date|date}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage überfällig)
+{{/items}}
+Überfällig: {{reminder.total_overdue|money}} {{reminder.currency}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}{{#reminder.compensation}}Verzugspauschale: {{reminder.compensation|money}} {{reminder.currency}}
+{{/reminder.compensation}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+{{/pdf}}{{#pdf}}{{pdf}}{{/pdf}}
+Nach fruchtlosem Ablauf dieser Frist übergeben wir die Forderung ohne weitere Ankündigung zur gerichtlichen Beitreibung; die Kosten gehen zu Ihren Lasten.
+
+{{manager.name}}
+$t$, true),
+('level_1', 'de', 'email', 'Zahlungserinnerung: {{reminder.total|money}} {{reminder.currency}} überfällig',
+$t$Sehr geehrte Damen und Herren,
+
+am {{reminder.date|date}} waren auf Ihrem Konto {{reminder.total_overdue|money}} {{reminder.currency}} überfällig:
+
+{{#items}}- {{ref}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}}
+{{/items}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+
+Falls Sie bereits gezahlt haben, betrachten Sie diese Nachricht bitte als gegenstandslos. Andernfalls danken wir Ihnen für eine baldige Zahlung.
+
+{{manager.name}}
+$t$, true),
+('level_2', 'de', 'email', 'Zweite Mahnung: {{reminder.total|money}} {{reminder.currency}} überfällig',
+$t$Sehr geehrte Damen und Herren,
+
+trotz unserer Erinnerung waren am {{reminder.date|date}} auf Ihrem Konto {{reminder.total_overdue|money}} {{reminder.currency}} überfällig:
+
+{{#items}}- {{ref}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage)
+{{/items}}
+{{#reminder.fees}}Mahngebühr: {{reminder.fees|money}} {{reminder.currency}}
+{{/reminder.fees}}{{#reminder.interest}}Verzugszinsen: {{reminder.interest|money}} {{reminder.currency}}
+{{/reminder.interest}}Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+
+Bitte zahlen Sie innerhalb von 10 Tagen, oder antworten Sie auf diese Nachricht, wenn Sie einen Posten bestreiten.
+
+{{manager.name}}
+$t$, true),
+('level_3', 'de', 'email', 'Dritte Mahnung: Zahlung erforderlich',
+$t$Sehr geehrte Damen und Herren,
+
+wir haben Sie zweimal erinnert; am {{reminder.date|date}} waren noch {{reminder.total_overdue|money}} {{reminder.currency}} überfällig:
+
+{{#items}}- {{ref}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage)
+{{/items}}
+Zu zahlen: {{reminder.total|money}} {{reminder.currency}}
+
+Geht Ihre Zahlung nicht innerhalb von 8 Tagen ein, werden wir weitere Schritte einleiten.
+
+{{manager.name}}
+$t$, true),
+('final', 'de', 'email', 'Letzte Mahnung',
+$t$Sehr geehrte Damen und Herren,
+
+unsere Mahnungen sind ohne Erfolg geblieben. Wir fordern Sie auf, {{reminder.total|money}} {{reminder.currency}} innerhalb von 8 Tagen zu zahlen:
+
+{{#items}}- {{ref}}, fällig am {{due_date|date}}: {{open_amount|money}} {{reminder.currency}} ({{days_overdue}} Tage)
+{{/items}}
+Nach fruchtlosem Fristablauf übergeben wir die Forderung ohne weitere Ankündigung zur gerichtlichen Beitreibung.
+
+{{manager.name}}
+$t$, true),
+('payment_plan', 'de', 'email', 'Ihre Ratenzahlungsvereinbarung vom {{plan.agreed_on|date}}',
+$t$Sehr geehrte Damen und Herren,
+
+wie am {{plan.agreed_on|date}} vereinbart, zahlen Sie {{plan.total|money}} {{plan.currency}} in {{plan.installments}} Raten:
+
+{{#installments}}- {{due_on|date}}: {{amount|money}} {{plan.currency}}
+{{/installments}}
+{{#plan.note}}Hinweis: {{plan.note}}
+{{/plan.note}}
+Solange die Raten pünktlich gezahlt werden, mahnen wir diese Posten nicht. Eine versäumte Rate beendet die Vereinbarung.
+
+{{manager.name}}
+$t$, true)
+ON CONFLICT (key, language, channel) DO NOTHING;
+
 -- the shipped letter templates leave the items to the printed table when
 -- rendered for a PDF (a user's own rows, shipped = false, are kept)
 UPDATE @extschema@.template SET body = $t$Dear {{customer.name}},

@@ -147,7 +147,7 @@ assert m['To'] == 'hans@mueller.example' and m['Cc'] == 'buchhaltung@mueller.exa
 assert m['Message-ID'] == message_id, (m['Message-ID'], message_id)
 assert 'Acme Fournitures SAS' in m['From'] and 'relances@acme.example' in m['From'], m['From']
 body = m.get_body(('plain',)).get_content()
-assert 'RE-2025-1' in body and 'Müller & Söhne' in body, body
+assert 'RE-2025-1' in body and 'Sehr geehrte Damen und Herren' in body, body
 atts = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in m.iter_attachments()]
 names = sorted(a[0] for a in atts)
 assert len(atts) == 4 and names[0].startswith('Rechnung RE-2025-') and 'reminder-' in names[3], names

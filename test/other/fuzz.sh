@@ -164,7 +164,7 @@ SELECT 'server up: ' || (SELECT count(*) FROM dunning.template);
 SQL
 ) 2>&1
 echo "$out" | sed 's/^psql:[^ ]* NOTICE:  //'
-echo "$out" | grep -q "server up: 18" || exit 1
+echo "$out" | grep -q "server up: 27" || exit 1
 
 # Where user text meets the PDF and the MIME writer: names, addresses,
 # subjects and bodies made of line breaks, form feeds, tabs, right-to-left

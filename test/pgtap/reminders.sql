@@ -32,7 +32,7 @@ SELECT has_trigger('dunning', t, tg, t || ' has ' || tg)
   FROM (VALUES ('reminder', 'reminder_counters'), ('reminder_line', 'reminder_line_counters'),
                ('customer', 'customer_counters'), ('reminder', 'reminder_truncated'),
                ('reminder_line', 'reminder_line_truncated')) x(t, tg);
-SELECT is((SELECT count(*)::int FROM dunning.template WHERE shipped), 18, '18 shipped templates');
+SELECT is((SELECT count(*)::int FROM dunning.template WHERE shipped), 27, '27 shipped templates');
 SELECT is((SELECT count(DISTINCT key)::int FROM dunning.template WHERE shipped), 5,
           'templates for levels 1 to 3, the formal notice and the payment plan');
 
