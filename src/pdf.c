@@ -25,7 +25,8 @@
  * contexts.  Every object of theirs hangs off the Pdf struct and is freed
  * by pdf_free(), on success and, through PG_CATCH, on error; no ereport
  * happens while a pango iterator or a QR code is held.  The bytes cairo
- * writes go into a StringInfo of the calling context.  Each letter's
+ * writes go into a StringInfo of the calling context, which becomes the
+ * result.  Each letter's
  * document is parsed in a memory context reset after it.
  */
 #include "postgres.h"
@@ -936,40 +937,28 @@ letter_render(Pdf *p, Letter *L)
 }
 
 /* ---------------------------------------------------------------------
- * dunning._pdf(docs refcursor) RETURNS bytea
+ * The functions: _pdf(refcursor), run_pdf(bigint), print_batch()
  * --------------------------------------------------------------------- */
 
-PG_FUNCTION_INFO_V1(_pdf);
-Datum
-_pdf(PG_FUNCTION_ARGS)
+/*
+ * The PDF of the letter documents a portal returns (SPI connected).  The
+ * buffer cairo writes into is the bytea returned, so the PDF of a run is
+ * in memory once.
+ */
+static bytea *
+render_portal(Portal portal)
 {
-	char	   *name;
-	Portal		portal;
 	Pdf			p;
 	MemoryContext letter_cxt;
 	MemoryContext call_cxt = CurrentMemoryContext;
 	bytea	   *result;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the cursor of _pdf must not be null"),
-				 errdetail("Open a cursor over letter documents and pass its name.")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
 	memset(&p, 0, sizeof(p));
 	p.call_cxt = call_cxt;
 	p.out = makeStringInfo();
+	appendStringInfoSpaces(p.out, VARHDRSZ);
 	letter_cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning letter",
 									   ALLOCSET_DEFAULT_SIZES);
-	SPI_connect();
-	portal = SPI_cursor_find(name);
-	if (portal == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_CURSOR),
-				 errmsg("cursor \"%s\" does not exist", name),
-				 errdetail("_pdf reads the letter documents of an open cursor.")));
-
 	PG_TRY();
 	{
 		p.surface = cairo_pdf_surface_create_for_stream(pdf_write, &p, PAGE_W, PAGE_H);
@@ -1048,13 +1037,140 @@ _pdf(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	pdf_free(&p);
-	SPI_finish();
 
+	/* the buffer is the result: its first VARHDRSZ bytes were kept for the
+	 * header, so a PDF of many letters is not copied once more */
 	MemoryContextSwitchTo(call_cxt);
-	result = (bytea *) palloc(VARHDRSZ + p.out->len);
-	SET_VARSIZE(result, VARHDRSZ + p.out->len);
-	memcpy(VARDATA(result), p.out->data, p.out->len);
-	pfree(p.out->data);
+	result = (bytea *) p.out->data;
+	SET_VARSIZE(result, p.out->len);
 	MemoryContextDelete(letter_cxt);
+	return result;
+}
+
+/* the memory of the result: the caller's, not SPI's */
+static bytea *
+render_query(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Portal		portal;
+	bytea	   *result;
+
+	SPI_connect();
+	portal = SPI_cursor_open_with_args(NULL, sql, nargs, types, values, NULL, true, 0);
+	MemoryContextSwitchTo(caller);
+	result = render_portal(portal);
+	SPI_finish();
+	return result;
+}
+
+/* a query's boolean answer, for the checks of the functions below */
+static bool
+query_true(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	bool		answer = false;
+
+	SPI_connect();
+	if (SPI_execute_with_args(sql, nargs, types, values, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		answer = !isnull && DatumGetBool(d);
+	}
+	SPI_finish();
+	return answer;
+}
+
+/* dunning._pdf(docs refcursor): the letters of a cursor the caller opened */
+PG_FUNCTION_INFO_V1(_pdf);
+Datum
+_pdf(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *name;
+	Portal		portal;
+	bytea	   *result;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the cursor of _pdf must not be null"),
+				 errdetail("Open a cursor over letter documents and pass its name.")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SPI_connect();
+	portal = SPI_cursor_find(name);
+	if (portal == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_CURSOR),
+				 errmsg("cursor \"%s\" does not exist", name),
+				 errdetail("_pdf reads the letter documents of an open cursor.")));
+	MemoryContextSwitchTo(caller);
+	result = render_portal(portal);
+	SPI_finish();
 	PG_RETURN_BYTEA_P(result);
+}
+
+#define RUN_LETTERS \
+	" FROM " DUNNING_SCHEMA ".reminder r WHERE r.run_id OPERATOR(pg_catalog.=) $1" \
+	" AND r.channel OPERATOR(pg_catalog.=) ANY ('{letter,legal}'::pg_catalog.text[])" \
+	" AND r.status OPERATOR(pg_catalog.<>) 'cancelled'"
+
+/* dunning.run_pdf(run_id bigint): every letter of a run, for the printer */
+PG_FUNCTION_INFO_V1(dunning_run_pdf);
+Datum
+dunning_run_pdf(PG_FUNCTION_ARGS)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("run_id must not be null"),
+				 errdetail("run_pdf prints the letters of one run.")));
+	values[0] = PG_GETARG_DATUM(0);
+	if (!query_true("SELECT EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".run x WHERE x.run_id OPERATOR(pg_catalog.=) $1)",
+					1, types, values))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("there is no run " INT64_FORMAT, PG_GETARG_INT64(0)),
+				 errdetail("Table dunning.run has no such row.")));
+	if (!query_true("SELECT EXISTS (SELECT 1" RUN_LETTERS ")", 1, types, values))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("run " INT64_FORMAT " has no letter to print", PG_GETARG_INT64(0)),
+				 errdetail("Its reminders are emails, calls or cancelled.")));
+	PG_RETURN_BYTEA_P(render_query("SELECT " DUNNING_SCHEMA "._letter_doc(r.customer_id, r.reminder_id)"
+								   RUN_LETTERS " ORDER BY r.customer_id, r.reminder_id",
+								   1, types, values));
+}
+
+#define BATCH_LETTERS \
+	" FROM " DUNNING_SCHEMA ".reminder r WHERE r.status OPERATOR(pg_catalog.=) 'issued'" \
+	" AND r.channel OPERATOR(pg_catalog.=) ANY ('{letter,legal}'::pg_catalog.text[])"
+#define BATCH_MESSAGES \
+	" FROM " DUNNING_SCHEMA ".message g WHERE g.status OPERATOR(pg_catalog.=) 'queued'" \
+	" AND g.channel OPERATOR(pg_catalog.=) 'letter'"
+
+/* dunning.print_batch(): every letter waiting in the outbox */
+PG_FUNCTION_INFO_V1(dunning_print_batch);
+Datum
+dunning_print_batch(PG_FUNCTION_ARGS)
+{
+	if (!query_true("SELECT EXISTS (SELECT 1" BATCH_LETTERS ") OR EXISTS (SELECT 1" BATCH_MESSAGES ")",
+					0, NULL, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no letter is waiting to be printed"),
+				 errdetail("The outbox holds no issued letter and no message by letter.")));
+	PG_RETURN_BYTEA_P(render_query("SELECT x.d FROM ("
+								   "SELECT r.customer_id, 1 AS k, r.reminder_id AS id, "
+								   DUNNING_SCHEMA "._letter_doc(r.customer_id, r.reminder_id) AS d"
+								   BATCH_LETTERS
+								   " UNION ALL SELECT g.customer_id, 2, g.message_id, "
+								   DUNNING_SCHEMA "._message_doc(g.customer_id, g.message_id)"
+								   BATCH_MESSAGES
+								   ") x ORDER BY x.customer_id, x.k, x.id",
+								   0, NULL, NULL));
 }

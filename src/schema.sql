@@ -381,6 +381,9 @@ CREATE INDEX reminder_run_idx ON @extschema@.reminder (run_id);
 -- the outbox (reminders.sql) reads the reminders waiting to be sent or printed
 CREATE INDEX reminder_outbox_idx ON @extschema@.reminder (created_at)
     WHERE status OPERATOR(pg_catalog.=) 'queued' OR status OPERATOR(pg_catalog.=) 'issued';
+-- send_outbox takes the oldest queued email, one at a time: in this order
+CREATE INDEX reminder_queued_idx ON @extschema@.reminder (created_at, customer_id, reminder_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
 
 -- An item on a reminder.
 CREATE TABLE @extschema@.reminder_line (
@@ -531,6 +534,8 @@ CREATE TABLE @extschema@.message (
     CONSTRAINT message_sent_at_finite CHECK (pg_catalog.isfinite(sent_at))
 );
 COMMENT ON TABLE @extschema@.message IS 'an email or letter that is not a reminder, such as a payment plan''s confirmation';
+CREATE INDEX message_queued_idx ON @extschema@.message (created_at, customer_id, message_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
 
 -- A person at the customer: emails go to its dunning contacts (else to
 -- customer.email), its accounting contacts in copy.

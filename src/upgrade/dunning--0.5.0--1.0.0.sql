@@ -2519,6 +2519,12 @@ CREATE TABLE @extschema@.document (
 COMMENT ON TABLE @extschema@.document IS 'an attachment kept by the ERP, such as the PDF of an invoice (level.attach_invoices)';
 CREATE INDEX document_entry_idx ON @extschema@.document (customer_id, entry_id);
 
+-- send_outbox takes the oldest queued email, one at a time: in this order
+CREATE INDEX reminder_queued_idx ON @extschema@.reminder (created_at, customer_id, reminder_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
+CREATE INDEX message_queued_idx ON @extschema@.message (created_at, customer_id, message_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.company'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact_contact_id_seq'::regclass, '');
@@ -3335,72 +3341,18 @@ $$;
 COMMENT ON FUNCTION @extschema@.message_pdf(text, bigint) IS
     'a message (a payment plan''s confirmation) as an A4 PDF letter';
 
+-- (in C, so that the PDF of a run is not copied once more on its way out)
 CREATE FUNCTION @extschema@.run_pdf(run_id bigint)
 RETURNS bytea
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_variable
-DECLARE
-    v_cur refcursor;
-BEGIN
-    IF run_id IS NULL THEN
-        RAISE EXCEPTION 'run_id must not be null'
-            USING ERRCODE = '22004', DETAIL = 'run_pdf prints the letters of one run.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.run x WHERE x.run_id = run_pdf.run_id) THEN
-        RAISE EXCEPTION 'there is no run %', run_id
-            USING ERRCODE = '22023', DETAIL = 'Table dunning.run has no such row.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.reminder r
-                    WHERE r.run_id = run_pdf.run_id
-                      AND r.channel = ANY ('{letter,legal}'::text[])
-                      AND r.status <> 'cancelled') THEN
-        RAISE EXCEPTION 'run % has no letter to print', run_id
-            USING ERRCODE = '22023', DETAIL = 'Its reminders are emails, calls or cancelled.';
-    END IF;
-    OPEN v_cur FOR
-        SELECT @extschema@._letter_doc(r.customer_id, r.reminder_id)
-          FROM @extschema@.reminder r
-         WHERE r.run_id = run_pdf.run_id
-           AND r.channel = ANY ('{letter,legal}'::text[])
-           AND r.status <> 'cancelled'
-         ORDER BY r.customer_id, r.reminder_id;
-    RETURN @extschema@._pdf(v_cur);
-END
-$$;
+AS '$libdir/dunning_delivery', 'dunning_run_pdf'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.run_pdf(bigint) IS
     'every letter of a run (channels letter and legal) in one PDF for the printer, customer by customer, each on a new sheet';
 
 CREATE FUNCTION @extschema@.print_batch()
 RETURNS bytea
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_cur refcursor;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.reminder r
-                    WHERE r.status = 'issued' AND r.channel = ANY ('{letter,legal}'::text[]))
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.message g
-                        WHERE g.status = 'queued' AND g.channel = 'letter') THEN
-        RAISE EXCEPTION 'no letter is waiting to be printed'
-            USING ERRCODE = '22023', DETAIL = 'The outbox holds no issued letter and no message by letter.';
-    END IF;
-    OPEN v_cur FOR
-        SELECT d FROM (
-            SELECT r.customer_id, 1 AS k, r.reminder_id AS id,
-                   @extschema@._letter_doc(r.customer_id, r.reminder_id) AS d
-              FROM @extschema@.reminder r
-             WHERE r.status = 'issued' AND r.channel = ANY ('{letter,legal}'::text[])
-            UNION ALL
-            SELECT g.customer_id, 2, g.message_id, @extschema@._message_doc(g.customer_id, g.message_id)
-              FROM @extschema@.message g
-             WHERE g.status = 'queued' AND g.channel = 'letter') x
-         ORDER BY x.customer_id, x.k, x.id;
-    RETURN @extschema@._pdf(v_cur);
-END
-$$;
+AS '$libdir/dunning_delivery', 'dunning_print_batch'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.print_batch() IS
     'every letter waiting in the outbox (issued letters, messages by letter, emails with no address) in one PDF; mark_sent marks them printed';
 
