@@ -169,48 +169,21 @@ pdf_free(Pdf *p)
 	Logo	   *l;
 
 	for (l = p->logos; l; l = l->next)
-		if (l->image)
-		{
-			cairo_surface_destroy(l->image);
-			l->image = NULL;
-		}
+		g_clear_pointer(&l->image, cairo_surface_destroy);
 	p->logos = NULL;
-	if (p->qr)
-		QRcode_free(p->qr);
-	p->qr = NULL;
-	if (p->qr_image)
-		cairo_surface_destroy(p->qr_image);
-	p->qr_image = NULL;
-	if (p->iter)
-		pango_layout_iter_free(p->iter);
-	p->iter = NULL;
+	g_clear_pointer(&p->qr, QRcode_free);
+	g_clear_pointer(&p->qr_image, cairo_surface_destroy);
+	g_clear_pointer(&p->iter, pango_layout_iter_free);
 	for (int i = 0; i < FLOWS; i++)
-	{
-		if (p->flows[i])
-			g_object_unref(p->flows[i]);
-		p->flows[i] = NULL;
-	}
-	if (p->labels)
-		g_hash_table_destroy(p->labels);
-	p->labels = NULL;
-	if (p->font)
-		pango_font_description_free(p->font);
-	p->font = NULL;
-	if (p->layout)
-		g_object_unref(p->layout);
-	p->layout = NULL;
-	if (p->pctx)
-		g_object_unref(p->pctx);
-	p->pctx = NULL;
-	if (p->cr)
-		cairo_destroy(p->cr);
-	p->cr = NULL;
-	if (p->surface)
-	{
-		/* finishing an unfinished surface still writes; into our buffer */
-		cairo_surface_destroy(p->surface);
-	}
-	p->surface = NULL;
+		g_clear_object(&p->flows[i]);
+	g_clear_pointer(&p->labels, g_hash_table_destroy);
+	g_clear_pointer(&p->font, pango_font_description_free);
+	g_clear_object(&p->layout);
+	g_clear_object(&p->pctx);
+	g_clear_pointer(&p->cr, cairo_destroy);
+	/* destroying an unfinished surface finishes it: into our buffer, or
+	 * nowhere on an error path (p->out is NULL then) */
+	g_clear_pointer(&p->surface, cairo_surface_destroy);
 }
 
 /* ---------------------------------------------------------------------
