@@ -35,7 +35,7 @@ SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/sche
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
               src/balance.sql src/credit.sql src/dashboard.sql \
               src/escalation.sql src/interest.sql src/render.sql \
-              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/smtp.sql src/security.sql
+              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/smtp.sql src/daily.sql src/security.sql
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 

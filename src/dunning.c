@@ -162,6 +162,7 @@ static char *smtp_password_setting = NULL;
 static int	smtp_max_attempts_setting = 5;
 static int	smtp_retry_minutes_setting = 5;
 static int	smtp_timeout_setting = 30;
+static char *daily_strategies_setting = NULL;
 
 /*
  * dunning.smtp_url: empty, or smtp://host[:port] or smtps://host[:port]
@@ -297,6 +298,12 @@ _PG_init(void)
 							NULL,
 							&smtp_timeout_setting, 30, 1, 600, PGC_SUSET, 0,
 							NULL, NULL, NULL);
+	/* daily_run (src/daily.sql) checks the names when it starts */
+	DefineCustomStringVariable("dunning.daily_strategies",
+							   "Lettering strategies of daily_run, in order.",
+							   "A comma-separated list of auto_letter's strategies: reference, exact, subset, fifo.",
+							   &daily_strategies_setting, "reference,exact,subset,fifo", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("dunning");
 #else

@@ -418,6 +418,15 @@ BEGIN
     SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
      WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
        AND i.seq <= inst.seq;
+    IF v_paid < v_due AND d < inst.due_on THEN
+        -- not paid yet, but not due yet either: nothing is missed before the day
+        RAISE EXCEPTION 'installment % of plan % is due on %: its check cannot be completed on %',
+                        inst.seq, pl.plan_id, inst.due_on, d
+            USING ERRCODE = '55000',
+                  DETAIL = pg_catalog.format('%s of %s due so far is paid; the plan is broken only when the day has come without it.',
+                                             v_paid, v_due),
+                  HINT = pg_catalog.format('Complete the check on %s or later.', inst.due_on);
+    END IF;
     IF v_paid < v_due THEN
         UPDATE @extschema@.payment_plan x SET status = 'broken'
          WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;

@@ -78,6 +78,9 @@ CREATE TABLE @extschema@.level (
                         CHECK (payment_days OPERATOR(pg_catalog.>=) 0),
     attach_letter       boolean NOT NULL DEFAULT false,
     attach_invoices     boolean NOT NULL DEFAULT false,
+    -- the unattended day (daily.sql): daily_run issues the level's
+    -- reminders; false: they wait in the proposal for a credit manager
+    auto                boolean NOT NULL DEFAULT true,
     PRIMARY KEY (policy_id, level),
     CONSTRAINT level_min_amount_finite CHECK (@extschema@._is_finite(min_amount)),
     CONSTRAINT level_fee_finite CHECK (@extschema@._is_finite(fee))
@@ -136,7 +139,10 @@ CREATE TABLE @extschema@.credit_manager (
     manager_id          text PRIMARY KEY,
     name                text NOT NULL,
     email               text,
-    role_name           text UNIQUE
+    role_name           text UNIQUE,
+    -- the language of the day's summary (daily.sql)
+    language            text NOT NULL DEFAULT 'en'
+                        CHECK (language OPERATOR(pg_catalog.~) '^[a-z]{2}([_-][A-Za-z]{2})?$')
 );
 COMMENT ON TABLE @extschema@.credit_manager IS 'a credit manager; role_name maps a database role for row security';
 
@@ -571,6 +577,64 @@ CREATE TABLE @extschema@.document (
 COMMENT ON TABLE @extschema@.document IS 'an attachment kept by the ERP, such as the PDF of an invoice (level.attach_invoices)';
 CREATE INDEX document_entry_idx ON @extschema@.document (customer_id, entry_id);
 
+-- One daily_run (daily.sql): when, as of which day, by whom, what each
+-- step did and how many customers failed.
+CREATE TABLE @extschema@.daily_run (
+    daily_run_id        bigserial PRIMARY KEY,
+    as_of               date NOT NULL,
+    strategies          text[] NOT NULL,
+    status              text NOT NULL DEFAULT 'running'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{running,done}'::text[])),
+    steps               jsonb NOT NULL DEFAULT '{}',
+    errors              integer NOT NULL DEFAULT 0,
+    started_at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at         timestamptz,
+    started_by          text NOT NULL DEFAULT CURRENT_USER,
+    CONSTRAINT daily_run_as_of_finite CHECK (pg_catalog.isfinite(as_of))
+);
+COMMENT ON TABLE @extschema@.daily_run IS 'one unattended dunning day (daily_run): its steps and how many customers failed';
+
+-- A customer (or a step) a daily_run could not do.
+CREATE TABLE @extschema@.daily_run_error (
+    daily_run_id        bigint NOT NULL
+                        REFERENCES @extschema@.daily_run ON DELETE CASCADE,
+    error_id            bigserial NOT NULL,
+    customer_id         text,              -- NULL: the step, not one customer
+    step                text NOT NULL,
+    sqlstate            text NOT NULL,
+    message             text NOT NULL,
+    detail              text,
+    at                  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    PRIMARY KEY (daily_run_id, error_id)
+);
+COMMENT ON TABLE @extschema@.daily_run_error IS 'what a daily_run could not do: the customer, the step, the SQLSTATE and message';
+
+-- The summary email of a day for a credit manager, queued by daily_run and
+-- sent by send_outbox.
+CREATE TABLE @extschema@.digest (
+    digest_id           bigserial PRIMARY KEY,
+    manager_id          text NOT NULL
+                        REFERENCES @extschema@.credit_manager ON UPDATE CASCADE ON DELETE CASCADE,
+    as_of               date NOT NULL,
+    daily_run_id        bigint REFERENCES @extschema@.daily_run ON DELETE SET NULL,
+    language            text,
+    subject             text NOT NULL,
+    body                text NOT NULL,
+    status              text NOT NULL DEFAULT 'queued'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,cancelled,failed}'::text[])),
+    sent_at             timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    attempts            integer NOT NULL DEFAULT 0,
+    last_error          text,
+    next_attempt_at     timestamptz,
+    smtp_reply          text,
+    smtp_message_id     text,
+    UNIQUE (manager_id, as_of)
+);
+COMMENT ON TABLE @extschema@.digest IS 'the summary email of a dunning day for a credit manager (daily_run), sent by send_outbox';
+CREATE INDEX digest_queued_idx ON @extschema@.digest (created_at, digest_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
+
 -- Letter and email text per template key, language and channel.
 CREATE TABLE @extschema@.template (
     key                 text NOT NULL,
@@ -630,5 +694,11 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contact_contact_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.document'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.document_document_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_daily_run_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_error'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_error_error_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_digest_id_seq'::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.template'::regclass, 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.reference_rate'::regclass, 'WHERE NOT shipped');

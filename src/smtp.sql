@@ -67,9 +67,10 @@ SELECT 'Content-Type: ' || $2 || E'\r\n'
        || @extschema@._mime_base64($3);
 END;
 
--- The email of a reminder (kind 'reminder') or a message (kind 'message'):
--- its envelope and its MIME text.  "to" is empty when the customer has no
--- address.
+-- The email of a reminder (kind 'reminder'), a message (kind 'message') or
+-- a credit manager's summary of the day (kind 'digest': customer_id is then
+-- the manager's id): its envelope and its MIME text.  "to" is empty when
+-- there is no address.
 CREATE FUNCTION @extschema@._email(kind text, customer_id text, id bigint,
                                    OUT sender text, OUT "to" text[], OUT cc text[],
                                    OUT message_id text, OUT mime text)
@@ -89,20 +90,32 @@ DECLARE
     v_domain text;
     v_at timestamptz := now();
 BEGIN
-    SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $2;
-    k := @extschema@._company_of($2);
+    IF kind = 'digest' THEN
+        -- to a credit manager, from the sender of the only (or first) company
+        SELECT x.* INTO k FROM @extschema@.company x ORDER BY x.company_id LIMIT 1;
+        SELECT g.subject, g.body, g.language,
+               CASE WHEN @extschema@._is_email(m.email) THEN ARRAY[m.email] ELSE '{}' END
+          INTO v_subject, v_body, v_lang, "to"
+          FROM @extschema@.digest g
+          JOIN @extschema@.credit_manager m ON m.manager_id = g.manager_id
+         WHERE g.digest_id = $3;
+        cc := '{}';
+    ELSE
+        SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $2;
+        k := @extschema@._company_of($2);
+        SELECT coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'dunning'), '{}'),
+               coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'accounting'), '{}')
+          INTO "to", cc
+          FROM @extschema@.contact t WHERE t.customer_id = $2;
+        IF cardinality("to") = 0 AND @extschema@._is_email(c.email) THEN
+            "to" := ARRAY[c.email];
+        END IF;
+    END IF;
     sender := coalesce(nullif(current_setting('dunning.smtp_from', true), ''), k.email);
     IF sender IS NULL OR NOT @extschema@._is_email(sender) THEN
         RAISE EXCEPTION 'no sender address for the emails of company %', k.company_id
             USING ERRCODE = '55000',
                   DETAIL = 'The sender is dunning.smtp_from, else the email of the customer''s company.';
-    END IF;
-    SELECT coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'dunning'), '{}'),
-           coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'accounting'), '{}')
-      INTO "to", cc
-      FROM @extschema@.contact t WHERE t.customer_id = $2;
-    IF cardinality("to") = 0 AND @extschema@._is_email(c.email) THEN
-        "to" := ARRAY[c.email];
     END IF;
     IF kind = 'reminder' THEN
         SELECT r.subject, r.body, r.language INTO v_subject, v_body, v_lang
@@ -124,7 +137,7 @@ BEGIN
                AND d.entry_id IN (SELECT l.entry_id FROM @extschema@.reminder_line l
                                    WHERE l.customer_id = $2 AND l.reminder_id = $3 AND l.dunned);
         END IF;
-    ELSE
+    ELSIF kind = 'message' THEN
         SELECT g.subject, g.body, g.language INTO v_subject, v_body, v_lang
           FROM @extschema@.message g WHERE g.customer_id = $2 AND g.message_id = $3;
     END IF;
@@ -182,6 +195,8 @@ BEGIN
     IF kind = 'reminder' THEN
         SELECT r.attempts + 1 INTO v_attempts FROM @extschema@.reminder r
          WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSIF kind = 'digest' THEN
+        SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.digest g WHERE g.digest_id = $3;
     ELSE
         SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.message g
          WHERE g.customer_id = $2 AND g.message_id = $3;
@@ -203,6 +218,16 @@ BEGIN
                last_error = CASE WHEN v_status <> 'sent' THEN reply END,
                next_attempt_at = v_next
          WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSIF kind = 'digest' THEN
+        UPDATE @extschema@.digest g
+           SET status = v_status, attempts = v_attempts,
+               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
+               smtp_reply = reply,
+               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
+               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
+               next_attempt_at = v_next
+         WHERE g.digest_id = $3;
+        RETURN;                 -- no customer's history
     ELSE
         UPDATE @extschema@.message g
            SET status = v_status, attempts = v_attempts,
@@ -224,13 +249,19 @@ BEGIN
 END
 $$;
 
--- private: an email with no address becomes a letter, in the next print batch
+-- private: an email with no address becomes a letter, in the next print
+-- batch (a summary whose manager has no valid address is failed)
 CREATE FUNCTION @extschema@._email_to_letter(kind text, customer_id text, id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF kind = 'digest' THEN
+        UPDATE @extschema@.digest g SET status = 'failed', last_error = 'the credit manager has no valid email address'
+         WHERE g.digest_id = $3;
+        RETURN;
+    END IF;
     IF kind = 'reminder' THEN
         UPDATE @extschema@.reminder r
            SET channel = 'letter', status = 'issued',
@@ -298,6 +329,17 @@ BEGIN
              ORDER BY g.created_at, g.customer_id, g.message_id
              LIMIT 1
                FOR UPDATE SKIP LOCKED;
+        END IF;
+        IF NOT FOUND THEN
+            -- the credit managers' summaries of the day
+            v_kind := 'digest';
+            SELECT g.manager_id, g.digest_id INTO v_customer, v_id
+              FROM @extschema@.digest g
+             WHERE g.status OPERATOR(pg_catalog.=) 'queued'
+               AND (g.next_attempt_at IS NULL OR g.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp())
+             ORDER BY g.created_at, g.digest_id
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED;
             EXIT WHEN NOT FOUND;
         END IF;
         v_done := v_done OPERATOR(pg_catalog.+) 1;
@@ -337,7 +379,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE @extschema@.send_outbox(integer) IS
-    'sends the queued emails through dunning.smtp_url, committing after each; outcomes on the reminder or message';
+    'sends the queued emails (reminders, messages, the credit managers'' summaries) through dunning.smtp_url, committing after each; outcomes on the reminder, message or digest';
 
 -- Sending is for the roles the administrator chooses (README "Delivery",
 -- privileges): whoever may call _smtp_send may send any mail through the
