@@ -39,8 +39,8 @@ SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/sche
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit delivery security
-ISOLATION   = allocation lettering issuing followup
+REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit delivery daily security
+ISOLATION   = allocation lettering issuing followup daily
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DELIVERY_OBJS) $(DELIVERY_OBJS:.o=.bc) $(DELIVERY).so $(DATA_built) output_iso results regression.diffs regression.out
 

@@ -235,7 +235,7 @@ CREATE FUNCTION @extschema@._daily_section(title text, lines text[], language te
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT $1 || ': ' || coalesce(cardinality($2), 0) || E'\n'
+SELECT $1 || CASE WHEN left($3, 2) = 'fr' THEN ' : ' ELSE ': ' END || coalesce(cardinality($2), 0) || E'\n'
        || coalesce((SELECT string_agg('  ' || l, E'\n') FROM unnest($2[1:50]) l) || E'\n', '')
        || CASE WHEN cardinality($2) > 50
                THEN '  ' || format(@extschema@._daily_label('more', $3), cardinality($2) - 50) || E'\n'
