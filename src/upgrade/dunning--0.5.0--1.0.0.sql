@@ -9,7 +9,8 @@
 -- are (test/other/upgrade.sh checks both, and that every released version
 -- updated to 1.0.0 has the catalog of a new 1.0.0).
 --
--- New in 1.0.0: delivery (pdf.sql, smtp.sql, at the end of this script);
+-- New in 1.0.0: delivery (pdf.sql, smtp.sql) and the unattended day
+-- (daily.sql), at the end of this script;
 -- credit control (credit.sql): four columns, an index,
 -- credit_status and can_ship, and two columns at the end of the dashboard.
 -- The counters 0.5.0 may have left wrong are counted again.
@@ -423,6 +424,15 @@ BEGIN
     SELECT pg_catalog.sum(i.amount) INTO v_due FROM @extschema@.installment i
      WHERE i.customer_id = $1 AND i.plan_id = pl.plan_id
        AND i.seq <= inst.seq;
+    IF v_paid < v_due AND d < inst.due_on THEN
+        -- not paid yet, but not due yet either: nothing is missed before the day
+        RAISE EXCEPTION 'installment % of plan % is due on %: its check cannot be completed on %',
+                        inst.seq, pl.plan_id, inst.due_on, d
+            USING ERRCODE = '55000',
+                  DETAIL = pg_catalog.format('%s of %s due so far is paid; the plan is broken only when the day has come without it.',
+                                             v_paid, v_due),
+                  HINT = pg_catalog.format('Complete the check on %s or later.', inst.due_on);
+    END IF;
     IF v_paid < v_due THEN
         UPDATE @extschema@.payment_plan x SET status = 'broken'
          WHERE x.customer_id = $1 AND x.plan_id = pl.plan_id;
@@ -3424,9 +3434,10 @@ SELECT 'Content-Type: ' || $2 || E'\r\n'
        || @extschema@._mime_base64($3);
 END;
 
--- The email of a reminder (kind 'reminder') or a message (kind 'message'):
--- its envelope and its MIME text.  "to" is empty when the customer has no
--- address.
+-- The email of a reminder (kind 'reminder'), a message (kind 'message') or
+-- a credit manager's summary of the day (kind 'digest': customer_id is then
+-- the manager's id): its envelope and its MIME text.  "to" is empty when
+-- there is no address.
 CREATE FUNCTION @extschema@._email(kind text, customer_id text, id bigint,
                                    OUT sender text, OUT "to" text[], OUT cc text[],
                                    OUT message_id text, OUT mime text)
@@ -3446,20 +3457,32 @@ DECLARE
     v_domain text;
     v_at timestamptz := now();
 BEGIN
-    SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $2;
-    k := @extschema@._company_of($2);
+    IF kind = 'digest' THEN
+        -- to a credit manager, from the sender of the only (or first) company
+        SELECT x.* INTO k FROM @extschema@.company x ORDER BY x.company_id LIMIT 1;
+        SELECT g.subject, g.body, g.language,
+               CASE WHEN @extschema@._is_email(m.email) THEN ARRAY[m.email] ELSE '{}' END
+          INTO v_subject, v_body, v_lang, "to"
+          FROM @extschema@.digest g
+          JOIN @extschema@.credit_manager m ON m.manager_id = g.manager_id
+         WHERE g.digest_id = $3;
+        cc := '{}';
+    ELSE
+        SELECT x.* INTO c FROM @extschema@.customer x WHERE x.customer_id = $2;
+        k := @extschema@._company_of($2);
+        SELECT coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'dunning'), '{}'),
+               coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'accounting'), '{}')
+          INTO "to", cc
+          FROM @extschema@.contact t WHERE t.customer_id = $2;
+        IF cardinality("to") = 0 AND @extschema@._is_email(c.email) THEN
+            "to" := ARRAY[c.email];
+        END IF;
+    END IF;
     sender := coalesce(nullif(current_setting('dunning.smtp_from', true), ''), k.email);
     IF sender IS NULL OR NOT @extschema@._is_email(sender) THEN
         RAISE EXCEPTION 'no sender address for the emails of company %', k.company_id
             USING ERRCODE = '55000',
                   DETAIL = 'The sender is dunning.smtp_from, else the email of the customer''s company.';
-    END IF;
-    SELECT coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'dunning'), '{}'),
-           coalesce(array_agg(t.email ORDER BY t.contact_id) FILTER (WHERE t.role = 'accounting'), '{}')
-      INTO "to", cc
-      FROM @extschema@.contact t WHERE t.customer_id = $2;
-    IF cardinality("to") = 0 AND @extschema@._is_email(c.email) THEN
-        "to" := ARRAY[c.email];
     END IF;
     IF kind = 'reminder' THEN
         SELECT r.subject, r.body, r.language INTO v_subject, v_body, v_lang
@@ -3481,7 +3504,7 @@ BEGIN
                AND d.entry_id IN (SELECT l.entry_id FROM @extschema@.reminder_line l
                                    WHERE l.customer_id = $2 AND l.reminder_id = $3 AND l.dunned);
         END IF;
-    ELSE
+    ELSIF kind = 'message' THEN
         SELECT g.subject, g.body, g.language INTO v_subject, v_body, v_lang
           FROM @extschema@.message g WHERE g.customer_id = $2 AND g.message_id = $3;
     END IF;
@@ -3539,6 +3562,8 @@ BEGIN
     IF kind = 'reminder' THEN
         SELECT r.attempts + 1 INTO v_attempts FROM @extschema@.reminder r
          WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSIF kind = 'digest' THEN
+        SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.digest g WHERE g.digest_id = $3;
     ELSE
         SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.message g
          WHERE g.customer_id = $2 AND g.message_id = $3;
@@ -3560,6 +3585,16 @@ BEGIN
                last_error = CASE WHEN v_status <> 'sent' THEN reply END,
                next_attempt_at = v_next
          WHERE r.customer_id = $2 AND r.reminder_id = $3;
+    ELSIF kind = 'digest' THEN
+        UPDATE @extschema@.digest g
+           SET status = v_status, attempts = v_attempts,
+               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
+               smtp_reply = reply,
+               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
+               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
+               next_attempt_at = v_next
+         WHERE g.digest_id = $3;
+        RETURN;                 -- no customer's history
     ELSE
         UPDATE @extschema@.message g
            SET status = v_status, attempts = v_attempts,
@@ -3581,13 +3616,19 @@ BEGIN
 END
 $$;
 
--- private: an email with no address becomes a letter, in the next print batch
+-- private: an email with no address becomes a letter, in the next print
+-- batch (a summary whose manager has no valid address is failed)
 CREATE FUNCTION @extschema@._email_to_letter(kind text, customer_id text, id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF kind = 'digest' THEN
+        UPDATE @extschema@.digest g SET status = 'failed', last_error = 'the credit manager has no valid email address'
+         WHERE g.digest_id = $3;
+        RETURN;
+    END IF;
     IF kind = 'reminder' THEN
         UPDATE @extschema@.reminder r
            SET channel = 'letter', status = 'issued',
@@ -3655,6 +3696,17 @@ BEGIN
              ORDER BY g.created_at, g.customer_id, g.message_id
              LIMIT 1
                FOR UPDATE SKIP LOCKED;
+        END IF;
+        IF NOT FOUND THEN
+            -- the credit managers' summaries of the day
+            v_kind := 'digest';
+            SELECT g.manager_id, g.digest_id INTO v_customer, v_id
+              FROM @extschema@.digest g
+             WHERE g.status OPERATOR(pg_catalog.=) 'queued'
+               AND (g.next_attempt_at IS NULL OR g.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp())
+             ORDER BY g.created_at, g.digest_id
+             LIMIT 1
+               FOR UPDATE SKIP LOCKED;
             EXIT WHEN NOT FOUND;
         END IF;
         v_done := v_done OPERATOR(pg_catalog.+) 1;
@@ -3694,7 +3746,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE @extschema@.send_outbox(integer) IS
-    'sends the queued emails through dunning.smtp_url, committing after each; outcomes on the reminder or message';
+    'sends the queued emails (reminders, messages, the credit managers'' summaries) through dunning.smtp_url, committing after each; outcomes on the reminder, message or digest';
 
 -- Sending is for the roles the administrator chooses (README "Delivery",
 -- privileges): whoever may call _smtp_send may send any mail through the
@@ -3778,3 +3830,507 @@ CREATE VIEW @extschema@.dashboard_by_company WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.dashboard_by_company(@extschema@.as_of());
 COMMENT ON VIEW @extschema@.dashboard_by_company IS
     'the dashboard per company and currency as of dunning.as_of()';
+
+-------------------------------------------------------------------------------
+-- The unattended day (README "A dunning day that runs itself"): level.auto,
+-- the credit manager's language, the runs, their errors and the summaries;
+-- daily_run (daily.sql).  An installment check completed before its day is
+-- refused (_check_installment, above).
+-------------------------------------------------------------------------------
+ALTER TABLE @extschema@.level ADD COLUMN auto boolean NOT NULL DEFAULT true;
+ALTER TABLE @extschema@.credit_manager
+    ADD COLUMN language text NOT NULL DEFAULT 'en'
+        CHECK (language OPERATOR(pg_catalog.~) '^[a-z]{2}([_-][A-Za-z]{2})?$');
+
+-- One daily_run (daily.sql): when, as of which day, by whom, what each
+-- step did and how many customers failed.
+CREATE TABLE @extschema@.daily_run (
+    daily_run_id        bigserial PRIMARY KEY,
+    as_of               date NOT NULL,
+    strategies          text[] NOT NULL,
+    status              text NOT NULL DEFAULT 'running'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{running,done}'::text[])),
+    steps               jsonb NOT NULL DEFAULT '{}',
+    errors              integer NOT NULL DEFAULT 0,
+    started_at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at         timestamptz,
+    started_by          text NOT NULL DEFAULT CURRENT_USER,
+    CONSTRAINT daily_run_as_of_finite CHECK (pg_catalog.isfinite(as_of))
+);
+COMMENT ON TABLE @extschema@.daily_run IS 'one unattended dunning day (daily_run): its steps and how many customers failed';
+
+-- A customer (or a step) a daily_run could not do.
+CREATE TABLE @extschema@.daily_run_error (
+    daily_run_id        bigint NOT NULL
+                        REFERENCES @extschema@.daily_run ON DELETE CASCADE,
+    error_id            bigserial NOT NULL,
+    customer_id         text,              -- NULL: the step, not one customer
+    step                text NOT NULL,
+    sqlstate            text NOT NULL,
+    message             text NOT NULL,
+    detail              text,
+    at                  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    PRIMARY KEY (daily_run_id, error_id)
+);
+COMMENT ON TABLE @extschema@.daily_run_error IS 'what a daily_run could not do: the customer, the step, the SQLSTATE and message';
+
+-- The summary email of a day for a credit manager, queued by daily_run and
+-- sent by send_outbox.
+CREATE TABLE @extschema@.digest (
+    digest_id           bigserial PRIMARY KEY,
+    manager_id          text NOT NULL
+                        REFERENCES @extschema@.credit_manager ON UPDATE CASCADE ON DELETE CASCADE,
+    as_of               date NOT NULL,
+    daily_run_id        bigint REFERENCES @extschema@.daily_run ON DELETE SET NULL,
+    language            text,
+    subject             text NOT NULL,
+    body                text NOT NULL,
+    status              text NOT NULL DEFAULT 'queued'
+                        CHECK (status OPERATOR(pg_catalog.=) ANY ('{queued,sent,cancelled,failed}'::text[])),
+    sent_at             timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    attempts            integer NOT NULL DEFAULT 0,
+    last_error          text,
+    next_attempt_at     timestamptz,
+    smtp_reply          text,
+    smtp_message_id     text,
+    UNIQUE (manager_id, as_of)
+);
+COMMENT ON TABLE @extschema@.digest IS 'the summary email of a dunning day for a credit manager (daily_run), sent by send_outbox';
+CREATE INDEX digest_queued_idx ON @extschema@.digest (created_at, digest_id)
+    WHERE status OPERATOR(pg_catalog.=) 'queued';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_daily_run_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_error'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.daily_run_error_error_id_seq'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest'::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_digest_id_seq'::regclass, '');
+
+-------------------------------------------------------------------------------
+-- The unattended day (README "A dunning day that runs itself"): daily_run
+-- letters the ledger, issues the reminders of automatic levels (level.auto),
+-- leaves the others in the proposal for review, and queues each credit
+-- manager's summary of the day (digest), which send_outbox sends with the
+-- reminders.  pg_cron schedules it.
+--
+-- One customer's error does not stop the day.  Issuing is tried for all
+-- customers at once, in a subtransaction; when it fails, the customers are
+-- split in two halves and each half is tried again, down to the customer
+-- that fails alone, which is recorded (daily_run_error) and left out.  A
+-- day without errors costs one pass; each failing customer a few more.
+-------------------------------------------------------------------------------
+
+-- private: the strategies of dunning.daily_strategies, each checked
+CREATE FUNCTION @extschema@._daily_strategies()
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_list text[] := regexp_split_to_array(trim(coalesce(current_setting('dunning.daily_strategies', true), '')), '\s*,\s*');
+    v_name text;
+BEGIN
+    IF v_list = '{""}' THEN
+        RAISE EXCEPTION 'dunning.daily_strategies is empty'
+            USING ERRCODE = '22023',
+                  DETAIL = 'daily_run letters the ledger with these strategies of auto_letter, in order: reference, exact, subset, fifo.';
+    END IF;
+    FOREACH v_name IN ARRAY v_list LOOP
+        IF v_name <> ALL ('{reference,exact,subset,fifo}'::text[]) THEN
+            RAISE EXCEPTION 'unknown lettering strategy "%" in dunning.daily_strategies', v_name
+                USING ERRCODE = '22023',
+                      DETAIL = 'The strategies are reference, exact, subset and fifo, comma-separated, in the order they are tried.';
+        END IF;
+    END LOOP;
+    RETURN v_list;
+END
+$$;
+
+-- private: a customer (or a step) the day could not do
+CREATE FUNCTION @extschema@._daily_error(daily_run_id bigint, customer_id text, step text,
+                                         sqlstate text, message text, detail text)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+INSERT INTO @extschema@.daily_run_error (daily_run_id, customer_id, step, sqlstate, message, detail)
+VALUES ($1, $2, $3, $4, $5, nullif($6, ''));
+UPDATE @extschema@.daily_run r SET errors = r.errors + 1 WHERE r.daily_run_id = $1;
+END;
+
+-- daily_run, step 0: the day checked and the run recorded
+CREATE FUNCTION @extschema@._daily_start(as_of date)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_last date;
+    v_id bigint;
+    v_strategies text[];
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'as_of must not be null'
+            USING ERRCODE = '22004', DETAIL = 'Leave it out for today.';
+    END IF;
+    IF NOT isfinite($1) THEN
+        RAISE EXCEPTION 'as_of must be a day, not %', $1
+            USING ERRCODE = '22008', DETAIL = 'A dunning day is a calendar day.';
+    END IF;
+    IF $1 > @extschema@._today() THEN
+        RAISE EXCEPTION 'daily_run as of % is a day to come', $1
+            USING ERRCODE = '22023',
+                  DETAIL = pg_catalog.format('Today is %s (dunning.time_zone): a day is run on it or after it.', @extschema@._today());
+    END IF;
+    SELECT max(r.as_of) INTO v_last FROM @extschema@.daily_run r WHERE r.status = 'done';
+    IF $1 < v_last THEN
+        RAISE EXCEPTION 'daily_run as of % is before the last run, as of %', $1, v_last
+            USING ERRCODE = '55000',
+                  DETAIL = 'Dunning days run in date order; a later day has already been run.',
+                  HINT = pg_catalog.format('Run %s or a later day, or call the steps by hand.', v_last);
+    END IF;
+    v_strategies := @extschema@._daily_strategies();
+    INSERT INTO @extschema@.daily_run (as_of, strategies) VALUES ($1, v_strategies)
+    RETURNING daily_run_id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+-- daily_run, step 1: the ledger lettered; when auto_letter fails on the
+-- whole ledger, customer by customer, the failing ones recorded
+CREATE FUNCTION @extschema@._daily_letter(daily_run_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_groups bigint := 0;
+    v_lines bigint := 0;
+    v_failed integer := 0;
+    g bigint;
+    l bigint;
+    c text;
+    v_state text;
+    v_msg text;
+    v_detail text;
+    v_strategies text[];
+BEGIN
+    SELECT r.strategies INTO v_strategies FROM @extschema@.daily_run r WHERE r.daily_run_id = $1;
+    BEGIN
+        SELECT count(DISTINCT (a.customer_id, a.letter_code)), count(*) INTO v_groups, v_lines
+          FROM @extschema@.auto_letter(strategies => v_strategies) a;
+        RETURN jsonb_build_object('groups', v_groups, 'lines', v_lines, 'failed', 0);
+    EXCEPTION WHEN OTHERS THEN
+        NULL;
+    END;
+    FOR c IN SELECT DISTINCT e.customer_id FROM @extschema@.entry e
+              WHERE e.open_amount < 0 ORDER BY 1 LOOP
+        BEGIN
+            SELECT count(DISTINCT a.letter_code), count(*) INTO g, l
+              FROM @extschema@.auto_letter(c, strategies => v_strategies) a;
+            v_groups := v_groups + g;
+            v_lines := v_lines + l;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+            PERFORM @extschema@._daily_error($1, c, 'lettering', v_state, v_msg, v_detail);
+            v_failed := v_failed + 1;
+        END;
+    END LOOP;
+    RETURN jsonb_build_object('groups', v_groups, 'lines', v_lines, 'failed', v_failed);
+END
+$$;
+
+-- daily_run, step 2: one batch of customers issued (NULL: all of them),
+-- the letters of levels for review set aside in dunning_daily_review; a
+-- failing batch is split in two and each half tried again.  Returns the
+-- number of reminders issued.
+CREATE FUNCTION @extschema@._daily_issue(daily_run_id bigint, as_of date, customers text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+-- as issue_reminders: compiling the proposal's expressions costs more than it saves
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    d date := $2;
+    v_customers text[] := $3;
+    v_run bigint;
+    v_issued integer;
+    v_half integer;
+    v_state text;
+    v_msg text;
+    v_detail text;
+BEGIN
+    BEGIN
+        PERFORM @extschema@._issue_check(d, v_customers, NULL, NULL, NULL, false, NULL, false);
+        INSERT INTO @extschema@.run (as_of, options)
+        VALUES (d, jsonb_strip_nulls(jsonb_build_object('daily_run_id', $1,
+                                                         'customers', cardinality(v_customers))))
+        RETURNING run_id INTO v_run;
+        PERFORM @extschema@._issue_letters(d, v_customers, NULL, NULL, NULL, false, NULL, false);
+        -- the letters of levels for review stay in the proposal
+        INSERT INTO pg_temp.dunning_daily_review
+        SELECT l.customer_id, l.currency, l.letter_level, l.channel, l.total, l.manager_id
+          FROM pg_temp.dunning_issue_letters l
+          JOIN @extschema@.level lv ON lv.policy_id = l.policy_id AND lv.level = l.letter_level
+         WHERE NOT lv.auto;
+        DELETE FROM pg_temp.dunning_issue_letters l
+         USING @extschema@.level lv
+         WHERE lv.policy_id = l.policy_id AND lv.level = l.letter_level AND NOT lv.auto;
+        PERFORM @extschema@._issue_lock();
+        ANALYZE pg_temp.dunning_issue_letters;
+        SELECT count(*) INTO v_issued FROM @extschema@._issue_render(v_run, false);
+        PERFORM @extschema@._issue_post(v_run, d);
+        RETURN v_issued;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+    END;
+    IF v_customers IS NULL THEN
+        -- every customer with something overdue on the day, to split
+        SELECT array_agg(DISTINCT o.customer_id ORDER BY o.customer_id) INTO v_customers
+          FROM @extschema@.open_items(d) o WHERE o.days_overdue > 0;
+        IF cardinality(v_customers) IS NULL THEN
+            PERFORM @extschema@._daily_error($1, NULL, 'issue', v_state, v_msg, v_detail);
+            RETURN 0;
+        END IF;
+    END IF;
+    IF cardinality(v_customers) = 1 THEN
+        PERFORM @extschema@._daily_error($1, v_customers[1], 'issue', v_state, v_msg, v_detail);
+        RETURN 0;
+    END IF;
+    v_half := cardinality(v_customers) / 2;
+    RETURN @extschema@._daily_issue($1, d, v_customers[1:v_half])
+         + @extschema@._daily_issue($1, d, v_customers[v_half + 1:]);
+END
+$$;
+
+-- private: the words of the day's summary, by language (English when the
+-- language has none)
+CREATE FUNCTION @extschema@._daily_label(key text, language text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT coalesce(t.labels -> left($2, 2) ->> $1, t.labels -> 'en' ->> $1, $1)
+  FROM (SELECT '{
+    "en": {"subject": "Dunning day of %s: %s letters sent, %s waiting for your review",
+           "title": "Dunning day of %s (daily run %s)",
+           "sent": "Letters sent", "review": "Waiting for your review (dunning.reminder_proposal, then issue_reminders)",
+           "due": "Promises and installments due today", "late": "Promises and installments past due, not yet checked",
+           "insurer": "Credit insurer deadlines (today, past and within 7 days)",
+           "errors": "Customers the day could not do (dunning.daily_run_log)", "none": "none",
+           "more": "and %s more", "level": "level"},
+    "fr": {"subject": "Relances du %s : %s courriers envoyés, %s à valider",
+           "title": "Journée de relance du %s (passage %s)",
+           "sent": "Courriers envoyés", "review": "À valider (dunning.reminder_proposal, puis issue_reminders)",
+           "due": "Promesses et échéances du jour", "late": "Promesses et échéances dépassées, non vérifiées",
+           "insurer": "Échéances de l''assureur-crédit (aujourd''hui, dépassées et sous 7 jours)",
+           "errors": "Clients non traités (dunning.daily_run_log)", "none": "aucun",
+           "more": "et %s de plus", "level": "niveau"},
+    "de": {"subject": "Mahnlauf vom %s: %s Mahnungen versandt, %s zur Prüfung",
+           "title": "Mahnlauf vom %s (Lauf %s)",
+           "sent": "Versandte Mahnungen", "review": "Zur Prüfung (dunning.reminder_proposal, dann issue_reminders)",
+           "due": "Heute fällige Zahlungszusagen und Raten", "late": "Überfällige Zahlungszusagen und Raten, noch nicht geprüft",
+           "insurer": "Fristen des Kreditversicherers (heute, überfällig und in 7 Tagen)",
+           "errors": "Nicht bearbeitete Kunden (dunning.daily_run_log)", "none": "keine",
+           "more": "und %s weitere", "level": "Stufe"}
+  }'::jsonb AS labels) t;
+END;
+
+-- private: one section of a summary: a title with its count, then up to 50
+-- lines
+CREATE FUNCTION @extschema@._daily_section(title text, lines text[], language text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT $1 || CASE WHEN left($3, 2) = 'fr' THEN ' : ' ELSE ': ' END || coalesce(cardinality($2), 0) || E'\n'
+       || coalesce((SELECT string_agg('  ' || l, E'\n') FROM unnest($2[1:50]) l) || E'\n', '')
+       || CASE WHEN cardinality($2) > 50
+               THEN '  ' || format(@extschema@._daily_label('more', $3), cardinality($2) - 50) || E'\n'
+               ELSE '' END;
+END;
+
+-- daily_run, step 3: each credit manager's summary of the day, queued once
+-- a day (a second run leaves it as it is)
+CREATE FUNCTION @extschema@._daily_digests(daily_run_id bigint, as_of date)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_variable
+DECLARE
+    d date := $2;
+    v_queued integer;
+    v_managers integer;
+BEGIN
+    CREATE TEMP TABLE dunning_daily_schedule ON COMMIT DROP AS
+    SELECT * FROM @extschema@.followup_schedule(d) s
+     WHERE s.kind = ANY ('{promise_check,installment_check,insurer_notice}'::text[])
+       AND s.due_on <= d + 7;
+    WITH lines AS (
+        SELECT c.manager_id, 'sent' AS section, c.customer_id AS k,
+               format('%s %s: %s %s %s, %s %s', c.customer_id, c.name, @extschema@._daily_label('level', m.language),
+                      r.level, r.channel,
+                      @extschema@.render('{{a|money}}', jsonb_build_object('language', m.language,
+                          'a', r.total_overdue + r.fees + r.interest + r.compensation)), r.currency) AS line
+          FROM @extschema@.reminder r
+          JOIN @extschema@.run u ON u.run_id = r.run_id
+          JOIN @extschema@.customer c ON c.customer_id = r.customer_id
+          JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
+         WHERE (u.options ->> 'daily_run_id')::bigint IN (SELECT x.daily_run_id FROM @extschema@.daily_run x
+                                                           WHERE x.as_of = d)
+           AND r.status <> 'cancelled'
+        UNION ALL
+        SELECT v.manager_id, 'review', v.customer_id,
+               format('%s %s: %s %s %s, %s %s', v.customer_id, c.name, @extschema@._daily_label('level', m.language),
+                      v.level, v.channel,
+                      @extschema@.render('{{a|money}}', jsonb_build_object('language', m.language, 'a', v.total)),
+                      v.currency)
+          FROM pg_temp.dunning_daily_review v
+          JOIN @extschema@.customer c ON c.customer_id = v.customer_id
+          JOIN @extschema@.credit_manager m ON m.manager_id = v.manager_id
+        UNION ALL
+        SELECT s.owner,
+               CASE WHEN s.kind = 'insurer_notice' THEN 'insurer'
+                    WHEN s.state = 'today' THEN 'due' ELSE 'late' END,
+               s.customer_id,
+               format('%s %s: %s%s (%s)', s.customer_id, s.name, s.title,
+                      CASE WHEN s.amount IS NOT NULL
+                           THEN ', ' || @extschema@.render('{{a|money}}', jsonb_build_object('language', m.language, 'a', s.amount))
+                                || ' ' || s.currency ELSE '' END,
+                      @extschema@.render('{{d|date}}', jsonb_build_object('language', m.language, 'd', s.due_on)))
+          FROM pg_temp.dunning_daily_schedule s
+          JOIN @extschema@.credit_manager m ON m.manager_id = s.owner
+         WHERE s.kind = 'insurer_notice' OR s.state IN ('today', 'late')
+        UNION ALL
+        SELECT c.manager_id, 'errors', e.customer_id,
+               format('%s %s: %s (%s, %s)', e.customer_id, c.name, e.message, e.step, e.sqlstate)
+          FROM @extschema@.daily_run_error e
+          JOIN @extschema@.customer c ON c.customer_id = e.customer_id
+         WHERE e.daily_run_id = $1
+    ), per_manager AS (
+        SELECT m.manager_id, m.email, m.language,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'sent') AS sent,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'review') AS review,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'due') AS due,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'late') AS late,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'insurer') AS insurer,
+               array_agg(l.line ORDER BY l.k, l.line) FILTER (WHERE l.section = 'errors') AS errors
+          FROM @extschema@.credit_manager m
+          LEFT JOIN lines l ON l.manager_id = m.manager_id
+         WHERE m.email IS NOT NULL
+         GROUP BY m.manager_id, m.email, m.language
+    ), ins AS (
+        INSERT INTO @extschema@.digest (manager_id, as_of, daily_run_id, language, subject, body)
+        SELECT p.manager_id, d, $1, p.language,
+               format(@extschema@._daily_label('subject', p.language),
+                      @extschema@.render('{{d|date}}', jsonb_build_object('language', p.language, 'd', d)),
+                      coalesce(cardinality(p.sent), 0), coalesce(cardinality(p.review), 0)),
+               format(@extschema@._daily_label('title', p.language),
+                      @extschema@.render('{{d|date}}', jsonb_build_object('language', p.language, 'd', d)), $1)
+               || E'\n\n' || @extschema@._daily_section(@extschema@._daily_label('sent', p.language), p.sent, p.language)
+               || E'\n' || @extschema@._daily_section(@extschema@._daily_label('review', p.language), p.review, p.language)
+               || E'\n' || @extschema@._daily_section(@extschema@._daily_label('due', p.language), p.due, p.language)
+               || E'\n' || @extschema@._daily_section(@extschema@._daily_label('late', p.language), p.late, p.language)
+               || E'\n' || @extschema@._daily_section(@extschema@._daily_label('insurer', p.language), p.insurer, p.language)
+               || CASE WHEN p.errors IS NOT NULL
+                       THEN E'\n' || @extschema@._daily_section(@extschema@._daily_label('errors', p.language), p.errors, p.language)
+                       ELSE '' END
+          FROM per_manager p
+        ON CONFLICT ON CONSTRAINT digest_manager_id_as_of_key DO NOTHING
+        RETURNING 1
+    )
+    SELECT count(*) INTO v_queued FROM ins;
+    SELECT count(*) INTO v_managers FROM @extschema@.credit_manager m WHERE m.email IS NOT NULL;
+    IF to_regclass('pg_temp.dunning_daily_review') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_daily_review;
+    END IF;
+    RETURN jsonb_build_object('queued', v_queued, 'managers_with_email', v_managers);
+END
+$$;
+
+-- daily_run, step 2 as a whole: the letters of levels for review set
+-- aside in dunning_daily_review, every customer issued; what it did
+CREATE FUNCTION @extschema@._daily_issue_all(daily_run_id bigint, as_of date)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_issued integer;
+    v_step jsonb;
+BEGIN
+    IF to_regclass('pg_temp.dunning_daily_review') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_daily_review;
+    END IF;
+    CREATE TEMP TABLE dunning_daily_review (customer_id text, currency text, level integer,
+                                            channel text, total numeric, manager_id text);
+    v_issued := @extschema@._daily_issue($1, $2, NULL);
+    SELECT jsonb_build_object(
+               'reminders', v_issued,
+               'amount', coalesce(sum(m.total_overdue + m.fees + m.interest + m.compensation), 0),
+               'emails', count(*) FILTER (WHERE m.status = 'queued'),
+               'letters', count(*) FILTER (WHERE m.status = 'issued'),
+               'review', (SELECT count(*) FROM pg_temp.dunning_daily_review),
+               'review_amount', (SELECT coalesce(sum(v.total), 0) FROM pg_temp.dunning_daily_review v),
+               'runs', (SELECT coalesce(jsonb_agg(u.run_id ORDER BY u.run_id), '[]') FROM @extschema@.run u
+                         WHERE u.options ->> 'daily_run_id' = $1::text))
+      INTO v_step
+      FROM @extschema@.reminder m
+      JOIN @extschema@.run u ON u.run_id = m.run_id
+     WHERE u.options ->> 'daily_run_id' = $1::text;
+    RETURN v_step;
+END
+$$;
+
+-- private: what a step did, with its seconds, on the run; the last step
+-- closes it
+CREATE FUNCTION @extschema@._daily_step(daily_run_id bigint, step text, did jsonb,
+                                        started timestamptz, last boolean DEFAULT false)
+RETURNS void
+LANGUAGE sql VOLATILE
+BEGIN ATOMIC
+UPDATE @extschema@.daily_run r
+   SET steps = jsonb_set(r.steps, ARRAY[$2],
+                         $3 || jsonb_build_object('seconds',
+                                   round(extract(epoch FROM clock_timestamp() - $4), 3))),
+       status = CASE WHEN $5 THEN 'done' ELSE r.status END,
+       finished_at = CASE WHEN $5 THEN clock_timestamp() END
+ WHERE r.daily_run_id = $1;
+END;
+
+-- The day: lettering, issuing the automatic levels, the summaries; each
+-- step committed and recorded on the run.  No SET clause: a procedure that
+-- commits cannot have one (the steps have theirs).
+CREATE PROCEDURE @extschema@.daily_run(as_of date DEFAULT @extschema@._today())
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_id bigint;
+    v_t timestamptz;
+BEGIN
+    v_id := @extschema@._daily_start(as_of);
+    COMMIT;
+    v_t := pg_catalog.clock_timestamp();
+    PERFORM @extschema@._daily_step(v_id, 'lettering', @extschema@._daily_letter(v_id), v_t);
+    COMMIT;
+    v_t := pg_catalog.clock_timestamp();
+    PERFORM @extschema@._daily_step(v_id, 'issue', @extschema@._daily_issue_all(v_id, as_of), v_t);
+    COMMIT;
+    v_t := pg_catalog.clock_timestamp();
+    PERFORM @extschema@._daily_step(v_id, 'summaries', @extschema@._daily_digests(v_id, as_of), v_t, true);
+    COMMIT;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.daily_run(date) IS
+    'the unattended dunning day: letters the ledger, issues the reminders of automatic levels, queues each credit manager''s summary';
+
+-- The last runs, with what they could not do.
+CREATE VIEW @extschema@.daily_run_log WITH (security_invoker = true) AS
+SELECT r.daily_run_id, r.as_of, r.status, r.started_at, r.finished_at, r.started_by,
+       r.errors, r.steps, e.customer_id, e.step, e.sqlstate, e.message, e.detail
+  FROM @extschema@.daily_run r
+  LEFT JOIN @extschema@.daily_run_error e ON e.daily_run_id OPERATOR(pg_catalog.=) r.daily_run_id
+ ORDER BY r.daily_run_id DESC, e.error_id;
+COMMENT ON VIEW @extschema@.daily_run_log IS
+    'the daily runs, newest first: their steps (counts, amounts, seconds) and each customer they could not do';
