@@ -16,7 +16,7 @@
 -- private: the strategies of dunning.daily_strategies, each checked
 CREATE FUNCTION @extschema@._daily_strategies()
 RETURNS text[]
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

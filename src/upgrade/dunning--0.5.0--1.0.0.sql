@@ -3924,7 +3924,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.digest_digest_id_seq'::r
 -- private: the strategies of dunning.daily_strategies, each checked
 CREATE FUNCTION @extschema@._daily_strategies()
 RETURNS text[]
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
