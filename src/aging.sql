@@ -186,6 +186,23 @@ CREATE OPERATOR CLASS @extschema@.aging_hash_ops
         FUNCTION 1 @extschema@.aging_hash(@extschema@.aging),
         FUNCTION 2 @extschema@.aging_hash_extended(@extschema@.aging, bigint);
 
+-- min and max, in the order of the btree class (BI tools aggregate buckets)
+
+CREATE FUNCTION @extschema@._aging_smaller(@extschema@.aging, @extschema@.aging) RETURNS @extschema@.aging
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN $1 OPERATOR(@extschema@.<=) $2 THEN $1 ELSE $2 END;
+CREATE FUNCTION @extschema@._aging_larger(@extschema@.aging, @extschema@.aging) RETURNS @extschema@.aging
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN $1 OPERATOR(@extschema@.>=) $2 THEN $1 ELSE $2 END;
+CREATE AGGREGATE @extschema@.min(@extschema@.aging) (
+    SFUNC = @extschema@._aging_smaller, STYPE = @extschema@.aging,
+    COMBINEFUNC = @extschema@._aging_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.max(@extschema@.aging) (
+    SFUNC = @extschema@._aging_larger, STYPE = @extschema@.aging,
+    COMBINEFUNC = @extschema@._aging_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
+);
+
 -- casts
 
 CREATE CAST (@extschema@.aging AS int4range)

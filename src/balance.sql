@@ -77,10 +77,18 @@ END;
 COMMENT ON FUNCTION @extschema@.open_items(date) IS
     'open entries of the ledger as it stood on a day, with days overdue and bucket';
 
+-- The view adds, for BI tools, the bucket's label (in the language of the
+-- setting dunning.language) and its first and last day as integers: a
+-- tool filters and groups on those without knowing the type dunning.aging.
 CREATE VIEW @extschema@.open_items WITH (security_invoker = true) AS
-    SELECT * FROM @extschema@.open_items(@extschema@.as_of());
+    SELECT o.*,
+           @extschema@.label(o.bucket, coalesce(nullif(pg_catalog.current_setting('dunning.language', true), ''), 'en'))
+               AS bucket_label,
+           @extschema@.lower(o.bucket) AS bucket_from,
+           @extschema@.upper(o.bucket) AS bucket_to
+      FROM @extschema@.open_items(@extschema@.as_of()) o;
 COMMENT ON VIEW @extschema@.open_items IS
-    'open entries as of dunning.as_of(), with days overdue and bucket';
+    'open entries as of dunning.as_of(), with days overdue, bucket, its label (dunning.language) and its first and last day';
 
 
 -- private: the planner's row estimate of aged_balance(), the number of

@@ -163,6 +163,7 @@ static int	smtp_max_attempts_setting = 5;
 static int	smtp_retry_minutes_setting = 5;
 static int	smtp_timeout_setting = 30;
 static char *daily_strategies_setting = NULL;
+static char *language_setting = NULL;
 
 /*
  * dunning.smtp_url: empty, or smtp://host[:port] or smtps://host[:port]
@@ -298,6 +299,11 @@ _PG_init(void)
 							NULL,
 							&smtp_timeout_setting, 30, 1, 600, PGC_SUSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("dunning.language",
+							   "Language of the labels the views carry (open_items.bucket_label).",
+							   "en or fr; other languages are labelled in English.",
+							   &language_setting, "en", PGC_USERSET, 0,
+							   NULL, NULL, NULL);
 	/* daily_run (src/daily.sql) checks the names when it starts */
 	DefineCustomStringVariable("dunning.daily_strategies",
 							   "Lettering strategies of daily_run, in order.",

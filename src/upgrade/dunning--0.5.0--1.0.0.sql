@@ -4334,3 +4334,38 @@ SELECT r.daily_run_id, r.as_of, r.status, r.started_at, r.finished_at, r.started
  ORDER BY r.daily_run_id DESC, e.error_id;
 COMMENT ON VIEW @extschema@.daily_run_log IS
     'the daily runs, newest first: their steps (counts, amounts, seconds) and each customer they could not do';
+
+-------------------------------------------------------------------------------
+-- Reading from BI tools (README "Reading dunning from BI tools and ERP
+-- code"): min and max of buckets; open_items gains the bucket's label and
+-- bounds at its end (your views on it stay).
+-------------------------------------------------------------------------------
+-- min and max, in the order of the btree class (BI tools aggregate buckets)
+
+CREATE FUNCTION @extschema@._aging_smaller(@extschema@.aging, @extschema@.aging) RETURNS @extschema@.aging
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN $1 OPERATOR(@extschema@.<=) $2 THEN $1 ELSE $2 END;
+CREATE FUNCTION @extschema@._aging_larger(@extschema@.aging, @extschema@.aging) RETURNS @extschema@.aging
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN $1 OPERATOR(@extschema@.>=) $2 THEN $1 ELSE $2 END;
+CREATE AGGREGATE @extschema@.min(@extschema@.aging) (
+    SFUNC = @extschema@._aging_smaller, STYPE = @extschema@.aging,
+    COMBINEFUNC = @extschema@._aging_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.max(@extschema@.aging) (
+    SFUNC = @extschema@._aging_larger, STYPE = @extschema@.aging,
+    COMBINEFUNC = @extschema@._aging_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
+);
+
+-- The view adds, for BI tools, the bucket's label (in the language of the
+-- setting dunning.language) and its first and last day as integers: a
+-- tool filters and groups on those without knowing the type dunning.aging.
+CREATE OR REPLACE VIEW @extschema@.open_items WITH (security_invoker = true) AS
+    SELECT o.*,
+           @extschema@.label(o.bucket, coalesce(nullif(pg_catalog.current_setting('dunning.language', true), ''), 'en'))
+               AS bucket_label,
+           @extschema@.lower(o.bucket) AS bucket_from,
+           @extschema@.upper(o.bucket) AS bucket_to
+      FROM @extschema@.open_items(@extschema@.as_of()) o;
+COMMENT ON VIEW @extschema@.open_items IS
+    'open entries as of dunning.as_of(), with days overdue, bucket, its label (dunning.language) and its first and last day';
