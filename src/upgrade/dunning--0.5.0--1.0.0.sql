@@ -4238,9 +4238,12 @@ BEGIN
                        ELSE '' END
           FROM per_manager p
         ON CONFLICT ON CONSTRAINT digest_manager_id_as_of_key DO NOTHING
-        RETURNING 1
+        RETURNING manager_id, digest_id
     )
-    SELECT count(*) INTO v_queued FROM ins;
+    -- the mailer listens: one notification per queued email, as for reminders
+    SELECT count(pg_notify('dunning_outbox',
+                           jsonb_build_object('manager_id', i.manager_id, 'digest_id', i.digest_id)::text))
+      INTO v_queued FROM ins i;
     SELECT count(*) INTO v_managers FROM @extschema@.credit_manager m WHERE m.email IS NOT NULL;
     IF to_regclass('pg_temp.dunning_daily_review') IS NOT NULL THEN
         DROP TABLE pg_temp.dunning_daily_review;
