@@ -14,7 +14,10 @@ text of the same rows (test/other/drivers.sh):
 Then LISTEN dunning_outbox: one notification per queued email, with the
 documented payload, for reminders, messages and the managers' summaries.
 
-Usage: read_all.py DBNAME   (PGHOST etc. from the environment)
+Usage: read_all.py DBNAME DIR   the reads; psql's text of each relation is
+                                left in DIR for ReadAll.java
+       read_all.py DBNAME --listen  the notifications (it issues reminders)
+(PGHOST etc. from the environment)
 """
 import datetime
 import decimal
@@ -34,13 +37,17 @@ FS, RS, NULL = '\x1f', '\x1e', '\x1dNULL\x1d'
 failures = []
 
 
-def psql_rows(sql):
+def psql_text(sql):
     """psql's text of the rows of a query, with the same settings"""
     env = dict(os.environ)
     env['PGOPTIONS'] = ' '.join('-c %s=%s' % (k, v) for k, v in SETTINGS.items())
     out = subprocess.run(['psql', '-X', '-q', '-A', '-t', '-F', FS, '-R', RS, '-P', 'null=' + NULL,
                           '-v', 'ON_ERROR_STOP=1', '-d', DB, '-c', sql],
                          env=env, check=True, capture_output=True).stdout.decode()
+    return out
+
+
+def psql_rows(out):
     if out.endswith('\n'):
         out = out[:-1]
     rows = out.split(RS)
@@ -109,12 +116,18 @@ def catalog_types(cur, kind, name):
     return [t for (t,) in cur.fetchall()]
 
 
-def main():
+def connect():
     conn = psycopg2.connect(dbname=DB, options=' '.join('-c %s=%s' % (k, v) for k, v in SETTINGS.items()))
     conn.autocommit = True
     psycopg2.extras.register_default_jsonb(conn, loads=lambda s: s)   # the jsonb text itself
+    return conn
+
+
+def reads(directory):
+    conn = connect()
     cur = conn.cursor()
     values = rels = 0
+    listing = []
     for kind, name, source in relations(cur):
         sql = 'SELECT * FROM %s t ORDER BY t::text' % source
         cur.execute(sql)
@@ -124,7 +137,14 @@ def main():
         want_types = catalog_types(cur, kind, name)
         if types != want_types:
             failures.append('%s %s: driver types %s, catalog %s' % (kind, name, types, want_types))
-        want = psql_rows(sql)
+        text = psql_text(sql)
+        want = psql_rows(text)
+        with open(os.path.join(directory, kind + '_' + name), 'w') as f:
+            f.write(text)
+        cur.execute("""SELECT string_agg(y.typname, ',' ORDER BY x.i)
+                         FROM unnest(%s::oid[]) WITH ORDINALITY x(t, i) JOIN pg_type y ON y.oid = x.t""",
+                    (want_types,))
+        listing.append('%s_%s\t%s\t%s\n' % (kind, name, source, cur.fetchone()[0]))
         if len(got) != len(want):
             failures.append('%s %s: %d rows by psycopg2, %d by psql' % (kind, name, len(got), len(want)))
             continue
@@ -137,6 +157,8 @@ def main():
                     break
                 values += 1
         rels += 1
+    with open(os.path.join(directory, 'relations'), 'w') as f:
+        f.writelines(listing)
     print('ok - psycopg2: %d views and twins, %d values equal to psql\'s text, every column of the catalog\'s type'
           % (rels, values) if not failures else 'not ok - psycopg2 reads')
 
@@ -154,6 +176,11 @@ def main():
         print('ok - bucket::text = \'1..30\', bucket_from/bucket_to and bucket_label agree (%d items); min %s, max %s'
               % (a, lo, hi))
 
+
+
+def listen():
+    conn = connect()
+    cur = conn.cursor()
     # LISTEN dunning_outbox: one notification per queued email
     listener = psycopg2.connect(dbname=DB)
     listener.autocommit = True
@@ -192,9 +219,16 @@ def main():
     else:
         print('ok - LISTEN dunning_outbox: %d reminder emails {customer_id, reminder_id}, 1 message {customer_id, message_id}, '
               '%d summaries {manager_id, digest_id}' % (emails, n_digests))
+
+
+def finish():
     for f in failures[:20]:
         print('FAIL:', f, file=sys.stderr)
     sys.exit(1 if failures else 0)
 
 
-main()
+if sys.argv[2] == '--listen':
+    listen()
+else:
+    reads(sys.argv[2])
+finish()
