@@ -5,6 +5,7 @@
 #   make test    install what is missing (Debian packages), build, install
 #                and run every suite in a throw-away cluster
 #   make bench   the benchmark (bench/README.md), in a throw-away cluster
+#   make soak    the soak test (DURATION=600 seconds, CLIENTS=8), in one
 #
 # Both work on a fresh Debian machine as root with nothing done before.
 
@@ -40,7 +41,7 @@ DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit delivery daily security
-ISOLATION   = allocation lettering issuing followup daily
+ISOLATION   = allocation lettering lettering_ledger issuing followup daily
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DELIVERY_OBJS) $(DELIVERY_OBJS:.o=.bc) $(DELIVERY).so $(DATA_built) output_iso results regression.diffs regression.out
 
@@ -76,9 +77,19 @@ install-delivery: $(DELIVERY)$(DLSUFFIX) installdirs
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	cat $(SQL_SOURCES) > $@
 
-.PHONY: test demo bench
+.PHONY: test demo bench soak
 test:
 	test/run
+
+# the soak test (README "Tests"): pgbench clients mixing what users do,
+# then the invariants; make soak DURATION=600 CLIENTS=8
+DURATION ?= 600
+CLIENTS ?= 8
+soak:
+	test/install-deps
+	$(MAKE) -s all install >/dev/null
+	env -u PGHOST -u PGPORT -u PGDATABASE -u PGUSER -u PGPASSWORD \
+	    pg_virtualenv -v 15 test/soak/run $(DURATION) $(CLIENTS)
 
 demo:
 	examples/demo

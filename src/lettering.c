@@ -1589,6 +1589,35 @@ materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
  * dry_run): letter one customer, or the whole ledger, with the strategies
  * in the order given.
  */
+/*
+ * One letterer at a time per customer.  A customer's groups take their
+ * codes one after another (AAA, AAB ...): two sessions lettering the same
+ * customer at once would both take the next code.  A run over the whole
+ * ledger takes the ledger's lock alone; a run for one customer (auto_letter
+ * of one customer, letter) shares it and takes the customer's.  They are
+ * transaction-level advisory locks of class DUNNING_LOCK_CLASS (README
+ * "Concurrency"), taken before the first query reads the ledger, so that
+ * its snapshot sees what the session waited for.
+ */
+#define DUNNING_LOCK_CLASS "1685417582"		/* 'dunn' */
+
+static void
+lettering_lock(Datum customer_id, bool whole_ledger)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {customer_id};
+	int			ret;
+
+	if (whole_ledger)
+		ret = SPI_execute("SELECT pg_catalog.pg_advisory_xact_lock(" DUNNING_LOCK_CLASS ", 0)", false, 0);
+	else
+		ret = SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock_shared(" DUNNING_LOCK_CLASS ", 0), "
+									"pg_catalog.pg_advisory_xact_lock(" DUNNING_LOCK_CLASS ", pg_catalog.hashtext($1))",
+									1, types, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+}
+
 PG_FUNCTION_INFO_V1(dunning_auto_letter);
 Datum
 dunning_auto_letter(PG_FUNCTION_ARGS)
@@ -1637,6 +1666,8 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (!PG_ARGISNULL(0))
 		check_customer(PG_GETARG_TEXT_PP(0));
+	if (!opts.dry_run)
+		lettering_lock(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0));
 
 	/* one cursor over the open lines, ordered by customer, locking as it reads */
 	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
@@ -1768,6 +1799,7 @@ dunning_letter(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	check_customer(PG_GETARG_TEXT_PP(0));
+	lettering_lock(PG_GETARG_DATUM(0), false);
 
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = PointerGetDatum(ids);

@@ -3509,8 +3509,10 @@ BEGIN
           FROM @extschema@.message g WHERE g.customer_id = $2 AND g.message_id = $3;
     END IF;
     v_domain := split_part(sender, '@', 2);
+    -- the same for every attempt at one email: a server that got it twice
+    -- (a crash between its reply and our commit) can drop the second
     message_id := '<dunning.' || left(kind, 1) || $3 || '.'
-                  || md5($2 || ':' || $3 || ':' || extract(epoch FROM v_at)) || '@' || v_domain || '>';
+                  || md5(kind || ':' || $2 || ':' || $3) || '@' || v_domain || '>';
     v_boundary := 'dunning-' || md5(message_id);
     mime := 'Date: ' || to_char(v_at AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || E' +0000\r\n'
          || 'From: ' || @extschema@._mime_words(k.name) || ' <' || sender || E'>\r\n'

@@ -1,0 +1,2 @@
+-- the whole ledger lettered (FIFO)
+SELECT count(*) FROM dunning.auto_letter(strategies => '{reference,fifo}');

@@ -1,0 +1,2 @@
+-- the mailer sends a few emails
+CALL dunning.send_outbox(5);
