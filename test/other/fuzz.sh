@@ -235,6 +235,47 @@ BEGIN
     RAISE NOTICE 'delivery: % letters printed, % emails written, no header injected', printed, mailed;
 END
 $$;
+-- the SMTP server's URL and the day's strategies: random text is taken
+-- only in the documented forms, else refused with 22023
+DO $$
+DECLARE
+    pieces text[] := ARRAY['smtp://', 'smtps://', 'http://', 'mail.example.com', '127.0.0.1', '[::1]', '[zz]',
+                           ':', '25', '465', '999999', '/', '/x', ' ', '@', 'é', E'\n', '', 'a-b.c_d'];
+    names text[] := ARRAY['reference', 'exact', 'subset', 'fifo', 'magic', ' ', ',', '', 'FIFO', 'fifo;'];
+    t text;
+    taken int := 0;
+    refused int := 0;
+BEGIN
+    PERFORM dunning.as_of();    -- the library, and its checks
+    FOR i IN 1 .. 20000 LOOP
+        t := '';
+        FOR j IN 1 .. (random() * 5)::int LOOP
+            t := t || pieces[1 + (random() * (array_length(pieces, 1) - 1))::int];
+        END LOOP;
+        BEGIN
+            PERFORM set_config('dunning.smtp_url', t, true);
+            IF t <> '' AND t !~ '^smtps?://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]*\])(:[0-9]{1,5})?/?$' THEN
+                RAISE EXCEPTION 'dunning.smtp_url took %', t;
+            END IF;
+            taken := taken + 1;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            refused := refused + 1;
+        END;
+        t := '';
+        FOR j IN 1 .. (random() * 4)::int LOOP
+            t := t || names[1 + (random() * (array_length(names, 1) - 1))::int] || CASE WHEN random() < 0.7 THEN ',' ELSE '' END;
+        END LOOP;
+        BEGIN
+            PERFORM set_config('dunning.daily_strategies', t, true);
+            PERFORM dunning._daily_strategies();
+            taken := taken + 1;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            refused := refused + 1;
+        END;
+    END LOOP;
+    RAISE NOTICE 'settings: % taken, % refused', taken, refused;
+END
+$$;
 SQL
 ) 2>&1
 echo "$out" | sed 's/^psql:[^ ]* NOTICE:  //'
