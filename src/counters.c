@@ -200,15 +200,39 @@ column_is(HeapTuple tuple, TupleDesc tupdesc, const char *col, const char *value
 }
 
 /*
+ * Lock the rows a recount is about to write, in a statement of its own.
+ * The recount's UPDATE then runs with a snapshot taken after the lock: when
+ * it had to wait for a session that was issuing to the same customer, it
+ * counts that session's reminders too.  Without it, an UPDATE that waited
+ * wrote the count of its own, older snapshot over the other session's
+ * increment (the soak test found a customer's counter one short).
+ */
+static void
+lock_rows(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *args)
+{
+	int			ret;
+
+	if (*plan == NULL)
+		*plan = dunning_keep_plan(sql, nargs, types);
+	ret = SPI_execute_plan(*plan, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %d", ret);
+}
+
+/*
  * Count a customer's reminders again.
  */
 static void
 recount_customer(Datum customer)
 {
+	static SPIPlanPtr lock = NULL;
 	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1] = {customer};
 
+	lock_rows(&lock, "SELECT 1 FROM " DUNNING_SCHEMA ".customer c "
+			  "WHERE c.customer_id OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+			  1, types, args);
 	dunning_cascade_run(&plan,
 				"UPDATE " DUNNING_SCHEMA ".customer c SET reminder_count = s.n, "
 				"last_reminded_on = s.last, level = s.lvl "
@@ -234,7 +258,21 @@ recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 	static SPIPlanPtr entry_plan = NULL;
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		args[2] = {customer, one ? entry_id : reminder_id};
+	static SPIPlanPtr entry_lock = NULL;
+	static SPIPlanPtr reminder_lock = NULL;
 
+	lock_rows(one ? &entry_lock : &reminder_lock,
+			  one ?
+			  "SELECT 1 FROM " DUNNING_SCHEMA ".entry e "
+			  "WHERE e.customer_id OPERATOR(pg_catalog.=) $1 AND e.entry_id OPERATOR(pg_catalog.=) $2 "
+			  "FOR NO KEY UPDATE"
+			  :
+			  "SELECT 1 FROM " DUNNING_SCHEMA ".entry e "
+			  "WHERE e.customer_id OPERATOR(pg_catalog.=) $1 AND e.entry_id OPERATOR(pg_catalog.=) ANY ("
+			  "  SELECT x.entry_id FROM " DUNNING_SCHEMA ".reminder_line x "
+			  "   WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.reminder_id OPERATOR(pg_catalog.=) $2) "
+			  "ORDER BY e.entry_id FOR NO KEY UPDATE",
+			  2, types, args);
 	dunning_cascade_run(one ? &entry_plan : &reminder_plan,
 				one ?
 				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "

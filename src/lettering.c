@@ -128,7 +128,7 @@ typedef struct Codes
 static bool
 code_next(const char *code, bool upper, char *out)
 {
-	int			len = strlen(code);
+	size_t		len = strlen(code);
 	char		a = upper ? 'A' : 'a';
 	char		z = upper ? 'Z' : 'z';
 	int			i;
@@ -141,11 +141,11 @@ code_next(const char *code, bool upper, char *out)
 	}
 	if (len < 3 || len > CODE_MAX_LEN)
 		return false;
-	for (i = 0; i < len; i++)
+	for (i = 0; i < (int) len; i++)
 		if (code[i] < a || code[i] > z)
 			return false;
 	memcpy(out, code, len + 1);
-	for (i = len - 1; i >= 0; i--)
+	for (i = (int) len - 1; i >= 0; i--)
 	{
 		if (out[i] < z)
 		{
