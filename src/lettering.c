@@ -1877,7 +1877,10 @@ dunning_letter(PG_FUNCTION_ARGS)
 	book_write(&book, groups, ngroups, &batch);
 	batch_flush(&batch);
 	MemoryContextDelete(batch.cxt);
-	code = pstrdup(groups[0].code);
+	/* in the caller's memory: SPI_finish frees SPI's (test/memcheck saw
+	 * the code read after it) */
+	code = SPI_palloc(strlen(groups[0].code) + 1);
+	strcpy(code, groups[0].code);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(code));
 }
