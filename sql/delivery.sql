@@ -105,6 +105,17 @@ SELECT a.customer_id, a.currency, a.total
   FROM dunning.aged_balance a JOIN dunning.customer_company USING (customer_id)
  WHERE company_id = 'NORD';
 
+-- per company, bad input: the twin refuses a NULL day
+SELECT * FROM dunning.dashboard_by_company(NULL);
+-- buckets for BI tools: the label in dunning.language, the bounds, min and
+-- max (NULLs are skipped, as by every aggregate)
+SET dunning.language = 'fr';
+SELECT DISTINCT bucket::text, bucket_label, bucket_from, bucket_to FROM dunning.open_items ORDER BY 1;
+SET dunning.language = 'xx';
+RESET dunning.language;
+SELECT dunning.min(b)::text, dunning.max(b)::text
+  FROM unnest(ARRAY['31..60', NULL, '1..30', '121..']::dunning.aging[]) b;
+
 -- the SMTP settings: a malformed URL is refused; only superusers read the
 -- password
 SELECT dunning.as_of() IS NOT NULL AS loaded;

@@ -233,6 +233,20 @@ check_smtp_url(char **newval, void **extra, GucSource source)
 }
 
 /*
+ * dunning.language: a language the labels of the views are written in.
+ */
+static bool
+check_language(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+
+	if (s == NULL || *s == '\0' || strncmp(s, "en", 2) == 0 || strncmp(s, "fr", 2) == 0)
+		return true;
+	GUC_check_errdetail("The labels of the views exist in English (en) and French (fr).");
+	return false;
+}
+
+/*
  * Module load: define the settings.
  */
 void
@@ -301,9 +315,9 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("dunning.language",
 							   "Language of the labels the views carry (open_items.bucket_label).",
-							   "en or fr; other languages are labelled in English.",
+							   "en or fr.",
 							   &language_setting, "en", PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   check_language, NULL, NULL);
 	/* daily_run (src/daily.sql) checks the names when it starts */
 	DefineCustomStringVariable("dunning.daily_strategies",
 							   "Lettering strategies of daily_run, in order.",
