@@ -536,7 +536,28 @@ flow(Pdf *p, int slot, double x, const char *text, int len, double size, bool bo
 	p->iter = NULL;
 }
 
-/* the running text up to the table marker (part 0) or after it (part 1) */
+/* the height running text takes in a width, laid out in p->layout */
+static double
+text_height(Pdf *p, const char *text, int len, double size, double width)
+{
+	int			h;
+
+	set_font(p, p->layout, size, false);
+	pango_layout_set_width(p->layout, (int) (width * PANGO_SCALE));
+	pango_layout_set_ellipsize(p->layout, PANGO_ELLIPSIZE_NONE);
+	pango_layout_set_single_paragraph_mode(p->layout, FALSE);
+	pango_layout_set_wrap(p->layout, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_alignment(p->layout, PANGO_ALIGN_LEFT);
+	pango_layout_set_text(p->layout, text, len);
+	pango_layout_get_size(p->layout, NULL, &h);
+	return (double) h / PANGO_SCALE;
+}
+
+/*
+ * The running text up to the table marker (part 0) or after it (part 1).
+ * The closing and signature after the table go to the next page whole
+ * rather than leave the signature alone at its top, when they fit one.
+ */
 static void
 body_part(Pdf *p, int part)
 {
@@ -549,7 +570,14 @@ body_part(Pdf *p, int part)
 	if (part == 0)
 		flow(p, FLOW_BODY, LEFT, b, ff ? (int) (ff - b) : (int) strlen(b), 10.0, false, TEXT_W);
 	else if (ff)
-		flow(p, FLOW_CLOSING, LEFT, ff + 1, (int) strlen(ff + 1), 10.0, false, TEXT_W);
+	{
+		int			len = (int) strlen(ff + 1);
+		double		h = text_height(p, ff + 1, len, 10.0, TEXT_W);
+
+		if (p->y + h > BOTTOM && h <= BOTTOM - NEXT_TOP)
+			page_break(p);
+		flow(p, FLOW_CLOSING, LEFT, ff + 1, len, 10.0, false, TEXT_W);
+	}
 }
 
 static cairo_status_t
@@ -771,19 +799,7 @@ payment(Pdf *p)
 	if (L->payment == NULL && L->qr == NULL)
 		return;
 	if (L->payment)
-	{
-		int			ph;
-
-		set_font(p, p->layout, 9.0, false);
-		pango_layout_set_width(p->layout, (int) (width * PANGO_SCALE));
-		pango_layout_set_ellipsize(p->layout, PANGO_ELLIPSIZE_NONE);
-		pango_layout_set_single_paragraph_mode(p->layout, FALSE);
-		pango_layout_set_wrap(p->layout, PANGO_WRAP_WORD_CHAR);
-		pango_layout_set_alignment(p->layout, PANGO_ALIGN_LEFT);
-		pango_layout_set_text(p->layout, L->payment, -1);
-		pango_layout_get_size(p->layout, NULL, &ph);
-		h = (double) ph / PANGO_SCALE;
-	}
+		h = text_height(p, L->payment, -1, 9.0, width);
 	if (L->qr)
 		h = Max(h, QR_SIZE + MM(5.0));
 	p->y += MM(2.0);
@@ -855,8 +871,9 @@ payment(Pdf *p)
 				p->qr = NULL;
 			}
 			if (L->qr_caption)
-				label_at(p, RIGHT - QR_SIZE - MM(4.0), qy + QR_SIZE, QR_SIZE + MM(4.0), 7.0,
-						false, L->qr_caption, PANGO_ALIGN_CENTER);
+				/* right-aligned under the code: a caption may be wider */
+				label_at(p, RIGHT - MM(70.0), qy + QR_SIZE, MM(70.0), 7.0,
+						 false, L->qr_caption, PANGO_ALIGN_RIGHT);
 		}
 		p->y = Max(p->y, qy + QR_SIZE + MM(5.0));
 	}
