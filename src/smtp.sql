@@ -178,7 +178,7 @@ AS '$libdir/dunning_delivery', '_smtp_send'
 LANGUAGE C VOLATILE;
 
 -- private: the outcome of one attempt, on the reminder or message, with
--- the history line; returns whether the server was reachable
+-- the history line
 CREATE FUNCTION @extschema@._email_outcome(kind text, customer_id text, id bigint,
                                            outcome text, code integer, reply text,
                                            message_id text, recipients text[])
@@ -188,59 +188,35 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_variable
 DECLARE
-    v_attempts integer;
-    v_status text;
     v_max integer := coalesce(nullif(current_setting('dunning.smtp_max_attempts', true), '')::integer, 5);
     v_delay integer := coalesce(nullif(current_setting('dunning.smtp_retry_minutes', true), '')::integer, 5);
-    v_next timestamptz;
+    v_status text;
 BEGIN
-    IF kind = 'reminder' THEN
-        SELECT r.attempts + 1 INTO v_attempts FROM @extschema@.reminder r
-         WHERE r.customer_id = $2 AND r.reminder_id = $3;
-    ELSIF kind = 'digest' THEN
-        SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.digest g WHERE g.digest_id = $3;
-    ELSE
-        SELECT g.attempts + 1 INTO v_attempts FROM @extschema@.message g
-         WHERE g.customer_id = $2 AND g.message_id = $3;
-    END IF;
-    v_status := CASE WHEN outcome = 'sent' THEN 'sent'
-                     WHEN outcome = 'permanent' OR v_attempts >= v_max THEN 'failed'
-                     ELSE 'queued' END;
-    IF v_status = 'queued' THEN
-        -- growing delays: the retry delay, then twice it, four times ...
-        v_next := clock_timestamp()
-                  + make_interval(mins => v_delay * (2 ^ least(v_attempts - 1, 16))::integer);
-    END IF;
-    IF kind = 'reminder' THEN
-        UPDATE @extschema@.reminder r
-           SET status = v_status, attempts = v_attempts,
-               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
-               smtp_reply = reply,
-               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
-               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
-               next_attempt_at = v_next
-         WHERE r.customer_id = $2 AND r.reminder_id = $3;
-    ELSIF kind = 'digest' THEN
-        UPDATE @extschema@.digest g
-           SET status = v_status, attempts = v_attempts,
-               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
-               smtp_reply = reply,
-               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
-               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
-               next_attempt_at = v_next
-         WHERE g.digest_id = $3;
-        RETURN;                 -- no customer's history
-    ELSE
-        UPDATE @extschema@.message g
-           SET status = v_status, attempts = v_attempts,
-               sent_at = CASE WHEN v_status = 'sent' THEN clock_timestamp() END,
-               smtp_reply = reply,
-               smtp_message_id = CASE WHEN v_status = 'sent' THEN message_id END,
-               last_error = CASE WHEN v_status <> 'sent' THEN reply END,
-               next_attempt_at = v_next
-         WHERE g.customer_id = $2 AND g.message_id = $3;
-    END IF;
-    IF v_status <> 'queued' THEN
+    -- one statement for the three tables an email comes from: the attempt
+    -- counted; sent, failed (5xx, or the last attempt) or queued again after
+    -- a growing delay (the retry delay, then twice it, four times ...)
+    EXECUTE format($q$
+        UPDATE @extschema@.%1$I x
+           SET attempts = x.attempts + 1,
+               status = CASE WHEN $1 = 'sent' THEN 'sent'
+                             WHEN $1 = 'permanent' OR x.attempts + 1 >= $2 THEN 'failed'
+                             ELSE 'queued' END,
+               sent_at = CASE WHEN $1 = 'sent' THEN clock_timestamp() END,
+               smtp_reply = $3,
+               smtp_message_id = CASE WHEN $1 = 'sent' THEN $4 END,
+               last_error = CASE WHEN $1 <> 'sent' THEN $3 END,
+               next_attempt_at = CASE WHEN $1 NOT IN ('sent', 'permanent') AND x.attempts + 1 < $2
+                                      THEN clock_timestamp()
+                                           + make_interval(mins => $5 * (2 ^ least(x.attempts, 16))::integer) END
+         WHERE %2$s
+        RETURNING x.status$q$,
+        kind,
+        CASE kind WHEN 'reminder' THEN 'x.customer_id = $6 AND x.reminder_id = $7'
+                  WHEN 'message' THEN 'x.customer_id = $6 AND x.message_id = $7'
+                  ELSE 'x.digest_id = $7' END)
+      INTO v_status
+      USING outcome, v_max, reply, message_id, v_delay, $2, $3;
+    IF v_status <> 'queued' AND kind <> 'digest' THEN     -- a summary has no customer's history
         PERFORM @extschema@._history($2, 'email',
                    format('%s %s %s to %s: %s', kind, $3,
                           CASE v_status WHEN 'sent' THEN 'emailed' ELSE 'failed' END,
