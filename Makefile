@@ -36,11 +36,11 @@ SQL_SOURCES = src/dunning.sql src/fixed.sql src/aging.sql src/terms.sql src/sche
               src/allocation.sql src/counters.sql src/lettering.sql src/reference_rate.sql \
               src/balance.sql src/credit.sql src/dashboard.sql \
               src/escalation.sql src/interest.sql src/render.sql \
-              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/smtp.sql src/daily.sql src/security.sql
+              src/templates.sql src/reminders.sql src/issue.sql src/followup.sql src/pdf.sql src/smtp.sql src/daily.sql src/security.sql src/distribute.sql
 DATA        = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit delivery daily security
+REGRESS     = aging terms ledger lettering aged_balance sample reminders escalation interest followup credit delivery daily security distribute
 ISOLATION   = allocation lettering lettering_ledger issuing followup daily
 ISOLATION_OPTS = --inputdir=test/isolation
 EXTRA_CLEAN = $(DELIVERY_OBJS) $(DELIVERY_OBJS:.o=.bc) $(DELIVERY).so $(DATA_built) output_iso results regression.diffs regression.out

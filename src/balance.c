@@ -868,7 +868,7 @@ dunning_aged_balance(PG_FUNCTION_ARGS)
 	aged_read(&pass, "SELECT c.customer_id, c.name, c.manager_id FROM " DUNNING_SCHEMA ".customer c"
 			  " WHERE $2 IS NULL OR c.customer_id OPERATOR(pg_catalog.=) ANY ($2)", true);
 	as_of_arg = DateADTGetDatum(pass.as_of);
-	ret = SPI_execute_with_args("SELECT EXISTS (SELECT FROM " DUNNING_SCHEMA ".allocation a"
+	ret = SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".allocation a"
 								" WHERE a.allocated_on OPERATOR(pg_catalog.>) $1)",
 								1, (Oid[]) {DATEOID}, &as_of_arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)

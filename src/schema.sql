@@ -196,7 +196,7 @@ CREATE INDEX customer_manager_idx ON @extschema@.customer (manager_id);
 -- A line on a customer account.
 CREATE TABLE @extschema@.entry (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     entry_id            bigserial NOT NULL,
     kind                text NOT NULL
                         CHECK (kind OPERATOR(pg_catalog.=) ANY
@@ -263,7 +263,7 @@ CREATE INDEX entry_litigation_idx ON @extschema@.entry (customer_id, currency)
 -- A lettering group.
 CREATE TABLE @extschema@.lettering (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     letter_code         text COLLATE "C" NOT NULL,     -- codes compare byte by byte
     partial             boolean NOT NULL DEFAULT false,
     strategy            text NOT NULL DEFAULT 'manual',
@@ -346,7 +346,7 @@ COMMENT ON TABLE @extschema@.run IS 'one call of issue_reminders';
 -- One letter, email or call to one customer.
 CREATE TABLE @extschema@.reminder (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     reminder_id         bigserial NOT NULL,
     run_id              bigint REFERENCES @extschema@.run,
     as_of               date NOT NULL,
@@ -416,7 +416,7 @@ CREATE INDEX reminder_line_entry_idx ON @extschema@.reminder_line (customer_id, 
 -- A promise to pay.
 CREATE TABLE @extschema@.promise (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     promise_id          bigserial NOT NULL,
     entry_ids           bigint[] NOT NULL DEFAULT '{}',
     amount              numeric NOT NULL CHECK (amount OPERATOR(pg_catalog.>) 0),
@@ -439,7 +439,7 @@ COMMENT ON TABLE @extschema@.promise IS 'a promise to pay an amount by a date';
 -- An agreed schedule of payments.
 CREATE TABLE @extschema@.payment_plan (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     plan_id             bigserial NOT NULL,
     entry_ids           bigint[] NOT NULL,
     currency            text NOT NULL
@@ -473,7 +473,7 @@ COMMENT ON TABLE @extschema@.installment IS 'an installment of a payment plan';
 -- A follow-up step in the schedule (echeancier).
 CREATE TABLE @extschema@.action (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     action_id           bigserial NOT NULL,
     kind                text NOT NULL
                         CHECK (kind OPERATOR(pg_catalog.=) ANY
@@ -501,7 +501,7 @@ CREATE INDEX action_open_idx ON @extschema@.action (owner, due_on) WHERE done_on
 -- The history of everything done to a customer.
 CREATE TABLE @extschema@.activity (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     activity_id         bigserial NOT NULL,
     at                  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     kind                text NOT NULL,
@@ -516,7 +516,7 @@ COMMENT ON TABLE @extschema@.activity IS 'the history of a customer: reminders, 
 -- confirmation of a payment plan): queued in the outbox like reminders.
 CREATE TABLE @extschema@.message (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE,
+                        REFERENCES @extschema@.customer,
     message_id          bigserial NOT NULL,
     kind                text NOT NULL,
     channel             text NOT NULL DEFAULT 'email'
@@ -547,7 +547,7 @@ CREATE INDEX message_queued_idx ON @extschema@.message (created_at, customer_id,
 -- customer.email), its accounting contacts in copy.
 CREATE TABLE @extschema@.contact (
     customer_id         text NOT NULL
-                        REFERENCES @extschema@.customer ON UPDATE CASCADE ON DELETE CASCADE,
+                        REFERENCES @extschema@.customer ON DELETE CASCADE,
     contact_id          bigserial NOT NULL,
     name                text,
     email               text NOT NULL CHECK (@extschema@._is_email(email)),

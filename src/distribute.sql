@@ -1,0 +1,178 @@
+
+-------------------------------------------------------------------------------
+-- Scale-out on Citus (SPEC 11, README "Outgrowing one server")
+--
+-- dunning.distribute() turns an installed dunning into a distributed one on
+-- a Citus coordinator: the configuration tables become reference tables
+-- (a copy on every node), every per-customer table (_customer_tables())
+-- becomes a table distributed by customer_id and co-located with customer,
+-- so that one customer's rows are all on one node, and the functions that
+-- work on one customer are registered with Citus to run on that node.
+-- Nothing of it runs on a server without Citus.
+-------------------------------------------------------------------------------
+
+-- the configuration tables: small, read by every customer's work
+CREATE FUNCTION @extschema@._reference_tables() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT '{policy,level,level_amount,holiday,company,credit_manager,template,reference_rate,row_security,run,daily_run,daily_run_error,digest}'::pg_catalog.text[]
+$$;
+
+-- the functions whose first argument is one customer, and Citus may run on
+-- the node that holds it
+CREATE FUNCTION @extschema@._customer_functions() RETURNS pg_catalog.regprocedure[]
+LANGUAGE sql STABLE
+AS $$
+SELECT pg_catalog.array_agg(p.oid::pg_catalog.regprocedure ORDER BY p.oid)
+  FROM pg_catalog.pg_proc p
+ WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+   AND p.proname OPERATOR(pg_catalog.=) ANY ('{letter,unletter,create_payment_plan,log_contact,letter_pdf,can_ship}'::pg_catalog.name[])
+   AND p.pronargs OPERATOR(pg_catalog.>) 0
+   AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'text'::pg_catalog.regtype
+$$;
+
+CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
+RETURNS TABLE (table_name pg_catalog.regclass, distribution text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_fk record;
+    v_fks text[] := '{}';
+    t text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'dunning.distribute() needs Citus'
+              USING ERRCODE = '0A000',
+                    DETAIL = 'The extension citus is not installed in this database: on a Citus coordinator, CREATE EXTENSION citus before CREATE EXTENSION dunning, then call dunning.distribute().';
+    END IF;
+    IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
+        RAISE EXCEPTION 'shard_count % is out of range', shard_count
+              USING ERRCODE = '22023', DETAIL = 'A table has 1 to 64000 shards; NULL takes citus.shard_count.';
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid = '@extschema@.customer'::regclass), 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied to distribute dunning'
+              USING ERRCODE = '42501',
+                    DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may distribute them.';
+    END IF;
+
+    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '@extschema@.customer'::regclass) THEN
+        -- Citus turns a local table that references a reference table into
+        -- a table of its own kind, dropping and re-creating the views on it,
+        -- which an extension's views do not allow: the foreign keys between
+        -- the extension's tables go first and come back once every table
+        -- has its place.
+        PERFORM @extschema@._citus_policies();
+        FOR v_fk IN
+            SELECT k.conrelid::regclass AS tab, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
+              FROM pg_catalog.pg_constraint k
+             WHERE k.contype = 'f'
+               AND k.connamespace = '@extschema@'::regnamespace
+             ORDER BY k.conrelid, k.conname
+        LOOP
+            -- allocation's three keys only order pg_dump's data (schema.sql:
+            -- their triggers are disabled, allocation.c keeps the links);
+            -- a Citus cluster is not restored from one dump, and on the
+            -- shards their triggers would run
+            EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.tab, v_fk.conname);
+            CONTINUE WHEN v_fk.tab = '@extschema@.allocation'::regclass;
+            v_fks := v_fks || pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_fk.tab, v_fk.conname, v_fk.def);
+        END LOOP;
+        -- the triggers keep counters and guards on the same customer's
+        -- rows, which are on the same node (co-located)
+        PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+        -- one connection a node: the foreign keys to reference tables ask it
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        FOREACH t IN ARRAY @extschema@._reference_tables() LOOP
+            PERFORM create_reference_table(pg_catalog.format('@extschema@.%I', t)::regclass);
+        END LOOP;
+        PERFORM create_distributed_table('@extschema@.customer', 'customer_id', shard_count => shard_count);
+        FOREACH t IN ARRAY @extschema@._customer_tables() LOOP
+            CONTINUE WHEN t = 'customer';
+            PERFORM create_distributed_table(pg_catalog.format('@extschema@.%I', t)::regclass, 'customer_id',
+                                             colocate_with => '@extschema@.customer');
+        END LOOP;
+        FOREACH t IN ARRAY v_fks LOOP
+            EXECUTE t;
+        END LOOP;
+        PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => true)
+           FROM pg_catalog.unnest(@extschema@._customer_functions()) f;
+    END IF;
+
+    RETURN QUERY
+    SELECT p.logicalrelid,
+           CASE p.partmethod WHEN 'h' THEN 'distributed by customer_id' WHEN 'n' THEN 'reference' END
+      FROM pg_dist_partition p
+      JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
+     WHERE c.relnamespace = '@extschema@'::regnamespace
+     ORDER BY p.partmethod, c.relname;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.distribute(integer) IS
+    'on a Citus coordinator: the configuration tables as reference tables, the per-customer tables distributed by customer_id';
+REVOKE ALL ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;
+
+-- Row security on Citus.  Citus refuses policies with subqueries on its
+-- tables (each shard applies the policy on its node), so distribute()
+-- replaces the policies of security.sql by these tests: the same rule,
+-- written as functions the shards call.  Each reads reference tables and
+-- the customer's co-located row on the node that runs it, hence the
+-- permission for a query inside a shard's query.  They are called once a
+-- row (security.sql's policies test once a query): README "Outgrowing one
+-- server" says what that costs a manager's role.
+CREATE FUNCTION @extschema@._rls_all() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET citus.allow_nested_distributed_execution = on
+AS $$
+SELECT NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)
+    OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                WHERE r.rolname = 'dunning_admin' AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+$$;
+
+CREATE FUNCTION @extschema@._rls_manager(manager_id text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET citus.allow_nested_distributed_execution = on
+AS $$
+SELECT @extschema@._rls_all()
+    OR EXISTS (SELECT 1 FROM @extschema@.credit_manager m
+                 JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
+                WHERE m.manager_id = $1 AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+$$;
+
+CREATE FUNCTION @extschema@._rls_customer(customer_id text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET citus.allow_nested_distributed_execution = on
+AS $$
+SELECT @extschema@._rls_all()
+    OR EXISTS (SELECT 1 FROM @extschema@.customer c
+                 JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
+                 JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
+                WHERE c.customer_id = $1 AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+$$;
+
+-- private: the policies in their Citus form (distribute() calls it)
+CREATE FUNCTION @extschema@._citus_policies() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t text;
+    v_test text;
+BEGIN
+    FOREACH t IN ARRAY @extschema@._customer_tables() || 'run'::text LOOP
+        v_test := CASE t
+            WHEN 'customer' THEN '@extschema@._rls_manager(manager_id)'
+            WHEN 'run' THEN 'started_by OPERATOR(pg_catalog.=) CURRENT_USER OR @extschema@._rls_all()'
+            ELSE '@extschema@._rls_customer(customer_id)'
+            END;
+        EXECUTE pg_catalog.format('DROP POLICY IF EXISTS dunning_manager ON @extschema@.%I', t);
+        EXECUTE pg_catalog.format('CREATE POLICY dunning_manager ON @extschema@.%I USING (%s) WITH CHECK (%s)',
+                                  t, v_test, v_test);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._citus_policies() FROM PUBLIC;
