@@ -21,7 +21,7 @@ $$;
 -- the functions whose first argument is one customer, and Citus may run on
 -- the node that holds it
 CREATE FUNCTION @extschema@._customer_functions() RETURNS pg_catalog.regprocedure[]
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT pg_catalog.array_agg(p.oid::pg_catalog.regprocedure ORDER BY p.oid)
   FROM pg_catalog.pg_proc p
@@ -122,7 +122,7 @@ REVOKE ALL ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;
 -- row (security.sql's policies test once a query): README "Outgrowing one
 -- server" says what that costs a manager's role.
 CREATE FUNCTION @extschema@._rls_all() RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET citus.allow_nested_distributed_execution = on
 AS $$
@@ -132,7 +132,7 @@ SELECT NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)
 $$;
 
 CREATE FUNCTION @extschema@._rls_manager(manager_id text) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET citus.allow_nested_distributed_execution = on
 AS $$
@@ -143,7 +143,7 @@ SELECT @extschema@._rls_all()
 $$;
 
 CREATE FUNCTION @extschema@._rls_customer(customer_id text) RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET citus.allow_nested_distributed_execution = on
 AS $$
