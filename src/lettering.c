@@ -1669,7 +1669,13 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	if (!opts.dry_run)
 		lettering_lock(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0));
 
-	/* one cursor over the open lines, ordered by customer, locking as it reads */
+	/*
+	 * One cursor over the open lines, ordered by customer, locking as it
+	 * reads; only of the customers with an open credit (a negative open
+	 * amount): every group needs one, so the others have nothing to letter
+	 * and their lines are neither read nor locked (the ledger of a first run
+	 * after a migration has few payments and many open invoices).
+	 */
 	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 	portal = SPI_cursor_open_with_args(NULL,
 									   "SELECT " LINE_COLUMNS ", m.up, m.low "
@@ -1678,6 +1684,9 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 									   " m ON m.customer_id OPERATOR(pg_catalog.=) e.customer_id "
 									   "WHERE e.open_amount OPERATOR(pg_catalog.<>) 0 "
 									   "AND ($1 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) $1) "
+									   "AND EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".entry k "
+									   "  WHERE k.customer_id OPERATOR(pg_catalog.=) e.customer_id "
+									   "  AND k.open_amount OPERATOR(pg_catalog.<) 0) "
 									   "ORDER BY e.customer_id, e.currency, e.entry_id "
 									   "FOR UPDATE OF e",
 									   1, types, args, PG_ARGISNULL(0) ? "n" : " ",
