@@ -862,6 +862,24 @@ SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.curre
                 WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w;
 END;
 
+-- private: the look-ups of item_status's explanations, as functions so
+-- that the planner prices them at their COST for the items that need them
+-- rather than at a correlated subquery's price for every item (a query
+-- priced over 500,000 has PostgreSQL's default JIT optimize its code for
+-- seconds: bench/README.md, "First run")
+CREATE FUNCTION @extschema@._blocked_note(customer_id text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE COST 5
+BEGIN ATOMIC
+SELECT (SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
+          FROM @extschema@.customer c
+         WHERE c.customer_id = $1);
+END;
+CREATE FUNCTION @extschema@._interval_days(policy_id text) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE COST 5
+BEGIN ATOMIC
+SELECT (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p WHERE p.policy_id = $1);
+END;
+
 CREATE OR REPLACE FUNCTION @extschema@.item_status(as_of date)
 RETURNS TABLE (
     customer_id         text,
@@ -908,15 +926,11 @@ SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.curre
             WHEN i.reason = 'payment_plan'
             THEN 'a payment plan with no missed installment covers the item'
             WHEN i.reason = 'customer_blocked'
-            THEN (SELECT format('the customer is blocked until %s%s', c.blocked_until,
-                                           ': ' || c.block_reason)
-                    FROM @extschema@.customer c
-                   WHERE c.customer_id = i.customer_id)
+            THEN @extschema@._blocked_note(i.customer_id)
             WHEN i.reason = 'customer_interval'
             THEN format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
                                    i.dun_level, i.customer_last, i.policy_id,
-                                   (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p
-                                     WHERE p.policy_id = i.policy_id))
+                                   @extschema@._interval_days(i.policy_id))
             WHEN i.reason = 'below_min_balance'
             THEN format('level %s is due, but the overdue total %s %s is under the minimum %s',
                                    i.dun_level, i.overdue_total, i.currency,
