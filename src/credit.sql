@@ -27,28 +27,38 @@ SELECT array_remove(ARRAY[CASE WHEN $1 THEN 'over_limit' END,
                           CASE WHEN $9 THEN 'broken_plan' END], NULL::text);
 END;
 
--- private: what holds a customer in a currency besides its amounts and
--- levels: an open item in litigation, a broken promise or a broken plan
--- whose items are still open (statuses and open amounts as they are now)
-CREATE FUNCTION @extschema@._hold_flags(customer_id text, currency text, as_of date)
-RETURNS TABLE (litigation boolean, broken_promise boolean, broken_plan boolean)
+-- private: the customers and currencies held by something besides their
+-- amounts and levels: an open item in litigation, a broken promise or a
+-- broken plan whose items are still open (statuses and open amounts as
+-- they are now); one row per held customer and currency.  credit_status
+-- joins it once (each part read in one pass: a look-up per line priced at
+-- a correlated subquery's cost made the plan of a large ledger cost enough
+-- for PostgreSQL's default JIT to optimize it for seconds); can_ship
+-- filters it on one customer, which the planner pushes into each part.
+CREATE FUNCTION @extschema@._held(as_of date)
+RETURNS TABLE (customer_id text, currency text, litigation boolean, broken_promise boolean, broken_plan boolean)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT EXISTS (SELECT 1 FROM @extschema@.entry e
-                WHERE e.customer_id = $1 AND e.currency = $2
-                  AND e.status = 'litigation' AND e.open_amount > 0),
-       EXISTS (SELECT 1 FROM @extschema@.promise pr
-                 JOIN @extschema@.entry e
-                   ON e.customer_id = pr.customer_id AND e.entry_id = ANY (pr.entry_ids)
-                WHERE pr.customer_id = $1 AND pr.currency = $2
-                  AND pr.status = 'broken' AND pr.promised_on <= $3
-                  AND e.open_amount > 0),
-       EXISTS (SELECT 1 FROM @extschema@.payment_plan pl
-                 JOIN @extschema@.entry e
-                   ON e.customer_id = pl.customer_id AND e.entry_id = ANY (pl.entry_ids)
-                WHERE pl.customer_id = $1 AND pl.currency = $2
-                  AND pl.status = 'broken' AND pl.agreed_on <= $3
-                  AND e.open_amount > 0);
+SELECT h.customer_id, h.currency, bool_or(h.why = 'litigation'), bool_or(h.why = 'broken_promise'),
+       bool_or(h.why = 'broken_plan')
+  FROM (SELECT e.customer_id, e.currency, 'litigation'::text AS why
+          FROM @extschema@.entry e
+         WHERE e.status = 'litigation' AND e.open_amount > 0
+        UNION ALL
+        SELECT pr.customer_id, pr.currency, 'broken_promise'::text
+          FROM @extschema@.promise pr
+          JOIN @extschema@.entry e
+            ON e.customer_id = pr.customer_id AND e.entry_id = ANY (pr.entry_ids)
+         WHERE pr.status = 'broken' AND pr.promised_on <= $1
+           AND e.open_amount > 0
+        UNION ALL
+        SELECT pl.customer_id, pl.currency, 'broken_plan'::text
+          FROM @extschema@.payment_plan pl
+          JOIN @extschema@.entry e
+            ON e.customer_id = pl.customer_id AND e.entry_id = ANY (pl.entry_ids)
+         WHERE pl.status = 'broken' AND pl.agreed_on <= $1
+           AND e.open_amount > 0) h
+ GROUP BY h.customer_id, h.currency;
 END;
 
 -- Its sums are the aged balance's (one pass in C over the open items), so
@@ -110,12 +120,13 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
                CASE WHEN l.currency = p.currency THEN c.insured_limit END AS insured_limit,
                l.receivables + CASE WHEN l.currency = p.currency THEN c.open_orders ELSE 0 END AS exposure
        ) k
-  CROSS JOIN LATERAL @extschema@._hold_flags(l.customer_id, l.currency, $1) f
+  LEFT JOIN @extschema@._held($1) f ON f.customer_id = l.customer_id AND f.currency = l.currency
   CROSS JOIN LATERAL (
         SELECT @extschema@._hold_reasons(k.exposure > k.credit_limit, l.oldest_days_overdue,
                                          p.hold_overdue_days, coalesce(lv.level, 0), p.hold_level,
                                          coalesce(c.blocked_until >= $1, false),
-                                         f.litigation, f.broken_promise, f.broken_plan) AS reasons
+                                         coalesce(f.litigation, false), coalesce(f.broken_promise, false),
+                                         coalesce(f.broken_plan, false)) AS reasons
        ) r
  WHERE (SELECT @extschema@._as_of_arg($1)) IS NOT NULL;   -- checked even on an empty ledger
 END;
@@ -182,7 +193,11 @@ BEGIN
             v_exposure := l.receivables + cu.open_orders;
             available := cu.credit_limit - v_exposure;
         END IF;
-        SELECT * INTO f FROM @extschema@._hold_flags($1, l.currency, d);
+        SELECT coalesce(bool_or(h.litigation), false) AS litigation,
+               coalesce(bool_or(h.broken_promise), false) AS broken_promise,
+               coalesce(bool_or(h.broken_plan), false) AS broken_plan INTO f
+          FROM @extschema@._held(d) h
+         WHERE h.customer_id = $1 AND h.currency = l.currency;
         v_reasons := v_reasons || @extschema@._hold_reasons(
                          l.currency = cu.currency AND v_exposure + $2 > cu.credit_limit,
                          l.oldest_days_overdue, cu.hold_overdue_days, l.level, cu.hold_level,
