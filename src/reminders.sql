@@ -336,7 +336,7 @@ END;
 -- that the planner prices them at their COST for the items that need them
 -- rather than at a correlated subquery's price for every item (a query
 -- priced over 500,000 has PostgreSQL's default JIT optimize its code for
--- seconds: bench/README.md, "First run")
+-- seconds: bench/README.md, "The first run and the server's defaults")
 CREATE FUNCTION @extschema@._blocked_note(customer_id text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE COST 5
 BEGIN ATOMIC
@@ -430,7 +430,7 @@ COMMENT ON VIEW @extschema@.item_status IS
 -- only for those items: the planner counts a function call at its COST
 -- and a correlated subquery at its whole price for every item, guarded or
 -- not, and a proposal priced at several hundred thousand made PostgreSQL
--- optimize its JIT code for seconds (bench/README.md, "First run").
+-- optimize its JIT code for seconds (bench/README.md, "The first run and the server's defaults").
 CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint, open_amount numeric,
                                            due_date date, as_of date, regime text,
                                            annual_rate numeric, day_count text, post_charges boolean)
