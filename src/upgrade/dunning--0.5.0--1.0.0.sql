@@ -4533,14 +4533,45 @@ COMMENT ON FUNCTION @extschema@.distribute(integer) IS
     'on a Citus coordinator: the configuration tables as reference tables, the per-customer tables distributed by customer_id';
 REVOKE ALL ON FUNCTION @extschema@.distribute(integer) FROM PUBLIC;
 
--- Row security on Citus.  Citus refuses policies with subqueries on its
--- tables (each shard applies the policy on its node), so distribute()
--- replaces the policies of security.sql by these tests: the same rule,
--- written as functions the shards call.  Each reads reference tables and
--- the customer's co-located row on the node that runs it, hence the
--- permission for a query inside a shard's query.  They are called once a
--- row (security.sql's policies test once a query): README "Outgrowing one
--- server" says what that costs a manager's role.
+-- private: the test of a table's policy.  On one server a row passes when
+-- row security is off, when the user is a member of dunning_admin, or when
+-- it is one of the user's customers: customer's own policy reads the
+-- managers whose role the user is a member of, the other tables read
+-- customer (so they follow it); each test is an init plan or a hashed
+-- subplan, once a query.  On Citus (citus true, _citus_policies) the same
+-- rule is written with the row tests below, because Citus refuses
+-- subqueries in the policies of its tables.
+CREATE FUNCTION @extschema@._policy_test(tab text, citus boolean) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT CASE WHEN $2 THEN
+           CASE $1 WHEN 'customer' THEN '@extschema@._rls_manager(manager_id)'
+                   WHEN 'run' THEN 'started_by OPERATOR(pg_catalog.=) CURRENT_USER OR @extschema@._rls_all()'
+                   ELSE '@extschema@._rls_customer(customer_id)' END
+       ELSE
+           pg_catalog.format('%s OR %s OR %s',
+               $q$NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)$q$,
+               $q$EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                         WHERE r.rolname OPERATOR(pg_catalog.=) 'dunning_admin'
+                                           AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))$q$,
+               CASE $1 WHEN 'customer' THEN
+                   $q$manager_id IN (SELECT m.manager_id FROM @extschema@.credit_manager m
+                                    JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) m.role_name
+                                   WHERE pg_catalog.pg_has_role(r.oid, 'MEMBER'))$q$
+                   -- a run is seen by the role that started it
+                   WHEN 'run' THEN
+                   $q$started_by OPERATOR(pg_catalog.=) CURRENT_USER$q$
+                   ELSE
+                   $q$customer_id IN (SELECT c.customer_id FROM @extschema@.customer c)$q$ END)
+       END;
+END;
+
+-- The row tests of the policies on Citus (each shard applies the policy on
+-- its node): the rule of _policy_test, written as functions the shards
+-- call.  Each reads reference tables and the customer's co-located row on
+-- the node that runs it, hence the permission for a query inside a shard's
+-- query.  They are called once a row (the policies of one server test once
+-- a query): README "Outgrowing one server".
 CREATE FUNCTION @extschema@._rls_all() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -4574,7 +4605,8 @@ SELECT @extschema@._rls_all()
                 WHERE c.customer_id = $1 AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
 $$;
 
--- private: the policies in their Citus form (distribute() calls it)
+-- private: the policies in their Citus form (distribute.sql's
+-- distribute() calls it)
 CREATE FUNCTION @extschema@._citus_policies() RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -4584,11 +4616,7 @@ DECLARE
     v_test text;
 BEGIN
     FOREACH t IN ARRAY @extschema@._customer_tables() || 'run'::text LOOP
-        v_test := CASE t
-            WHEN 'customer' THEN '@extschema@._rls_manager(manager_id)'
-            WHEN 'run' THEN 'started_by OPERATOR(pg_catalog.=) CURRENT_USER OR @extschema@._rls_all()'
-            ELSE '@extschema@._rls_customer(customer_id)'
-            END;
+        v_test := @extschema@._policy_test(t, true);
         EXECUTE pg_catalog.format('DROP POLICY IF EXISTS dunning_manager ON @extschema@.%I', t);
         EXECUTE pg_catalog.format('CREATE POLICY dunning_manager ON @extschema@.%I USING (%s) WITH CHECK (%s)',
                                   t, v_test, v_test);
