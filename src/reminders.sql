@@ -340,14 +340,14 @@ END;
 CREATE FUNCTION @extschema@._blocked_note(customer_id text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE COST 5
 BEGIN ATOMIC
-SELECT (SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
-          FROM @extschema@.customer c
-         WHERE c.customer_id = $1);
+SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
+  FROM @extschema@.customer c
+ WHERE c.customer_id = $1;
 END;
 CREATE FUNCTION @extschema@._interval_days(policy_id text) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE COST 5
 BEGIN ATOMIC
-SELECT (SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p WHERE p.policy_id = $1);
+SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p WHERE p.policy_id = $1;
 END;
 
 CREATE FUNCTION @extschema@.item_status(as_of date)
