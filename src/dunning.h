@@ -17,6 +17,36 @@ extern void _PG_init(void);
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
 extern DateADT dunning_check_as_of(Datum arg, bool isnull);
 
+/* escalation.c: what the judgement of an item reads of its policy */
+typedef struct DunningPolicyTerms
+{
+	char	   *currency;
+	int32		min_interval_days;
+	bool		statement_account;	/* statement = 'account' */
+	int			n_excluded_sources;
+	char	  **excluded_sources;
+	int			n_excluded_methods;
+	char	  **excluded_methods;
+	text	   *interest_regime;	/* NULL: none */
+	bool		has_rate;
+	Datum		interest_rate;	/* numeric */
+	text	   *day_count;
+	bool		post_charges;
+	Datum		compensation;	/* numeric */
+} DunningPolicyTerms;
+
+extern const DunningPolicyTerms *dunning_policy_terms(void **slot, MemoryContext cxt,
+													  text *policy_id);
+
+/* escalation.c: one item's verdict (a level, or a code <= 0), with the
+ * policies cached in *slot */
+extern int32 dunning_escalate_item(void **slot, MemoryContext cxt, text *policy_id, int32 days,
+								   bool has_level, int32 level, bool has_last, DateADT last,
+								   DateADT as_of);
+extern bool dunning_code_at_level(int32 code);
+extern bool dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id,
+										   int32 level);
+
 /* triggers.c: set by the lettering engine while it writes in bulk */
 extern bool dunning_bulk_writes;
 

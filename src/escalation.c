@@ -19,6 +19,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/memutils.h"
@@ -74,6 +75,7 @@ typedef struct Policy
 	bool		repeat_last;
 	int			nlevels;
 	Level	   *levels;			/* by level number */
+	DunningPolicyTerms terms;	/* what src/proposal.c reads */
 } Policy;
 
 typedef struct EscalationCache
@@ -99,14 +101,54 @@ copy_numeric(Datum d)
 	return PointerGetDatum(DatumGetNumericCopy(d));
 }
 
+/* the elements of a text[] as C strings, in the current context */
+static int
+text_array(Datum arr, char ***out)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	int			k = 0;
+
+	deconstruct_array(DatumGetArrayTypeP(arr), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	*out = palloc0(sizeof(char *) * Max(1, n));
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			(*out)[k++] = TextDatumGetCString(elems[i]);
+	return k;
+}
+
+/* columns 7 to 15 of the policies' query, in the current context */
+static void
+load_terms(DunningPolicyTerms *pt, HeapTuple t, TupleDesc td)
+{
+	bool		isnull;
+	Datum		d;
+
+	pt->min_interval_days = DatumGetInt32(SPI_getbinval(t, td, 7, &isnull));
+	pt->statement_account = strcmp(SPI_getvalue(t, td, 8), "account") == 0;
+	pt->n_excluded_sources = text_array(SPI_getbinval(t, td, 9, &isnull), &pt->excluded_sources);
+	pt->n_excluded_methods = text_array(SPI_getbinval(t, td, 10, &isnull), &pt->excluded_methods);
+	d = SPI_getbinval(t, td, 11, &isnull);
+	pt->interest_regime = isnull ? NULL : DatumGetTextPCopy(d);
+	d = SPI_getbinval(t, td, 12, &isnull);
+	pt->has_rate = !isnull;
+	pt->interest_rate = isnull ? (Datum) 0 : copy_numeric(d);
+	pt->day_count = DatumGetTextPCopy(SPI_getbinval(t, td, 13, &isnull));
+	pt->post_charges = DatumGetBool(SPI_getbinval(t, td, 14, &isnull));
+	pt->compensation = copy_numeric(SPI_getbinval(t, td, 15, &isnull));
+	pt->currency = SPI_getvalue(t, td, 2);
+}
+
 /*
  * Read the policies, levels and level amounts into a new cache in
  * fn_mcxt.  Three small queries, once per call site.
  */
 static EscalationCache *
-cache_load(FunctionCallInfo fcinfo)
+cache_load(MemoryContext cxt)
 {
-	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	MemoryContext old;
 	EscalationCache *cache;
 	uint64		i;
@@ -117,7 +159,9 @@ cache_load(FunctionCallInfo fcinfo)
 
 	ret = SPI_execute("SELECT p.policy_id, p.currency, p.grace_days, p.allow_skip, p.repeat_last, "
 					  "(SELECT pg_catalog.count(*) FROM " DUNNING_SCHEMA ".level l "
-					  "  WHERE l.policy_id OPERATOR(pg_catalog.=) p.policy_id)::integer "
+					  "  WHERE l.policy_id OPERATOR(pg_catalog.=) p.policy_id)::integer, "
+					  "p.min_interval_days, p.statement, p.excluded_sources, p.excluded_methods, "
+					  "p.interest_regime, p.interest_rate, p.day_count, p.post_charges, p.compensation "
 					  "FROM " DUNNING_SCHEMA ".policy p ORDER BY p.policy_id",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -139,6 +183,7 @@ cache_load(FunctionCallInfo fcinfo)
 		p->allow_skip = DatumGetBool(SPI_getbinval(t, td, 4, &isnull));
 		p->repeat_last = DatumGetBool(SPI_getbinval(t, td, 5, &isnull));
 		p->levels = palloc0(sizeof(Level) * Max(1, DatumGetInt32(SPI_getbinval(t, td, 6, &isnull))));
+		load_terms(&p->terms, t, td);
 	}
 	MemoryContextSwitchTo(old);
 
@@ -219,11 +264,17 @@ cache_load(FunctionCallInfo fcinfo)
 }
 
 static EscalationCache *
+get_cache_in(void **slot, MemoryContext cxt)
+{
+	if (*slot == NULL)
+		*slot = cache_load(cxt);
+	return (EscalationCache *) *slot;
+}
+
+static EscalationCache *
 get_cache(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = cache_load(fcinfo);
-	return (EscalationCache *) fcinfo->flinfo->fn_extra;
+	return get_cache_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt);
 }
 
 /*
@@ -373,6 +424,40 @@ escalation_args(FunctionCallInfo fcinfo, Verdict *v)
 }
 
 /*
+ * The verdict of one item, for src/proposal.c's judgement: what
+ * dunning._escalate(policy_id, days, level, last_reminded_on, as_of) gives
+ * (has_level and has_last say whether those are given), with the policies
+ * cached in *slot, allocated in cxt.
+ */
+int32
+dunning_escalate_item(void **slot, MemoryContext cxt, text *policy_id, int32 days,
+					  bool has_level, int32 level, bool has_last, DateADT last, DateADT as_of)
+{
+	const Policy *p = NULL;
+	int32		since = -1;
+
+	if (policy_id != NULL)
+		p = find_policy(get_cache_in(slot, cxt), policy_id);
+	if (has_last)
+	{
+		if (DATE_NOT_FINITE(last) || DATE_NOT_FINITE(as_of))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("dates must be finite"),
+					 errdetail("The last reminder and the as-of date are days of the calendar.")));
+		since = Max(0, as_of - last);
+	}
+	return escalate(p, days, has_level ? level : 0, since).code;
+}
+
+/* _verdict_at_level's answer for a code */
+bool
+dunning_code_at_level(int32 code)
+{
+	return code == ESC_LAST_LEVEL || code == ESC_BELOW_MIN_DAYS || code == ESC_INTERVAL;
+}
+
+/*
  * dunning._escalate(policy_id text, days integer, level integer,
  * last_reminded_on date, as_of date) RETURNS integer: the level the item is
  * due for, or a code <= 0 (EscalationCode).  NULL days (a credit): NULL.
@@ -413,9 +498,7 @@ PG_FUNCTION_INFO_V1(dunning_verdict_at_level);
 Datum
 dunning_verdict_at_level(PG_FUNCTION_ARGS)
 {
-	int32		code = PG_GETARG_INT32(0);
-
-	PG_RETURN_BOOL(code == ESC_LAST_LEVEL || code == ESC_BELOW_MIN_DAYS || code == ESC_INTERVAL);
+	PG_RETURN_BOOL(dunning_code_at_level(PG_GETARG_INT32(0)));
 }
 
 /*
@@ -490,28 +573,19 @@ dunning_escalate_note(PG_FUNCTION_ARGS)
 }
 
 /*
- * The level of a policy, or an error naming them.
+ * The level lv of the policy of that id, or an error naming them.
  */
 static const Level *
-find_level(FunctionCallInfo fcinfo, const Policy **policy)
+find_level_in(EscalationCache *cache, text *id, int32 lv, const Policy **policy)
 {
-	EscalationCache *cache;
 	const Policy *p;
-	int32		lv;
 	int			i;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("policy and level must not be null"),
-				 errdetail("A level is looked up by policy and level number.")));
-	cache = get_cache(fcinfo);
-	p = find_policy(cache, PG_GETARG_TEXT_PP(0));
-	lv = PG_GETARG_INT32(1);
+	p = find_policy(cache, id);
 	if (p == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown policy \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(0))),
+				 errmsg("unknown policy \"%s\"", text_to_cstring(id)),
 				 errdetail("Table dunning.policy has no such policy_id.")));
 	*policy = p;
 	for (i = 0; i < p->nlevels; i++)
@@ -522,6 +596,36 @@ find_level(FunctionCallInfo fcinfo, const Policy **policy)
 			 errmsg("policy %s has no level %d", p->policy_id, lv),
 			 errdetail("Table dunning.level has no row (%s, %d).", p->policy_id, lv)));
 	return NULL;				/* not reached */
+}
+
+/* the same for the arguments (policy_id, level) of a function */
+static const Level *
+find_level(FunctionCallInfo fcinfo, const Policy **policy)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("policy and level must not be null"),
+				 errdetail("A level is looked up by policy and level number.")));
+	return find_level_in(get_cache(fcinfo), PG_GETARG_TEXT_PP(0), PG_GETARG_INT32(1), policy);
+}
+
+/* the terms of a policy for src/proposal.c (NULL: no such policy) */
+const DunningPolicyTerms *
+dunning_policy_terms(void **slot, MemoryContext cxt, text *policy_id)
+{
+	const Policy *p = find_policy(get_cache_in(slot, cxt), policy_id);
+
+	return p ? &p->terms : NULL;
+}
+
+/* _level_interest for src/proposal.c, with the policies cached in *slot */
+bool
+dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id, int32 level)
+{
+	const Policy *p;
+
+	return find_level_in(get_cache_in(slot, cxt), policy_id, level, &p)->interest;
 }
 
 /*

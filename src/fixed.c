@@ -20,7 +20,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
@@ -340,6 +342,129 @@ fixed_micros_numeric(int64 v)
 {
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(scaled_text(v)),
 							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * FixedSum (fixed.h): add a numeric, combine two sums, give the result, and
+ * write and read a sum flat.
+ */
+static void
+fixed_sum_add_slow(FixedSum *s, Datum num, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum		prev = s->slow;
+
+	s->slow = (prev == (Datum) 0) ? datumCopy(num, false, -1)
+		: DirectFunctionCall2(numeric_add, prev, num);
+	if (prev != (Datum) 0)
+		pfree(DatumGetPointer(prev));
+	MemoryContextSwitchTo(old);
+}
+
+void
+fixed_sum_add(FixedSum *s, Datum num, MemoryContext cxt)
+{
+#ifdef HAVE_INT128
+	int128		v;
+	int			dscale;
+	int128		sum;
+#endif
+
+	s->count++;
+#ifdef HAVE_INT128
+	if (fixed_read(num, &v, &dscale) && !__builtin_add_overflow(s->isum, v, &sum))
+	{
+		s->isum = sum;
+		if (dscale > s->dscale)
+			s->dscale = dscale;
+		return;
+	}
+#endif
+	fixed_sum_add_slow(s, num, cxt);
+}
+
+void
+fixed_sum_combine(FixedSum *into, const FixedSum *from, MemoryContext cxt)
+{
+#ifdef HAVE_INT128
+	int128		sum;
+#endif
+
+	if (from->count == 0)
+		return;
+	into->count += from->count;
+#ifdef HAVE_INT128
+	if (__builtin_add_overflow(into->isum, from->isum, &sum))
+		fixed_sum_add_slow(into, fixed_numeric(from->isum, from->dscale), cxt);
+	else
+		into->isum = sum;
+	if (from->dscale > into->dscale)
+		into->dscale = from->dscale;
+#endif
+	if (from->slow != (Datum) 0)
+		fixed_sum_add_slow(into, from->slow, cxt);
+}
+
+Datum
+fixed_sum_result(const FixedSum *s, bool *isnull)
+{
+	Datum		sum;
+
+	*isnull = (s->count == 0);
+	if (*isnull)
+		return (Datum) 0;
+#ifdef HAVE_INT128
+	sum = fixed_numeric(s->isum, s->dscale);
+#else
+	sum = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+#endif
+	if (s->slow != (Datum) 0)
+		sum = DirectFunctionCall2(numeric_add, sum, s->slow);
+	return sum;
+}
+
+void
+fixed_sum_serialize(StringInfo buf, const FixedSum *s)
+{
+#ifdef HAVE_INT128
+	pq_sendint64(buf, (int64) (s->isum >> 64));
+	pq_sendint64(buf, (int64) (uint64) s->isum);
+#endif
+	pq_sendint64(buf, s->count);
+	pq_sendint32(buf, s->dscale);
+	if (s->slow == (Datum) 0)
+		pq_sendint32(buf, 0);
+	else
+	{
+		pq_sendint32(buf, VARSIZE_ANY(DatumGetPointer(s->slow)));
+		pq_sendbytes(buf, DatumGetPointer(s->slow), VARSIZE_ANY(DatumGetPointer(s->slow)));
+	}
+}
+
+void
+fixed_sum_deserialize(StringInfo buf, FixedSum *s, MemoryContext cxt)
+{
+	int32		len;
+
+#ifdef HAVE_INT128
+	{
+		int64		hi = pq_getmsgint64(buf);
+		uint64		lo = (uint64) pq_getmsgint64(buf);
+
+		s->isum = (int128) (((uint128) (uint64) hi << 64) | lo);
+	}
+#endif
+	s->count = pq_getmsgint64(buf);
+	s->dscale = pq_getmsgint(buf, 4);
+	len = pq_getmsgint(buf, 4);
+	s->slow = (Datum) 0;
+	if (len > 0)
+	{
+		char	   *p = MemoryContextAlloc(cxt, len);
+
+		memcpy(p, pq_getmsgbytes(buf, len), len);
+		s->slow = PointerGetDatum(p);
+	}
 }
 
 /*

@@ -7,6 +7,7 @@
 #define DUNNING_FIXED_H
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 
 /*
  * numeric's on-disk form (the server's utils/adt/numeric.c; pg_upgrade keeps
@@ -56,5 +57,30 @@ extern Datum fixed_numeric(int128 v, int dscale);
 extern bool fixed_micros(Datum d, int64 *micros);
 extern int64 fixed_micros_checked(Datum num, const char *what);
 extern Datum fixed_micros_numeric(int64 v);
+
+
+/*
+ * An exact sum of numerics, as sum(numeric) gives it (NULLs skipped, NULL
+ * when none, the largest display scale summed): in a 128-bit integer of
+ * 10^-FIXED_SCALE while the digits allow, the rest as a numeric kept in
+ * the caller's context (its previous value freed at each add, so that the
+ * sum does not grow with the rows).  Written flat by fixed_sum_serialize
+ * for the parallel workers' partial states.
+ */
+typedef struct FixedSum
+{
+#ifdef HAVE_INT128
+	int128		isum;
+#endif
+	Datum		slow;			/* numeric, or 0 */
+	int64		count;			/* values summed */
+	int32		dscale;
+} FixedSum;
+
+extern void fixed_sum_add(FixedSum *s, Datum num, MemoryContext cxt);
+extern void fixed_sum_combine(FixedSum *into, const FixedSum *from, MemoryContext cxt);
+extern Datum fixed_sum_result(const FixedSum *s, bool *isnull);
+extern void fixed_sum_serialize(StringInfo buf, const FixedSum *s);
+extern void fixed_sum_deserialize(StringInfo buf, FixedSum *s, MemoryContext cxt);
 
 #endif							/* DUNNING_FIXED_H */

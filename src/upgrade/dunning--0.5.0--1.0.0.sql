@@ -582,47 +582,187 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-WITH back AS MATERIALIZED (
-    -- allocations dated after the day are taken back
-    SELECT x.customer_id, x.entry_id, sum(x.back) AS back
-      FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
-              FROM @extschema@.allocation a
-             WHERE a.allocated_on > $1
-            UNION ALL
-            SELECT a.customer_id, a.credit_id, - a.amount
-              FROM @extschema@.allocation a
-             WHERE a.allocated_on > $1) x
-     GROUP BY x.customer_id, x.entry_id
-)
--- open now, and no allocation dated after the day
+-- One scan, no common table expression and no UNION: PostgreSQL runs a
+-- query on its parallel workers only when nothing in it is a CTE scan or
+-- an init plan inside a branch of a UNION (bench/README.md, "The parallel
+-- workers").  The entries closed now are dropped after the join with the
+-- allocations dated after the day (empty on a run of the day).
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
-       e.currency, e.amount, e.open_amount,
+       e.currency, e.amount, e.open_amount + coalesce(l.back, 0),
        CASE WHEN e.amount > 0
             THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
        e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM @extschema@.entry e
+  LEFT JOIN (
+        -- allocations dated after the day are taken back
+        SELECT x.customer_id, x.entry_id, sum(x.back) AS back
+          FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on > $1
+                UNION ALL
+                SELECT a.customer_id, a.credit_id, - a.amount
+                  FROM @extschema@.allocation a
+                 WHERE a.allocated_on > $1) x
+         GROUP BY x.customer_id, x.entry_id
+       ) l ON l.customer_id = e.customer_id
+          AND l.entry_id = e.entry_id
  -- (SELECT _as_of_arg($1)) is an init plan: checked and computed once
  WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
-   AND e.open_amount <> 0
-   AND NOT EXISTS (SELECT 1 FROM back b
-                    WHERE b.customer_id = e.customer_id
-                      AND b.entry_id = e.entry_id)
-UNION ALL
--- allocations dated after the day give back what they took
-SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date, e.doc_date),
-       e.currency, e.amount, e.open_amount + b.back,
-       CASE WHEN e.amount > 0
-            THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
-       e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
-       e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
-  FROM back b
-  JOIN @extschema@.entry e ON e.customer_id = b.customer_id
-                          AND e.entry_id = b.entry_id
- WHERE e.doc_date <= (SELECT @extschema@._as_of_arg($1))
-   AND e.open_amount + b.back <> 0;
+   AND (e.open_amount <> 0 OR l.entry_id IS NOT NULL)
+   AND e.open_amount + coalesce(l.back, 0) <> 0;
 END;
 
+-- private: has an active plan missed an installment by a day?  An
+-- installment's day has passed and the payments lettered to the plan's
+-- items since it was agreed do not cover the installments due so far.  A
+-- function of its own, called once per active plan: as a correlated
+-- subquery of _plan_holds it would keep the proposal off the parallel
+-- workers.
+CREATE FUNCTION @extschema@._plan_missed(customer_id text, plan_id bigint, agreed_on date,
+                                         entry_ids bigint[], as_of date)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT EXISTS (
+    SELECT 1 FROM @extschema@.installment i
+     WHERE i.customer_id = $1
+       AND i.plan_id = $2
+       AND i.due_on < $5
+       AND (SELECT sum(i2.amount) FROM @extschema@.installment i2
+             WHERE i2.customer_id = $1
+               AND i2.plan_id = $2
+               AND i2.seq <= i.seq)
+           >
+           (SELECT coalesce(sum(a.amount), 0) FROM @extschema@.allocation a
+             WHERE a.customer_id = $1
+               AND a.debit_id = ANY ($4)
+               AND a.allocated_on >= $3
+               AND a.allocated_on <= $5));
+END;
+
+-- private: the items held on a day by an open promise not yet due, or by an
+-- active plan with no missed installment (a promise is named first)
+CREATE FUNCTION @extschema@._plan_holds(as_of date)
+RETURNS TABLE (customer_id text, entry_id bigint, kind text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT h.customer_id, h.entry_id, max(h.kind)
+  FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
+          FROM @extschema@.promise pr,
+               unnest(pr.entry_ids) u(entry_id)
+         WHERE pr.status = 'open'
+           AND pr.made_on <= $1
+           AND pr.promised_on >= $1
+        UNION ALL
+        SELECT pp.customer_id, u.entry_id, 'payment_plan'
+          FROM @extschema@.payment_plan pp,
+               unnest(pp.entry_ids) u(entry_id)
+         WHERE pp.status = 'active'
+           AND pp.agreed_on <= $1
+           AND NOT @extschema@._plan_missed(pp.customer_id, pp.plan_id, pp.agreed_on,
+                                            pp.entry_ids, $1)) h
+ GROUP BY h.customer_id, h.entry_id;
+END;
+
+-- private: every open entry on a day with what its judgement reads: its
+-- customer, the customer's policy, the promise or plan that holds it, and
+-- whether a letter not cancelled charged it the compensation already.
+CREATE FUNCTION @extschema@._item_inputs(as_of date)
+RETURNS TABLE (
+    customer_id         text,
+    entry_id            bigint,
+    kind                text,
+    ref                 text,
+    doc_date            date,
+    due_date            date,
+    currency            text,
+    amount              numeric,
+    open_amount         numeric,
+    days_overdue        integer,
+    status              text,
+    disputed_amount     numeric,
+    excluded            boolean,
+    payment_method      text,
+    source              text,
+    level               integer,
+    reminder_count      integer,
+    last_reminded_on    date,
+    as_of               date,
+    policy_id           text,
+    manager_id          text,
+    name                text,
+    language            text,
+    is_consumer         boolean,
+    customer_reminders  integer,
+    customer_last       date,
+    customer_level      integer,
+    blocked_until       date,
+    statement           text,
+    min_balance         numeric,
+    policy_currency     text,
+    interest_regime     text,
+    interest_rate       numeric,
+    day_count           text,
+    compensation        numeric,
+    post_charges        boolean,
+    plan_hold           text,
+    compensated         boolean
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date, o.currency,
+       o.amount, o.open_amount, o.days_overdue, o.status, o.disputed_amount, o.excluded,
+       o.payment_method, o.source, o.level, o.reminder_count, o.last_reminded_on, o.as_of,
+       c.policy_id, c.manager_id, c.name, c.language,
+       c.is_consumer, c.reminder_count, c.last_reminded_on, c.level, c.blocked_until,
+       p.statement, p.min_balance, p.currency, p.interest_regime, p.interest_rate,
+       p.day_count, p.compensation, p.post_charges, ph.kind, cp.entry_id IS NOT NULL
+  FROM @extschema@._open_entries($1) o
+  JOIN @extschema@.customer c
+    ON c.customer_id = o.customer_id
+  LEFT JOIN @extschema@.policy p
+    ON p.policy_id = c.policy_id
+  LEFT JOIN @extschema@._plan_holds($1) ph
+    ON ph.customer_id = o.customer_id
+   AND ph.entry_id = o.entry_id
+  LEFT JOIN (SELECT DISTINCT rl.customer_id, rl.entry_id
+               FROM @extschema@.reminder_line rl
+               JOIN @extschema@.reminder r
+                 ON r.customer_id = rl.customer_id
+                AND r.reminder_id = rl.reminder_id
+              WHERE rl.compensation > 0
+                AND r.status <> 'cancelled') cp
+    ON cp.customer_id = o.customer_id
+   AND cp.entry_id = o.entry_id;
+END;
+
+-- private: one open entry judged (src/proposal.c): the hold of an item
+-- exclusion, the escalation verdict, the customer's block and interval, the
+-- level it would be dunned at and the part of it a letter may claim
+CREATE TYPE @extschema@._judgement AS (
+    hold                text,
+    esc                 integer,
+    customer_blocked    boolean,
+    customer_interval   boolean,
+    dun_level           integer,
+    claimable           numeric
+);
+CREATE FUNCTION @extschema@._judge(
+        policy_id text, amount numeric, open_amount numeric, days_overdue integer,
+        level integer, last_reminded_on date, as_of date, excluded boolean, source text,
+        payment_method text, status text, disputed_amount numeric, plan_hold text,
+        blocked_until date, customer_last date, force_level integer, reissue boolean,
+        methods text[])
+    RETURNS @extschema@._judgement
+    AS 'MODULE_PATHNAME', 'dunning_judge'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
+-- private: every open entry on a day, judged on its own: the hold of an
+-- item exclusion, the escalation (src/escalation.c), the level it would be
+-- dunned at and the part of it a letter may claim.  force_level, reissue
+-- and methods are issue_reminders' options (NULL, false, NULL for the
+-- views).
 CREATE OR REPLACE FUNCTION @extschema@._judged(as_of date, force_level integer, reissue boolean,
                                     methods text[])
 RETURNS TABLE (
@@ -670,109 +810,25 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date,
-       o.currency, o.amount, o.open_amount, o.days_overdue, o.status,
-       o.disputed_amount, o.payment_method, o.source, o.level,
-       o.reminder_count, o.last_reminded_on,
-       c.policy_id, c.manager_id, p.statement, p.min_balance,
-       c.name, c.language, c.is_consumer, p.currency,
-       p.interest_regime, p.interest_rate, p.day_count, p.compensation,
-       p.post_charges, c.reminder_count, c.last_reminded_on, c.level,
-       x.hold, x.esc, x.customer_blocked, x.customer_interval, o.as_of,
+SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date,
+       i.currency, i.amount, i.open_amount, i.days_overdue, i.status,
+       i.disputed_amount, i.payment_method, i.source, i.level,
+       i.reminder_count, i.last_reminded_on,
+       i.policy_id, i.manager_id, i.statement, i.min_balance,
+       i.name, i.language, i.is_consumer, i.policy_currency,
+       i.interest_regime, i.interest_rate, i.day_count, i.compensation,
+       i.post_charges, i.customer_reminders, i.customer_last, i.customer_level,
+       x.hold, x.esc, x.customer_blocked, x.customer_interval, i.as_of,
        x.dun_level, x.claimable, $2 IS NOT NULL
-  FROM @extschema@._open_entries($1) o
-  JOIN @extschema@.customer c
-    ON c.customer_id = o.customer_id
-  LEFT JOIN @extschema@.policy p
-    ON p.policy_id = c.policy_id
-  -- items under an open promise not yet due, or in an active plan with no
-  -- missed installment (a promise is named first)
-  LEFT JOIN (SELECT h.customer_id, h.entry_id, max(h.kind) AS kind
-               FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
-                       FROM @extschema@.promise pr,
-                            unnest(pr.entry_ids) u(entry_id)
-                      WHERE pr.status = 'open'
-                        AND pr.made_on <= $1
-                        AND pr.promised_on >= $1
-                     UNION ALL
-                     SELECT pp.customer_id, u.entry_id, 'payment_plan'
-                       FROM @extschema@.payment_plan pp,
-                            unnest(pp.entry_ids) u(entry_id)
-                      WHERE pp.status = 'active'
-                        AND pp.agreed_on <= $1
-                        -- missed: an installment's day has passed and the
-                        -- payments lettered to the plan's items since it was
-                        -- agreed do not cover the installments due so far
-                        AND NOT EXISTS (
-                            SELECT 1 FROM @extschema@.installment i
-                             WHERE i.customer_id = pp.customer_id
-                               AND i.plan_id = pp.plan_id
-                               AND i.due_on < $1
-                               AND (SELECT sum(i2.amount) FROM @extschema@.installment i2
-                                     WHERE i2.customer_id = pp.customer_id
-                                       AND i2.plan_id = pp.plan_id
-                                       AND i2.seq <= i.seq)
-                                   >
-                                   (SELECT coalesce(sum(a.amount), 0) FROM @extschema@.allocation a
-                                     WHERE a.customer_id = pp.customer_id
-                                       AND a.debit_id = ANY (pp.entry_ids)
-                                       AND a.allocated_on >= pp.agreed_on
-                                       AND a.allocated_on <= $1))) h
-              GROUP BY h.customer_id, h.entry_id) ph
-    ON ph.customer_id = o.customer_id
-   AND ph.entry_id = o.entry_id
-  -- The judgement of the item, in two steps that read each other.  OFFSET 0
-  -- keeps each step a step: the planner would otherwise copy hold and esc
-  -- into every expression that reads them (and evaluate them each time).
-  -- Being lateral, the steps leave a filter on the customer free to reach
-  -- the ledger's index.
-  CROSS JOIN LATERAL (
-        SELECT k.hold, k.esc, k.customer_blocked, k.customer_interval,
-               CASE WHEN o.amount <= 0
-                      OR k.hold IS NOT NULL OR k.customer_blocked THEN NULL
-                    WHEN $4 IS NOT NULL
-                     AND NOT coalesce(o.payment_method = ANY ($4), false)
-                    THEN NULL
-                    WHEN $2 IS NOT NULL
-                    THEN CASE WHEN o.days_overdue > 0
-                               AND o.level < $2
-                               AND k.esc <> 0 THEN $2 END
-                    WHEN k.esc > 0 THEN k.esc
-                    WHEN $3 AND o.level >= 1
-                     AND o.days_overdue > 0
-                     AND @extschema@._verdict_at_level(k.esc) THEN o.level
-               END AS dun_level,
-               -- what a letter may claim: overdue items nothing holds back
-               -- (and those a courtesy level reminds before they are due),
-               -- less the disputed part, less the open credits
-               CASE WHEN o.amount < 0 THEN o.open_amount
-                    WHEN (o.days_overdue > 0 OR k.esc > 0)
-                     AND k.hold IS NULL
-                    THEN greatest(o.open_amount -
-                                  CASE WHEN o.status = 'disputed'
-                                       THEN coalesce(o.disputed_amount, 0) ELSE 0 END,
-                                  0)
-                    ELSE 0 END AS claimable
-          FROM (SELECT CASE WHEN o.amount <= 0 OR p.policy_id IS NULL THEN NULL
-                            WHEN o.excluded THEN 'excluded'
-                            WHEN o.source = ANY (p.excluded_sources) THEN 'source_excluded'
-                            WHEN o.payment_method = ANY (p.excluded_methods) THEN 'method_excluded'
-                            WHEN o.status = 'disputed'
-                             AND (o.disputed_amount IS NULL
-                                  OR o.disputed_amount >= o.open_amount) THEN 'disputed'
-                            WHEN o.status = 'blocked'
-                              OR o.status = 'litigation' THEN 'blocked'
-                            WHEN ph.kind IS NOT NULL THEN ph.kind
-                       END AS hold,
-                       CASE WHEN o.amount > 0
-                            THEN @extschema@._escalate(c.policy_id, o.days_overdue, o.level,
-                                                       o.last_reminded_on, o.as_of) END AS esc,
-                       coalesce(c.blocked_until >= o.as_of, false) AS customer_blocked,
-                       NOT $3 AND $2 IS NULL AND c.last_reminded_on IS NOT NULL
-                       AND o.as_of - c.last_reminded_on
-                           < greatest(p.min_interval_days, 1) AS customer_interval
-                OFFSET 0) k
-        OFFSET 0) x;
+  FROM @extschema@._item_inputs($1) i
+  -- The judgement of the item (src/proposal.c), one call lateral to the
+  -- scan: it leaves a filter on the customer free to reach the ledger's
+  -- index, and the query free to run on the parallel workers (which a
+  -- lateral subquery would not).
+  CROSS JOIN LATERAL @extschema@._judge(
+        i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level, i.last_reminded_on,
+        i.as_of, i.excluded, i.source, i.payment_method, i.status, i.disputed_amount,
+        i.plan_hold, i.blocked_until, i.customer_last, $2, $3, $4) x;
 END;
 
 CREATE OR REPLACE FUNCTION @extschema@._items(as_of date, force_level integer, reissue boolean,
@@ -1116,6 +1172,56 @@ END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';
 
+-- private: a letter's figures from its judged items (src/proposal.c)
+CREATE TYPE @extschema@._letter_sum AS (
+    letter_level        integer,
+    overdue_total       numeric,
+    items               integer,
+    dunned_items        integer,
+    interest            numeric,
+    compensation        numeric
+);
+-- the arguments of _judge, then those of the charges (src/proposal.c)
+CREATE FUNCTION @extschema@._letter_accum(internal,
+        policy_id text, amount numeric, open_amount numeric, days_overdue integer,
+        level integer, last_reminded_on date, as_of date, excluded boolean, source text,
+        payment_method text, status text, disputed_amount numeric, plan_hold text,
+        blocked_until date, customer_last date, force_level integer, reissue boolean,
+        methods text[],
+        kind text, customer_id text, entry_id bigint, due_date date, is_consumer boolean,
+        currency text, compensated boolean)
+    RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_letter_accum'
+    LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._letter_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_letter_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._letter_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dunning_letter_serialize'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@._letter_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'dunning_letter_deserialize'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@._letter_final(internal) RETURNS @extschema@._letter_sum
+    AS 'MODULE_PATHNAME', 'dunning_letter_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@._letter(
+        policy_id text, amount numeric, open_amount numeric, days_overdue integer,
+        level integer, last_reminded_on date, as_of date, excluded boolean, source text,
+        payment_method text, status text, disputed_amount numeric, plan_hold text,
+        blocked_until date, customer_last date, force_level integer, reissue boolean,
+        methods text[],
+        kind text, customer_id text, entry_id bigint, due_date date, is_consumer boolean,
+        currency text, compensated boolean) (
+    SFUNC = @extschema@._letter_accum,
+    STYPE = internal,
+    FINALFUNC = @extschema@._letter_final,
+    COMBINEFUNC = @extschema@._letter_combine,
+    SERIALFUNC = @extschema@._letter_serialize,
+    DESERIALFUNC = @extschema@._letter_deserialize,
+    PARALLEL = SAFE
+);
+
 CREATE OR REPLACE FUNCTION @extschema@.reminder_proposal(as_of date)
 RETURNS TABLE (
     customer_id         text,
@@ -1137,49 +1243,41 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
--- One pass: the judged items summed per customer and currency, then the
--- letter's rules (the same as _items', which item_status and issuing use;
--- the regression tests check that both agree).
-SELECT g.customer_id COLLATE "default", g.name, g.currency COLLATE "default",
-       g.letter_level, l.channel,
+-- One pass: the judged items summed per customer and currency by one
+-- aggregate (_letter), then the letter's rules (the same as _items', which
+-- item_status and issuing use; the regression tests check that both
+-- agree).  The customer's name, manager, policy and interval are read once
+-- per letter, after the sums.
+SELECT g.customer_id COLLATE "default", c.name, g.currency COLLATE "default",
+       (g.l).letter_level, l.channel,
        coalesce(l.template, CASE WHEN l.final THEN 'final'
-                                 ELSE 'level_' || least(g.letter_level, 3)::text END),
-       g.items, g.dunned_items, g.overdue_total, f.fee, g.interest, g.compensation,
-       g.overdue_total + f.fee + g.interest
-           + g.compensation,
-       g.manager_id, g.policy_id, g.as_of
-  FROM (SELECT j.customer_id COLLATE "C" AS customer_id, j.currency COLLATE "C" AS currency,
-               j.name, j.manager_id, j.policy_id,
-               max(j.dun_level) AS letter_level,
-               sum(j.claimable) AS overdue_total,
-               (count(*) FILTER (
-                    WHERE j.dun_level IS NOT NULL OR j.statement = 'account'
-                       OR j.amount < 0
-                       OR j.days_overdue > 0))::integer AS items,
-               (count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
-               sum(ch.interest) AS interest,
-               sum(ch.compensation) AS compensation,
-               bool_or(j.customer_interval) AS customer_interval,
-               max(j.min_balance) AS min_balance,
-               max(j.as_of) AS as_of
-          FROM @extschema@._judged($1, NULL, false, NULL) j
-         CROSS JOIN LATERAL @extschema@._item_charges(
-                j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
-                j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
-                j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
-         -- groups need no linguistic order: bytes sort faster.  Name,
-         -- manager and policy are the customer's: grouping by them costs
-         -- less than looking them up again.
-         GROUP BY j.customer_id COLLATE "C", j.currency COLLATE "C", j.name, j.manager_id,
-                  j.policy_id) g
-  JOIN @extschema@.level l ON l.policy_id = g.policy_id
-                          AND l.level = g.letter_level,
-       LATERAL (SELECT @extschema@._level_fee(g.policy_id, g.letter_level, g.currency) AS fee) f
- WHERE g.letter_level IS NOT NULL
-   AND NOT g.customer_interval
-   AND g.overdue_total > 0
-   AND g.overdue_total >=
-       greatest(g.min_balance, @extschema@._level_min(g.policy_id, g.letter_level, g.currency));
+                                 ELSE 'level_' || least((g.l).letter_level, 3)::text END),
+       (g.l).items, (g.l).dunned_items, (g.l).overdue_total, f.fee, (g.l).interest,
+       (g.l).compensation,
+       (g.l).overdue_total + f.fee + (g.l).interest + (g.l).compensation,
+       c.manager_id, c.policy_id, (SELECT @extschema@._as_of_arg($1))
+  FROM (SELECT i.customer_id COLLATE "C" AS customer_id, i.currency COLLATE "C" AS currency,
+               @extschema@._letter(
+                   i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level,
+                   i.last_reminded_on, i.as_of, i.excluded, i.source, i.payment_method,
+                   i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
+                   i.customer_last, NULL, false, NULL,
+                   i.kind, i.customer_id, i.entry_id, i.due_date, i.is_consumer,
+                   i.currency, i.compensated) AS l
+          FROM @extschema@._item_inputs($1) i
+         -- groups need no linguistic order: bytes sort faster
+         GROUP BY i.customer_id COLLATE "C", i.currency COLLATE "C") g
+  JOIN @extschema@.customer c ON c.customer_id = g.customer_id
+  JOIN @extschema@.policy p ON p.policy_id = c.policy_id
+  JOIN @extschema@.level l ON l.policy_id = c.policy_id
+                          AND l.level = (g.l).letter_level,
+       LATERAL (SELECT @extschema@._level_fee(c.policy_id, (g.l).letter_level, g.currency) AS fee) f
+ WHERE (g.l).overdue_total > 0
+   -- the customer's interval between letters (_judged's customer_interval)
+   AND NOT coalesce((SELECT @extschema@._as_of_arg($1)) - c.last_reminded_on
+                    < greatest(p.min_interval_days, 1), false)
+   AND (g.l).overdue_total >=
+       greatest(p.min_balance, @extschema@._level_min(c.policy_id, (g.l).letter_level, g.currency));
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';

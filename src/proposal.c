@@ -1,0 +1,652 @@
+/*-------------------------------------------------------------------------
+ *
+ * proposal.c
+ *		An open item judged, and a letter's figures summed from its judged
+ *		items (README "Escalation", "Views and their function twins").
+ *
+ * dunning._judge(...) says of one open entry what item_status, the
+ * proposal and issuing all read: the hold that keeps it out of letters
+ * (an item exclusion), its escalation verdict (src/escalation.c), whether
+ * its customer is blocked or within its interval between letters, the
+ * level it would be dunned at and the part a letter may claim.  One C call
+ * per item, lateral to the ledger's scan: PostgreSQL runs that on its
+ * parallel workers, which a lateral subquery in SQL keeps it from.
+ *
+ * dunning._letter(the same arguments, then the item's charges' own) gives,
+ * per customer and currency, what reminder_proposal shows of a letter: its
+ * level (the highest level an item is due for), the overdue total (what
+ * its items may claim), the items it lists, the items it dunns, and the
+ * interest and compensation it charges.  Its transition judges the item
+ * itself, so that the proposal judges each item once and carries no
+ * judgement through its sort; the sums are exact 128-bit integers
+ * (fixed.c) where the server's nine aggregates summed numerics; and a
+ * combine function lets PostgreSQL run it on its parallel workers (and
+ * Citus, grouping by customer, on each shard).  reminders.sql's _items
+ * says the same per item with _judge and window functions; the regression
+ * tests and bench/check_proposal.sql check that both agree.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "dunning.h"
+#include "fixed.h"
+
+/* what a call site of _judge or _letter keeps */
+typedef struct JudgeCache
+{
+	void	   *policies;		/* escalation.c's cache */
+	TupleDesc	tupdesc;		/* _judge's result */
+	Datum		zero;			/* numeric 0, as the SQL literal 0 */
+	FmgrInfo	interest_fn;	/* _letter: dunning._item_interest */
+	bool		have_interest_fn;
+} JudgeCache;
+
+/* the arguments of dunning._judge, in order (after _letter's state) */
+enum
+{
+	J_POLICY_ID, J_AMOUNT, J_OPEN_AMOUNT, J_DAYS, J_LEVEL, J_LAST, J_AS_OF, J_EXCLUDED,
+	J_SOURCE, J_METHOD, J_STATUS, J_DISPUTED, J_PLAN_HOLD, J_BLOCKED_UNTIL,
+	J_CUSTOMER_LAST, J_FORCE_LEVEL, J_REISSUE, J_METHODS, J_NARGS
+};
+
+/* then _letter's: what the letter charges */
+enum
+{
+	C_KIND = J_NARGS, C_CUSTOMER_ID, C_ENTRY_ID, C_DUE_DATE, C_IS_CONSUMER, C_CURRENCY,
+	C_COMPENSATED, C_NARGS
+};
+
+/* _judge's results */
+enum
+{
+	R_HOLD, R_ESC, R_CUSTOMER_BLOCKED, R_CUSTOMER_INTERVAL, R_DUN_LEVEL, R_CLAIMABLE, R_NFIELDS
+};
+
+typedef struct Judgement
+{
+	const DunningPolicyTerms *policy;	/* the customer's, or NULL */
+	const char *hold;			/* an item exclusion's code ... */
+	text	   *plan_hold;		/* ... or the promise's or plan's */
+	bool		has_esc;
+	int32		esc;
+	bool		blocked;
+	bool		interval;
+	bool		interval_null;
+	bool		has_dun;
+	int32		dun_level;
+	Datum		claimable;
+	bool		claimable_null;
+	bool		debit;
+	bool		credit;
+	int32		days;
+} Judgement;
+
+/* argument k of the judgement, which starts at argument base */
+#define JNULL(k)	PG_ARGISNULL(base + (k))
+#define JARG(k)		PG_GETARG_DATUM(base + (k))
+
+/* text argument k equals the C string s */
+static bool
+arg_is(FunctionCallInfo fcinfo, int k, const char *s)
+{
+	text	   *t;
+	size_t		len = strlen(s);
+
+	if (PG_ARGISNULL(k))
+		return false;
+	t = PG_GETARG_TEXT_PP(k);
+	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), s, len) == 0;
+}
+
+/* text argument k is one of the n strings of list */
+static bool
+arg_in_list(FunctionCallInfo fcinfo, int k, char *const *list, int n)
+{
+	text	   *t;
+	int			i;
+
+	if (n == 0 || PG_ARGISNULL(k))
+		return false;
+	t = PG_GETARG_TEXT_PP(k);
+	for (i = 0; i < n; i++)
+		if (strlen(list[i]) == VARSIZE_ANY_EXHDR(t) &&
+			memcmp(list[i], VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * text argument k = ANY (text[] argument a), as SQL says it: true on a
+ * match, false otherwise (NULL, which every caller reads as false, too).
+ */
+static bool
+arg_in(FunctionCallInfo fcinfo, int k, int a)
+{
+	ArrayType  *arr;
+	text	   *t;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	bool		found = false;
+
+	if (PG_ARGISNULL(k) || PG_ARGISNULL(a))
+		return false;
+	arr = PG_GETARG_ARRAYTYPE_P(a);
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0)
+		return false;
+	t = PG_GETARG_TEXT_PP(k);
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n && !found; i++)
+	{
+		text	   *e;
+
+		if (nulls[i])
+			continue;
+		e = DatumGetTextPP(elems[i]);
+		found = VARSIZE_ANY_EXHDR(e) == VARSIZE_ANY_EXHDR(t) &&
+			memcmp(VARDATA_ANY(e), VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) == 0;
+	}
+	pfree(elems);
+	pfree(nulls);
+	return found;
+}
+
+static JudgeCache *
+judge_cache(FunctionCallInfo fcinfo)
+{
+	JudgeCache *cache = (JudgeCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cache = palloc0(sizeof(JudgeCache));
+		cache->zero = NumericGetDatum(int64_to_numeric(0));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
+/*
+ * One open entry judged, from the arguments J_* that start at argument
+ * base.  The rules are README "Escalation" and "Item status"; each result
+ * is what the SQL of 0.5.0 gave (quoted above each), down to the display
+ * scale of claimable.
+ */
+static void
+judge_item(FunctionCallInfo fcinfo, int base, JudgeCache *cache, Judgement *r)
+{
+	DateADT		as_of;
+	int32		level = 0;
+
+	memset(r, 0, sizeof(Judgement));
+	r->interval_null = true;
+	if (JNULL(J_AS_OF))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as-of date must not be null"),
+				 errdetail("An item's next level is judged on a day.")));
+	as_of = DatumGetDateADT(JARG(J_AS_OF));
+	if (!JNULL(J_AMOUNT))
+	{
+		r->credit = fixed_below_zero(JARG(J_AMOUNT));
+		r->debit = !r->credit && !fixed_is_zero(JARG(J_AMOUNT));
+	}
+	if (!JNULL(J_LEVEL))
+		level = DatumGetInt32(JARG(J_LEVEL));
+	if (!JNULL(J_DAYS))
+		r->days = DatumGetInt32(JARG(J_DAYS));
+	if (!JNULL(J_POLICY_ID))
+		r->policy = dunning_policy_terms(&cache->policies, fcinfo->flinfo->fn_mcxt,
+										 DatumGetTextPP(JARG(J_POLICY_ID)));
+
+	/*
+	 * hold: CASE WHEN amount <= 0 OR no policy THEN NULL WHEN excluded THEN
+	 * 'excluded' WHEN source = ANY (excluded_sources) THEN 'source_excluded'
+	 * WHEN payment_method = ANY (excluded_methods) THEN 'method_excluded'
+	 * WHEN status = 'disputed' AND (disputed_amount IS NULL OR
+	 * disputed_amount >= open_amount) THEN 'disputed' WHEN status IN
+	 * ('blocked', 'litigation') THEN 'blocked' ELSE plan_hold END
+	 */
+	if (r->debit && r->policy != NULL)
+	{
+		if (!JNULL(J_EXCLUDED) && DatumGetBool(JARG(J_EXCLUDED)))
+			r->hold = "excluded";
+		else if (arg_in_list(fcinfo, base + J_SOURCE, r->policy->excluded_sources,
+							 r->policy->n_excluded_sources))
+			r->hold = "source_excluded";
+		else if (arg_in_list(fcinfo, base + J_METHOD, r->policy->excluded_methods,
+							 r->policy->n_excluded_methods))
+			r->hold = "method_excluded";
+		else if (arg_is(fcinfo, base + J_STATUS, "disputed") &&
+				 (JNULL(J_DISPUTED) ||
+				  (!JNULL(J_OPEN_AMOUNT) &&
+				   DatumGetBool(DirectFunctionCall2(numeric_ge, JARG(J_DISPUTED),
+													JARG(J_OPEN_AMOUNT))))))
+			r->hold = "disputed";
+		else if (arg_is(fcinfo, base + J_STATUS, "blocked") ||
+				 arg_is(fcinfo, base + J_STATUS, "litigation"))
+			r->hold = "blocked";
+		else if (!JNULL(J_PLAN_HOLD))
+			r->plan_hold = DatumGetTextPP(JARG(J_PLAN_HOLD));
+	}
+
+	/* esc: CASE WHEN amount > 0 THEN _escalate(policy_id, days, level, last, as_of) END */
+	if (r->debit && !JNULL(J_DAYS))
+	{
+		r->esc = dunning_escalate_item(&cache->policies, fcinfo->flinfo->fn_mcxt,
+									   JNULL(J_POLICY_ID) ? NULL : DatumGetTextPP(JARG(J_POLICY_ID)),
+									   r->days, !JNULL(J_LEVEL), level, !JNULL(J_LAST),
+									   JNULL(J_LAST) ? 0 : DatumGetDateADT(JARG(J_LAST)), as_of);
+		r->has_esc = true;
+	}
+
+	/* customer_blocked: coalesce(blocked_until >= as_of, false) */
+	r->blocked = !JNULL(J_BLOCKED_UNTIL) && DatumGetDateADT(JARG(J_BLOCKED_UNTIL)) >= as_of;
+
+	/*
+	 * customer_interval: NOT reissue AND force_level IS NULL AND
+	 * customer_last IS NOT NULL AND as_of - customer_last <
+	 * greatest(min_interval_days, 1)
+	 */
+	r->interval_null = JNULL(J_REISSUE);
+	if (!JNULL(J_REISSUE) && !DatumGetBool(JARG(J_REISSUE)) && JNULL(J_FORCE_LEVEL) &&
+		!JNULL(J_CUSTOMER_LAST))
+	{
+		DateADT		last = DatumGetDateADT(JARG(J_CUSTOMER_LAST));
+		int32		wait = r->policy ? Max(r->policy->min_interval_days, 1) : 1;
+
+		if (DATE_NOT_FINITE(last) || DATE_NOT_FINITE(as_of))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("cannot subtract infinite dates")));
+		r->interval = (as_of - last) < wait;
+	}
+
+	/*
+	 * dun_level: CASE WHEN amount <= 0 OR hold IS NOT NULL OR
+	 * customer_blocked THEN NULL WHEN methods IS NOT NULL AND NOT
+	 * coalesce(payment_method = ANY (methods), false) THEN NULL WHEN
+	 * force_level IS NOT NULL THEN CASE WHEN days_overdue > 0 AND level <
+	 * force_level AND esc <> 0 THEN force_level END WHEN esc > 0 THEN esc
+	 * WHEN reissue AND level >= 1 AND days_overdue > 0 AND
+	 * _verdict_at_level(esc) THEN level END
+	 */
+	if (r->debit && r->hold == NULL && r->plan_hold == NULL && !r->blocked &&
+		(JNULL(J_METHODS) || arg_in(fcinfo, base + J_METHOD, base + J_METHODS)))
+	{
+		if (!JNULL(J_FORCE_LEVEL))
+		{
+			int32		force = DatumGetInt32(JARG(J_FORCE_LEVEL));
+
+			if (r->days > 0 && !JNULL(J_LEVEL) && level < force && r->has_esc && r->esc != 0)
+			{
+				r->dun_level = force;
+				r->has_dun = true;
+			}
+		}
+		else if (r->has_esc && r->esc > 0)
+		{
+			r->dun_level = r->esc;
+			r->has_dun = true;
+		}
+		else if (!JNULL(J_REISSUE) && DatumGetBool(JARG(J_REISSUE)) &&
+				 !JNULL(J_LEVEL) && level >= 1 && r->days > 0 &&
+				 r->has_esc && dunning_code_at_level(r->esc))
+		{
+			r->dun_level = level;
+			r->has_dun = true;
+		}
+	}
+
+	/*
+	 * claimable: CASE WHEN amount < 0 THEN open_amount WHEN (days_overdue >
+	 * 0 OR esc > 0) AND hold IS NULL THEN greatest(open_amount - CASE WHEN
+	 * status = 'disputed' THEN coalesce(disputed_amount, 0) ELSE 0 END, 0)
+	 * ELSE 0 END
+	 */
+	r->claimable = cache->zero;
+	if (r->credit)
+	{
+		r->claimable = JARG(J_OPEN_AMOUNT);
+		r->claimable_null = JNULL(J_OPEN_AMOUNT);
+	}
+	else if (r->debit && (r->days > 0 || (r->has_esc && r->esc > 0)) &&
+			 r->hold == NULL && r->plan_hold == NULL)
+	{
+		if (JNULL(J_OPEN_AMOUNT))
+			r->claimable_null = true;
+		else
+		{
+			Datum		part = JARG(J_OPEN_AMOUNT);
+
+			if (arg_is(fcinfo, base + J_STATUS, "disputed") && !JNULL(J_DISPUTED))
+				part = DirectFunctionCall2(numeric_sub, part, JARG(J_DISPUTED));
+			r->claimable = fixed_below_zero(part) ? cache->zero : part;
+		}
+	}
+}
+
+/*
+ * dunning._judge(policy_id, amount, open_amount, days_overdue, level,
+ * last_reminded_on, as_of, excluded, source, payment_method, status,
+ * disputed_amount, plan_hold, blocked_until, customer_last, force_level,
+ * reissue, methods) RETURNS dunning._judgement (hold, esc,
+ * customer_blocked, customer_interval, dun_level, claimable).  What it
+ * reads of the customer's policy (its exclusions and interval) comes from
+ * escalation.c's cache of the policies.
+ */
+PG_FUNCTION_INFO_V1(dunning_judge);
+Datum
+dunning_judge(PG_FUNCTION_ARGS)
+{
+	JudgeCache *cache = judge_cache(fcinfo);
+	Judgement	r;
+	Datum		values[R_NFIELDS];
+	bool		nulls[R_NFIELDS];
+
+	if (PG_NARGS() != J_NARGS)
+		elog(ERROR, "dunning._judge takes %d arguments", J_NARGS);
+	if (cache->tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	td;
+
+		if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "dunning._judge must return a composite type");
+		cache->tupdesc = BlessTupleDesc(CreateTupleDescCopy(td));
+		MemoryContextSwitchTo(old);
+	}
+	judge_item(fcinfo, 0, cache, &r);
+
+	nulls[R_HOLD] = (r.hold == NULL && r.plan_hold == NULL);
+	values[R_HOLD] = r.hold ? CStringGetTextDatum(r.hold) : PointerGetDatum(r.plan_hold);
+	nulls[R_ESC] = !r.has_esc;
+	values[R_ESC] = Int32GetDatum(r.esc);
+	nulls[R_CUSTOMER_BLOCKED] = false;
+	values[R_CUSTOMER_BLOCKED] = BoolGetDatum(r.blocked);
+	nulls[R_CUSTOMER_INTERVAL] = r.interval_null;
+	values[R_CUSTOMER_INTERVAL] = BoolGetDatum(r.interval);
+	nulls[R_DUN_LEVEL] = !r.has_dun;
+	values[R_DUN_LEVEL] = Int32GetDatum(r.dun_level);
+	nulls[R_CLAIMABLE] = r.claimable_null;
+	values[R_CLAIMABLE] = r.claimable;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls)));
+}
+
+typedef struct LetterState
+{
+	int32		level;			/* highest level due, if any_level */
+	bool		any_level;
+	int32		items;			/* items listed */
+	int32		dunned;			/* items due for a level */
+	FixedSum	claimable;
+	FixedSum	interest;
+	FixedSum	compensation;
+} LetterState;
+
+#define LETTER_FIELDS 6
+
+static LetterState *
+letter_state(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *name)
+{
+	if (!AggCheckCallContext(fcinfo, aggcxt))
+		elog(ERROR, "%s called in non-aggregate context", name);
+	if (!PG_ARGISNULL(0))
+		return (LetterState *) PG_GETARG_POINTER(0);
+	return (LetterState *) MemoryContextAllocZero(*aggcxt, sizeof(LetterState));
+}
+
+/*
+ * _item_charges' interest: dunning._item_interest(customer_id, entry_id,
+ * open_amount, due_date, as_of, regime, annual_rate, day_count,
+ * post_charges), called the way SQL calls it (NULL arguments and result
+ * allowed).  Its result is in the caller's per-row context.
+ */
+static Datum
+letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyTerms *pt,
+				bool *isnull)
+{
+	const int	base = 1;
+	Datum		result;
+
+	LOCAL_FCINFO(sub, 9);
+
+	if (!cache->have_interest_fn)
+	{
+		Oid			fn = DatumGetObjectId(DirectFunctionCall1(regprocedurein,
+															  CStringGetDatum(DUNNING_SCHEMA "._item_interest(text,bigint,numeric,date,date,text,numeric,text,boolean)")));
+
+		fmgr_info_cxt(fn, &cache->interest_fn, fcinfo->flinfo->fn_mcxt);
+		cache->have_interest_fn = true;
+	}
+	InitFunctionCallInfoData(*sub, &cache->interest_fn, 9, DEFAULT_COLLATION_OID, NULL, NULL);
+	sub->args[0].value = JARG(C_CUSTOMER_ID);
+	sub->args[0].isnull = JNULL(C_CUSTOMER_ID);
+	sub->args[1].value = JARG(C_ENTRY_ID);
+	sub->args[1].isnull = JNULL(C_ENTRY_ID);
+	sub->args[2].value = JARG(J_OPEN_AMOUNT);
+	sub->args[2].isnull = JNULL(J_OPEN_AMOUNT);
+	sub->args[3].value = JARG(C_DUE_DATE);
+	sub->args[3].isnull = JNULL(C_DUE_DATE);
+	sub->args[4].value = JARG(J_AS_OF);
+	sub->args[4].isnull = false;
+	sub->args[5].value = PointerGetDatum(pt->interest_regime);
+	sub->args[5].isnull = false;
+	sub->args[6].value = pt->interest_rate;
+	sub->args[6].isnull = !pt->has_rate;
+	sub->args[7].value = PointerGetDatum(pt->day_count);
+	sub->args[7].isnull = false;
+	sub->args[8].value = BoolGetDatum(pt->post_charges);
+	sub->args[8].isnull = false;
+	result = FunctionCallInvoke(sub);
+	*isnull = sub->isnull;
+	return result;
+}
+
+/*
+ * One open entry: _judge's arguments, then kind, customer_id, entry_id,
+ * due_date, is_consumer, currency and compensated (a letter not cancelled
+ * charged it the compensation already); the policy's terms come from the
+ * cache.  The item is judged, and its charges are _item_charges':
+ *   interest: CASE WHEN dun_level IS NOT NULL AND kind = 'invoice' AND
+ *   days_overdue > 0 AND regime IS NOT NULL AND _level_interest(policy_id,
+ *   dun_level) THEN _item_interest(...) ELSE 0 END
+ *   compensation: CASE WHEN dun_level IS NOT NULL AND kind = 'invoice' AND
+ *   days_overdue > 0 AND compensation > 0 AND NOT is_consumer AND
+ *   currency = policy_currency AND NOT compensated THEN compensation
+ *   ELSE 0 END
+ * The item is listed when it is dunned, on a statement of account, a
+ * credit or overdue.
+ */
+PG_FUNCTION_INFO_V1(dunning_letter_accum);
+Datum
+dunning_letter_accum(PG_FUNCTION_ARGS)
+{
+	const int	base = 1;
+	MemoryContext aggcxt;
+	LetterState *s = letter_state(fcinfo, &aggcxt, "dunning._letter_accum");
+	JudgeCache *cache = judge_cache(fcinfo);
+	Judgement	r;
+	bool		charged;
+
+	if (PG_NARGS() != base + C_NARGS)
+		elog(ERROR, "dunning._letter takes %d arguments", C_NARGS);
+	judge_item(fcinfo, base, cache, &r);
+
+	if (r.has_dun)
+	{
+		s->dunned++;
+		if (!s->any_level || r.dun_level > s->level)
+			s->level = r.dun_level;
+		s->any_level = true;
+	}
+	if (!r.claimable_null)
+		fixed_sum_add(&s->claimable, r.claimable, aggcxt);
+	if (r.has_dun || (r.policy && r.policy->statement_account) || r.credit ||
+		(r.debit && r.days > 0))
+		s->items++;
+
+	/* the charges of an item dunned at a level: an overdue invoice */
+	charged = r.has_dun && arg_is(fcinfo, base + C_KIND, "invoice") && r.debit && r.days > 0;
+	if (charged && r.policy && r.policy->interest_regime != NULL &&
+		dunning_level_charges_interest(&cache->policies, fcinfo->flinfo->fn_mcxt,
+									   DatumGetTextPP(JARG(J_POLICY_ID)), r.dun_level))
+	{
+		bool		isnull;
+		Datum		interest = letter_interest(fcinfo, cache, r.policy, &isnull);
+
+		if (!isnull)
+			fixed_sum_add(&s->interest, interest, aggcxt);
+	}
+	else
+		fixed_sum_add(&s->interest, cache->zero, aggcxt);
+
+	if (charged && r.policy && !fixed_is_zero(r.policy->compensation) &&
+		!fixed_below_zero(r.policy->compensation) &&
+		!JNULL(C_IS_CONSUMER) && !DatumGetBool(JARG(C_IS_CONSUMER)) &&
+		arg_in_list(fcinfo, base + C_CURRENCY, &r.policy->currency, 1) &&
+		!JNULL(C_COMPENSATED) && !DatumGetBool(JARG(C_COMPENSATED)))
+		fixed_sum_add(&s->compensation, r.policy->compensation, aggcxt);
+	else
+		fixed_sum_add(&s->compensation, cache->zero, aggcxt);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(dunning_letter_combine);
+Datum
+dunning_letter_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	LetterState *s;
+	LetterState *from;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "dunning._letter_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	from = (LetterState *) PG_GETARG_POINTER(1);
+	s = letter_state(fcinfo, &aggcxt, "dunning._letter_combine");
+	if (from->any_level && (!s->any_level || from->level > s->level))
+		s->level = from->level;
+	s->any_level |= from->any_level;
+	s->items += from->items;
+	s->dunned += from->dunned;
+	fixed_sum_combine(&s->claimable, &from->claimable, aggcxt);
+	fixed_sum_combine(&s->interest, &from->interest, aggcxt);
+	fixed_sum_combine(&s->compensation, &from->compensation, aggcxt);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(dunning_letter_serialize);
+Datum
+dunning_letter_serialize(PG_FUNCTION_ARGS)
+{
+	LetterState *s;
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "dunning._letter_serialize called in non-aggregate context");
+	s = (LetterState *) PG_GETARG_POINTER(0);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, s->level);
+	pq_sendbyte(&buf, s->any_level ? 1 : 0);
+	pq_sendint32(&buf, s->items);
+	pq_sendint32(&buf, s->dunned);
+	fixed_sum_serialize(&buf, &s->claimable);
+	fixed_sum_serialize(&buf, &s->interest);
+	fixed_sum_serialize(&buf, &s->compensation);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(dunning_letter_deserialize);
+Datum
+dunning_letter_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	bytea	   *b;
+	StringInfoData buf;
+	LetterState *s;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "dunning._letter_deserialize called in non-aggregate context");
+	b = PG_GETARG_BYTEA_PP(0);
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	s = (LetterState *) MemoryContextAllocZero(aggcxt, sizeof(LetterState));
+	s->level = pq_getmsgint(&buf, 4);
+	s->any_level = pq_getmsgbyte(&buf) != 0;
+	s->items = pq_getmsgint(&buf, 4);
+	s->dunned = pq_getmsgint(&buf, 4);
+	fixed_sum_deserialize(&buf, &s->claimable, aggcxt);
+	fixed_sum_deserialize(&buf, &s->interest, aggcxt);
+	fixed_sum_deserialize(&buf, &s->compensation, aggcxt);
+	pq_getmsgend(&buf);
+	pfree(buf.data);
+	PG_RETURN_POINTER(s);
+}
+
+/*
+ * dunning._letter_sum: letter_level (NULL when no item is due for a level),
+ * overdue_total, items, dunned_items, interest, compensation.  No item:
+ * no row (an aggregate over no rows of a group does not happen).
+ */
+PG_FUNCTION_INFO_V1(dunning_letter_final);
+Datum
+dunning_letter_final(PG_FUNCTION_ARGS)
+{
+	LetterState *s;
+	TupleDesc	tupdesc;
+	Datum		values[LETTER_FIELDS];
+	bool		nulls[LETTER_FIELDS];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "dunning._letter_final called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (LetterState *) PG_GETARG_POINTER(0);
+
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "dunning._letter_final must return a composite type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	if (tupdesc->natts != LETTER_FIELDS)
+		elog(ERROR, "dunning._letter_sum has %d fields, not %d", tupdesc->natts, LETTER_FIELDS);
+
+	values[0] = Int32GetDatum(s->level);
+	nulls[0] = !s->any_level;
+	values[1] = fixed_sum_result(&s->claimable, &nulls[1]);
+	values[2] = Int32GetDatum(s->items);
+	nulls[2] = false;
+	values[3] = Int32GetDatum(s->dunned);
+	nulls[3] = false;
+	values[4] = fixed_sum_result(&s->interest, &nulls[4]);
+	values[5] = fixed_sum_result(&s->compensation, &nulls[5]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,221 @@
+-- pgTAP: the judgement of an item in C (src/proposal.c, _judge) against
+-- the SQL rules it replaces, and the proposal summed by the aggregate
+-- _letter against the same sums taken with sum(), max() and count() over
+-- the judged items and _item_charges, serially and on parallel workers
+-- (the aggregate's combine, serialize and deserialize functions).  A
+-- random ledger of every shape: amounts of 0 to 20 decimals and beyond the
+-- 128-bit integers, disputes whole and partial, blocked and litigated
+-- items, excluded sources and methods, promises and plans (kept and
+-- missed), blocked and consumer customers, customers within their
+-- interval, interest and compensation already charged.
+\i test/pgtap/setup.psql
+SET LOCAL search_path = public, dunning;
+SELECT plan(23);
+
+SELECT setseed(0.25);
+INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
+                    min_interval_days, grace_days, excluded_sources, excluded_methods, statement, min_balance,
+                    allow_skip)
+VALUES ('fr', 'FR', 'EUR', 'fr', NULL, 40, true, 5, 2, '{intercompany}', '{direct_debit}', 'overdue', 10, false),
+       ('acct', 'Account', 'USD', 'fixed', 7.5, 0, false, 0, 0, '{}', '{}', 'account', 0, false),
+       ('skip', 'Skip', 'EUR', NULL, NULL, 12.5, false, 0, 0, '{}', '{card}', 'overdue', 0, true);
+INSERT INTO level (policy_id, level, min_days, min_interval_days, fee, interest, channel) VALUES
+    ('fr', 1, 1, 0, 0, false, 'email'), ('fr', 2, 15, 7, 10, true, 'letter'), ('fr', 3, 40, 7, 25, true, 'letter'),
+    ('acct', 1, -5, 0, 0, true, 'email'), ('acct', 2, 30, 10, 5, true, 'email'),
+    ('skip', 1, 10, 0, 0, false, 'email'), ('skip', 2, 20, 0, 3, false, 'letter'), ('skip', 3, 45, 3, 9, false, 'letter');
+INSERT INTO level_amount (policy_id, level, currency, min_amount, fee)
+SELECT policy_id, level, c, 5, 2 FROM level, unnest('{EUR,USD}'::text[]) c
+ WHERE c <> (SELECT currency FROM policy p WHERE p.policy_id = level.policy_id);
+INSERT INTO credit_manager (manager_id, name) VALUES ('m1', 'Manager One');
+INSERT INTO customer (customer_id, name, policy_id, manager_id, is_consumer, blocked_until)
+SELECT 'J' || g, 'Judged ' || g,
+       (ARRAY['fr', 'acct', 'skip', NULL])[1 + g % 4], CASE WHEN g % 3 = 0 THEN 'm1' END,
+       g % 7 = 0, CASE WHEN g % 11 = 0 THEN date '2026-03-31' + (g % 3 - 1) END
+  FROM generate_series(1, 300) g;
+INSERT INTO entry (customer_id, kind, doc_date, due_date, amount, currency, payment_method, source,
+                   excluded, status, disputed_amount)
+SELECT customer_id, CASE WHEN amount > 0 THEN 'invoice' WHEN amount < -900 THEN 'credit_note' ELSE 'payment' END,
+       due - (random() * 30)::int, CASE WHEN amount > 0 AND random() < 0.9 THEN due END, amount,
+       currency, (ARRAY['transfer', 'direct_debit', 'card', NULL])[1 + (random() * 3)::int],
+       (ARRAY['erp', 'intercompany', NULL])[1 + (random() * 2)::int],
+       random() < 0.05, CASE WHEN amount > 0 THEN st ELSE 'open' END,
+       CASE WHEN st = 'disputed' AND amount > 0 AND random() < 0.7
+            THEN greatest(round(amount * random()::numeric, 2), least(amount, 0.01)) END
+  FROM (SELECT 'J' || g AS customer_id,
+               (ARRAY['EUR', 'USD'])[1 + (random() * 0.7)::int] AS currency,
+               date '2026-03-31' - (random() * 120)::int + 20 AS due,
+               (ARRAY['open', 'open', 'open', 'open', 'disputed', 'blocked', 'litigation'])[1 + (random() * 6)::int] AS st,
+               CASE (random() * 8)::int
+                    WHEN 0 THEN round(random()::numeric * 100, 8 + (random() * 12)::int)
+                    WHEN 1 THEN round(random()::numeric * 9.9e27, (random() * 4)::int)
+                    WHEN 2 THEN round(-random()::numeric * 1500, 2)
+                    WHEN 3 THEN (random() * 1000)::int::numeric
+                    ELSE round(random()::numeric * 5000, (random() * 3)::int)
+               END AS amount
+          FROM generate_series(1, 300) g, generate_series(1, 5 + (random() * 40)::int)) s
+ WHERE amount <> 0;
+-- levels reached, reminders charged interest and compensation, some cancelled
+UPDATE entry SET level = 1 + (entry_id % 2)::int, reminder_count = 1,
+                 last_reminded_on = date '2026-03-31' - (entry_id % 20)::int
+ WHERE amount > 0 AND entry_id % 5 = 0;
+UPDATE customer SET last_reminded_on = date '2026-03-31' - (substr(customer_id, 2)::int % 9)
+ WHERE substr(customer_id, 2)::int % 4 = 1;
+-- a promise not yet due and a kept plan hold items; a missed plan does not
+INSERT INTO promise (customer_id, entry_ids, amount, currency, promised_on, made_on)
+SELECT customer_id, array_agg(entry_id), 100, 'EUR', '2026-04-15', '2026-03-20'
+  FROM entry WHERE customer_id IN ('J1', 'J2', 'J3') AND amount > 0 GROUP BY customer_id;
+INSERT INTO payment_plan (customer_id, entry_ids, currency, agreed_on)
+SELECT customer_id, array_agg(entry_id), 'EUR', '2026-01-10'
+  FROM entry WHERE customer_id IN ('J5', 'J6') AND amount > 0 GROUP BY customer_id;
+INSERT INTO installment (customer_id, plan_id, seq, due_on, amount)
+SELECT customer_id, plan_id, s, date '2026-02-01' + 30 * s, CASE WHEN customer_id = 'J5' THEN 0.01 ELSE 1e6 END
+  FROM payment_plan, generate_series(1, 3) s;
+
+CREATE TEMP TABLE days AS SELECT d FROM unnest('{2026-03-31,2026-02-15,2026-05-10}'::date[]) d;
+
+-- the 0.5.0 SQL of the judgement, written out
+CREATE FUNCTION pg_temp.judged_sql(d date, force_level integer, reissue boolean, methods text[])
+RETURNS TABLE (customer_id text, entry_id bigint, hold text, esc integer, customer_blocked boolean,
+               customer_interval boolean, dun_level integer, claimable numeric)
+LANGUAGE sql AS $$
+SELECT k.customer_id, k.entry_id, k.hold, k.esc, k.customer_blocked, k.customer_interval,
+       CASE WHEN k.amount <= 0 OR k.hold IS NOT NULL OR k.customer_blocked THEN NULL
+            WHEN methods IS NOT NULL AND NOT coalesce(k.payment_method = ANY (methods), false) THEN NULL
+            WHEN force_level IS NOT NULL
+            THEN CASE WHEN k.days_overdue > 0 AND k.level < force_level AND k.esc <> 0 THEN force_level END
+            WHEN k.esc > 0 THEN k.esc
+            WHEN reissue AND k.level >= 1 AND k.days_overdue > 0 AND dunning._verdict_at_level(k.esc) THEN k.level
+       END,
+       CASE WHEN k.amount < 0 THEN k.open_amount
+            WHEN (k.days_overdue > 0 OR k.esc > 0) AND k.hold IS NULL
+            THEN greatest(k.open_amount - CASE WHEN k.status = 'disputed' THEN coalesce(k.disputed_amount, 0) ELSE 0 END, 0)
+            ELSE 0 END
+  FROM (SELECT i.*,
+               CASE WHEN i.amount <= 0 OR p.policy_id IS NULL THEN NULL
+                    WHEN i.excluded THEN 'excluded'
+                    WHEN i.source = ANY (p.excluded_sources) THEN 'source_excluded'
+                    WHEN i.payment_method = ANY (p.excluded_methods) THEN 'method_excluded'
+                    WHEN i.status = 'disputed' AND (i.disputed_amount IS NULL OR i.disputed_amount >= i.open_amount) THEN 'disputed'
+                    WHEN i.status = 'blocked' OR i.status = 'litigation' THEN 'blocked'
+                    WHEN i.plan_hold IS NOT NULL THEN i.plan_hold
+               END AS hold,
+               CASE WHEN i.amount > 0 THEN dunning._escalate(i.policy_id, i.days_overdue, i.level, i.last_reminded_on, i.as_of) END AS esc,
+               coalesce(i.blocked_until >= i.as_of, false) AS customer_blocked,
+               NOT reissue AND force_level IS NULL AND i.customer_last IS NOT NULL
+               AND i.as_of - i.customer_last < greatest(p.min_interval_days, 1) AS customer_interval
+          FROM dunning._item_inputs(d) i
+          LEFT JOIN dunning.policy p ON p.policy_id = i.policy_id) k
+$$;
+
+-- the 0.5.0 SQL of the proposal's sums, written out
+CREATE FUNCTION pg_temp.proposal_sql(d date)
+RETURNS TABLE (customer_id text, currency text, level integer, items integer, dunned_items integer,
+               overdue_total numeric, interest numeric, compensation numeric)
+LANGUAGE sql AS $$
+SELECT g.customer_id, g.currency, g.letter_level, g.items, g.dunned_items, g.overdue_total,
+       g.interest, g.compensation
+  FROM (SELECT j.customer_id, j.currency, max(j.dun_level) AS letter_level,
+               sum(j.claimable) AS overdue_total,
+               (count(*) FILTER (WHERE j.dun_level IS NOT NULL OR j.statement = 'account'
+                                    OR j.amount < 0 OR j.days_overdue > 0))::integer AS items,
+               (count(*) FILTER (WHERE j.dun_level IS NOT NULL))::integer AS dunned_items,
+               sum(ch.interest) AS interest, sum(ch.compensation) AS compensation,
+               bool_or(j.customer_interval) AS customer_interval, max(j.min_balance) AS min_balance
+          FROM dunning._judged(d, NULL, false, NULL) j
+         CROSS JOIN LATERAL dunning._item_charges(
+                j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
+                j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
+                j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
+         GROUP BY 1, 2) g
+  JOIN dunning.customer c ON c.customer_id = g.customer_id
+  JOIN dunning.level l ON l.policy_id = c.policy_id AND l.level = g.letter_level
+ WHERE g.letter_level IS NOT NULL
+   AND NOT g.customer_interval
+   AND g.overdue_total > 0
+   AND g.overdue_total >= greatest(g.min_balance, dunning._level_min(c.policy_id, g.letter_level, g.currency))
+$$;
+CREATE TEMP TABLE serial AS
+SELECT d, p.customer_id, p.currency, p.level, p.items, p.dunned_items, p.overdue_total,
+       p.interest, p.compensation
+  FROM days, reminder_proposal(d) p;
+
+SELECT cmp_ok((SELECT count(*) FROM entry), '>', 3000::bigint, 'over 3,000 random entries');
+SELECT cmp_ok((SELECT count(*) FROM entry WHERE scale(amount) > 8 OR abs(amount) >= 1e27), '>', 500::bigint,
+              'over 500 of them beyond the 128-bit sums');
+SELECT cmp_ok((SELECT count(DISTINCT x.hold) FROM days, pg_temp.judged_sql(d, NULL, false, NULL) x), '>=', 7::bigint,
+              'every hold occurs');
+SELECT ok((SELECT count(*) FILTER (WHERE interest > 0) > 10 AND count(*) FILTER (WHERE compensation > 0) > 10
+                  AND count(*) FILTER (WHERE scale(overdue_total) > 8 OR abs(overdue_total) >= 1e27) > 10
+             FROM serial),
+          'letters charge interest and compensation, and sum amounts beyond the 128-bit integers');
+
+SELECT is_empty(format($$SELECT i.customer_id, i.entry_id, (x.hold, x.esc, x.customer_blocked, x.customer_interval, x.dun_level, x.claimable)::text
+                           FROM dunning._item_inputs(%1$L) i,
+                                dunning._judge(i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level,
+                                               i.last_reminded_on, i.as_of, i.excluded, i.source, i.payment_method,
+                                               i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
+                                               i.customer_last, %2$s, %3$s, %4$s) x
+                         EXCEPT
+                         SELECT customer_id, entry_id, (hold, esc, customer_blocked, customer_interval, dun_level, claimable)::text
+                           FROM pg_temp.judged_sql(%1$L, %2$s, %3$s, %4$s)$$,
+                       d, o.f, o.r, o.m),
+                d || ' ' || o.label || ': _judge says of every item what the SQL rules say, to the displayed decimals')
+  FROM days, (VALUES ('views', 'NULL', 'false', 'NULL'),
+                     ('force_level 2', '2', 'false', 'NULL'),
+                     ('reissue', 'NULL', 'true', 'NULL'),
+                     ('methods', 'NULL', 'false', $$'{transfer,card}'$$)) o(label, f, r, m)
+ WHERE d = '2026-03-31' OR o.label = 'views';
+
+SELECT is_empty(format('SELECT * FROM serial WHERE d = %1$L EXCEPT SELECT %1$L::date, * FROM pg_temp.proposal_sql(%1$L)', d),
+                d || ': every letter of the proposal has the sums of plain SQL, to the displayed decimals')
+  FROM days;
+SELECT is_empty(format('SELECT %1$L::date, * FROM pg_temp.proposal_sql(%1$L) EXCEPT SELECT * FROM serial WHERE d = %1$L', d),
+                d || ': and plain SQL finds no other letter')
+  FROM days;
+SELECT is((SELECT overdue_total::text FROM serial WHERE d = '2026-03-31' AND customer_id = 'J1' AND currency = 'EUR'),
+          NULL, 'a customer under a promise is not proposed');
+
+-- on the parallel workers: the partial sums are serialized, combined and
+-- finished by the leader, and give the same letters
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_leader_participation = off;
+SET LOCAL enable_hashagg = off;
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; t text := '';
+BEGIN
+    FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP t := t || r || E'\n'; END LOOP;
+    RETURN t;
+END $$;
+-- the aggregate alone over a table of the judged inputs (a table, not a
+-- temporary one, which workers cannot read): the plan must sum on workers
+CREATE TABLE public.inputs AS SELECT * FROM dunning._item_inputs('2026-03-31');
+ANALYZE public.inputs;
+CREATE FUNCTION pg_temp.sums() RETURNS SETOF text LANGUAGE sql AS $$
+SELECT customer_id || ' ' || currency || ' ' ||
+       _letter(policy_id, amount, open_amount, days_overdue, level, last_reminded_on, as_of,
+               excluded, source, payment_method, status, disputed_amount, plan_hold, blocked_until,
+               customer_last, NULL, false, NULL, kind, customer_id, entry_id, due_date,
+               is_consumer, currency, compensated)::text
+  FROM public.inputs GROUP BY customer_id, currency
+$$;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial_sums AS SELECT * FROM pg_temp.sums() s;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT matches(pg_temp.plan_of($$SELECT customer_id, currency, _letter(policy_id, amount, open_amount,
+                   days_overdue, level, last_reminded_on, as_of, excluded, source, payment_method,
+                   status, disputed_amount, plan_hold, blocked_until, customer_last, NULL, false,
+                   NULL, kind, customer_id, entry_id, due_date, is_consumer, currency, compensated)
+                 FROM public.inputs GROUP BY customer_id, currency$$),
+               'Partial GroupAggregate', 'the letters can be summed on the parallel workers');
+SELECT is_empty($$SELECT * FROM pg_temp.sums() EXCEPT SELECT * FROM serial_sums$$,
+                'their partial sums, serialized and combined, are the letters summed in one process');
+SELECT is((SELECT count(*) FROM pg_temp.sums()), (SELECT count(*) FROM serial_sums), 'and as many');
+SELECT is_empty(format('SELECT * FROM serial WHERE d = %1$L EXCEPT SELECT %1$L::date, p.customer_id, p.currency, p.level, p.items, p.dunned_items, p.overdue_total, p.interest, p.compensation FROM reminder_proposal(%1$L) p', d),
+                d || ': on the parallel workers, the same letters to the displayed decimals')
+  FROM days;
+
+SELECT * FROM finish();
+ROLLBACK;
