@@ -272,17 +272,23 @@ SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date,
        i.name, i.language, i.is_consumer, i.policy_currency,
        i.interest_regime, i.interest_rate, i.day_count, i.compensation,
        i.post_charges, i.customer_reminders, i.customer_last, i.customer_level,
-       x.hold, x.esc, x.customer_blocked, x.customer_interval, i.as_of,
-       x.dun_level, x.claimable, $2 IS NOT NULL
+       (x.j).hold, (x.j).esc, (x.j).customer_blocked, (x.j).customer_interval, i.as_of,
+       (x.j).dun_level, (x.j).claimable, $2 IS NOT NULL
   FROM @extschema@._item_inputs($1) i
-  -- The judgement of the item (src/proposal.c), one call lateral to the
-  -- scan: it leaves a filter on the customer free to reach the ledger's
-  -- index, and the query free to run on the parallel workers (which a
-  -- lateral subquery would not).
-  CROSS JOIN LATERAL @extschema@._judge(
-        i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level, i.last_reminded_on,
-        i.as_of, i.excluded, i.source, i.payment_method, i.status, i.disputed_amount,
-        i.plan_hold, i.blocked_until, i.customer_last, $2, $3, $4) x;
+  -- The judgement of the item (src/proposal.c), one call per item: OFFSET 0
+  -- keeps the planner from copying the call into every column that reads
+  -- it, and being lateral, the call leaves a filter on the customer free
+  -- to reach the ledger's index.  (A lateral function scan would let the
+  -- judgement run on the parallel workers, but it costs more per item than
+  -- the workers give back here: 1.7 s against 1.1 s for 758,311 items, in
+  -- one process.  The proposal judges its items in its aggregate.)
+  CROSS JOIN LATERAL (
+        SELECT @extschema@._judge(
+                   i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level,
+                   i.last_reminded_on, i.as_of, i.excluded, i.source, i.payment_method,
+                   i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
+                   i.customer_last, $2, $3, $4) AS j
+        OFFSET 0) x;
 END;
 
 -- private: every open entry on a day, judged with the other items of its
