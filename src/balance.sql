@@ -17,6 +17,23 @@
 -- it (security.sql).
 -------------------------------------------------------------------------------
 
+-- private: what the allocations dated after a day took from each entry
+-- (a debit's amount back, a credit's back as a negative amount)
+CREATE FUNCTION @extschema@._taken_back(as_of date)
+RETURNS TABLE (customer_id text, entry_id bigint, back numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT x.customer_id, x.entry_id, sum(x.back)
+  FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
+          FROM @extschema@.allocation a
+         WHERE a.allocated_on > $1
+        UNION ALL
+        SELECT a.customer_id, a.credit_id, - a.amount
+          FROM @extschema@.allocation a
+         WHERE a.allocated_on > $1) x
+ GROUP BY x.customer_id, x.entry_id;
+END;
+
 CREATE FUNCTION @extschema@.open_items(as_of date)
 RETURNS TABLE (
     customer_id         text,
@@ -57,19 +74,10 @@ SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source,
        e.letter_code, e.level, e.reminder_count, e.last_reminded_on, (SELECT @extschema@._as_of_arg($1))
   FROM @extschema@.entry e
-  LEFT JOIN (
-        -- allocations dated after the day are taken back
-        SELECT x.customer_id, x.entry_id, sum(x.back) AS back
-          FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
-                  FROM @extschema@.allocation a
-                 WHERE a.allocated_on > $1
-                UNION ALL
-                SELECT a.customer_id, a.credit_id, - a.amount
-                  FROM @extschema@.allocation a
-                 WHERE a.allocated_on > $1) x
-         GROUP BY x.customer_id, x.entry_id
-       ) l ON l.customer_id = e.customer_id
-          AND l.entry_id = e.entry_id
+  -- allocations dated after the day are taken back
+  LEFT JOIN @extschema@._taken_back($1) l
+    ON l.customer_id = e.customer_id
+   AND l.entry_id = e.entry_id
  WHERE (SELECT @extschema@._as_of_arg($1)) IS NOT NULL    -- checked even on an empty ledger
    AND e.doc_date <= (SELECT @extschema@._as_of_arg($1))
    AND (e.open_amount <> 0 OR l.entry_id IS NOT NULL);
