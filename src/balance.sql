@@ -65,7 +65,7 @@ BEGIN ATOMIC
 SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date,
        coalesce(e.due_date, e.doc_date),
        e.currency, e.amount,
-       e.open_amount + coalesce(l.back, 0),
+       CASE WHEN l.back IS NULL THEN e.open_amount ELSE e.open_amount + l.back END,
        CASE WHEN e.amount > 0
             THEN (SELECT @extschema@._as_of_arg($1)) - coalesce(e.due_date, e.doc_date) END,
        CASE WHEN e.amount > 0
