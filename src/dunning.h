@@ -33,6 +33,7 @@ typedef struct DunningPolicyTerms
 	text	   *day_count;
 	bool		post_charges;
 	Datum		compensation;	/* numeric */
+	Datum		min_balance;	/* numeric */
 } DunningPolicyTerms;
 
 extern const DunningPolicyTerms *dunning_policy_terms(void **slot, MemoryContext cxt,
@@ -44,6 +45,8 @@ extern int32 dunning_escalate_item(void **slot, MemoryContext cxt, text *policy_
 								   bool has_level, int32 level, bool has_last, DateADT last,
 								   DateADT as_of);
 extern bool dunning_code_at_level(int32 code);
+extern Datum dunning_level_amount(void **slot, MemoryContext cxt, text *policy_id, int32 level,
+								  text *currency, int which);
 extern bool dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id,
 										   int32 level);
 

@@ -120,7 +120,7 @@ text_array(Datum arr, char ***out)
 	return k;
 }
 
-/* columns 7 to 15 of the policies' query, in the current context */
+/* columns 7 to 16 of the policies' query, in the current context */
 static void
 load_terms(DunningPolicyTerms *pt, HeapTuple t, TupleDesc td)
 {
@@ -139,6 +139,7 @@ load_terms(DunningPolicyTerms *pt, HeapTuple t, TupleDesc td)
 	pt->day_count = DatumGetTextPCopy(SPI_getbinval(t, td, 13, &isnull));
 	pt->post_charges = DatumGetBool(SPI_getbinval(t, td, 14, &isnull));
 	pt->compensation = copy_numeric(SPI_getbinval(t, td, 15, &isnull));
+	pt->min_balance = copy_numeric(SPI_getbinval(t, td, 16, &isnull));
 	pt->currency = SPI_getvalue(t, td, 2);
 }
 
@@ -161,7 +162,8 @@ cache_load(MemoryContext cxt)
 					  "(SELECT pg_catalog.count(*) FROM " DUNNING_SCHEMA ".level l "
 					  "  WHERE l.policy_id OPERATOR(pg_catalog.=) p.policy_id)::integer, "
 					  "p.min_interval_days, p.statement, p.excluded_sources, p.excluded_methods, "
-					  "p.interest_regime, p.interest_rate, p.day_count, p.post_charges, p.compensation "
+					  "p.interest_regime, p.interest_rate, p.day_count, p.post_charges, p.compensation, "
+					  "p.min_balance "
 					  "FROM " DUNNING_SCHEMA ".policy p ORDER BY p.policy_id",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -650,24 +652,17 @@ dunning_level_interest(PG_FUNCTION_ARGS)
  * level_amount row for that currency, else the level's own values when the
  * currency is the policy's, else an error naming the three.
  */
+/* a level's minimum (which 0) or fee (1) in a currency, or an error */
 static Datum
-level_amount(FunctionCallInfo fcinfo, int which)
+level_amount_in(const Policy *p, const Level *l, const char *cur, int which)
 {
-	const Policy *p;
-	const Level *l;
-	char	   *cur;
 	int			i;
 
-	/* no letter level (the customer has nothing to remind): no amount */
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_NULL();
-	l = find_level(fcinfo, &p);
-	cur = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	for (i = 0; i < l->namounts; i++)
 		if (strcmp(l->amounts[i].currency, cur) == 0)
-			PG_RETURN_DATUM(which == 0 ? l->amounts[i].min_amount : l->amounts[i].fee);
+			return which == 0 ? l->amounts[i].min_amount : l->amounts[i].fee;
 	if (strcmp(p->currency, cur) == 0)
-		PG_RETURN_DATUM(which == 0 ? l->min_amount : l->fee);
+		return which == 0 ? l->min_amount : l->fee;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("policy %s has no amounts for level %d in %s", p->policy_id, l->level, cur),
@@ -675,7 +670,31 @@ level_amount(FunctionCallInfo fcinfo, int which)
 					   p->currency, cur),
 			 errhint("Add a row to dunning.level_amount: ('%s', %d, '%s', min_amount, fee).",
 					 p->policy_id, l->level, cur)));
-	PG_RETURN_NULL();			/* not reached */
+	return (Datum) 0;			/* not reached */
+}
+
+static Datum
+level_amount(FunctionCallInfo fcinfo, int which)
+{
+	const Policy *p;
+	const Level *l;
+
+	/* no letter level (the customer has nothing to remind): no amount */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	l = find_level(fcinfo, &p);
+	PG_RETURN_DATUM(level_amount_in(p, l, text_to_cstring(PG_GETARG_TEXT_PP(2)), which));
+}
+
+/* _level_min (which 0) or _level_fee (1) for src/proposal.c */
+Datum
+dunning_level_amount(void **slot, MemoryContext cxt, text *policy_id, int32 level,
+					 text *currency, int which)
+{
+	const Policy *p;
+	const Level *l = find_level_in(get_cache_in(slot, cxt), policy_id, level, &p);
+
+	return level_amount_in(p, l, text_to_cstring(currency), which);
 }
 
 /*

@@ -66,7 +66,7 @@ enum
 enum
 {
 	C_KIND = J_NARGS, C_CUSTOMER_ID, C_ENTRY_ID, C_DUE_DATE, C_IS_CONSUMER, C_CURRENCY,
-	C_COMPENSATED, C_NARGS
+	C_COMPENSATED, C_NAME, C_MANAGER, C_NARGS
 };
 
 /* _judge's results */
@@ -398,9 +398,74 @@ typedef struct LetterState
 	FixedSum	claimable;
 	FixedSum	interest;
 	FixedSum	compensation;
+	bool		interval;		/* within the customer's interval */
+	/* the letter's customer, policy and currency, from its first item */
+	text	   *name;
+	text	   *manager_id;
+	text	   *policy_id;
+	text	   *currency;
 } LetterState;
 
-#define LETTER_FIELDS 6
+/* dunning._letter_sum's fields */
+enum
+{
+	L_LEVEL, L_OVERDUE, L_ITEMS, L_DUNNED, L_INTEREST, L_COMPENSATION, L_FEE, L_TOTAL,
+	L_NAME, L_MANAGER, L_POLICY, L_NFIELDS
+};
+
+/* a copy of text argument k in cxt, or NULL */
+static text *
+arg_text_copy(FunctionCallInfo fcinfo, int k, MemoryContext cxt)
+{
+	MemoryContext old;
+	text	   *t;
+
+	if (PG_ARGISNULL(k))
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	t = DatumGetTextPCopy(PG_GETARG_DATUM(k));
+	MemoryContextSwitchTo(old);
+	return t;
+}
+
+/* a copy of t in cxt, or NULL */
+static text *
+text_copy(const text *t, MemoryContext cxt)
+{
+	text	   *c;
+
+	if (t == NULL)
+		return NULL;
+	c = MemoryContextAlloc(cxt, VARSIZE_ANY(t));
+	memcpy(c, t, VARSIZE_ANY(t));
+	return c;
+}
+
+/* a text written flat (length -1: NULL), and read back in cxt */
+static void
+text_send(StringInfo buf, const text *t)
+{
+	if (t == NULL)
+		pq_sendint32(buf, -1);
+	else
+	{
+		pq_sendint32(buf, VARSIZE_ANY(t));
+		pq_sendbytes(buf, (const char *) t, VARSIZE_ANY(t));
+	}
+}
+
+static text *
+text_recv(StringInfo buf, MemoryContext cxt)
+{
+	int32		len = pq_getmsgint(buf, 4);
+	text	   *t;
+
+	if (len < 0)
+		return NULL;
+	t = MemoryContextAlloc(cxt, len);
+	memcpy(t, pq_getmsgbytes(buf, len), len);
+	return t;
+}
 
 static LetterState *
 letter_state(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *name)
@@ -461,9 +526,9 @@ letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyT
 
 /*
  * One open entry: _judge's arguments, then kind, customer_id, entry_id,
- * due_date, is_consumer, currency and compensated (a letter not cancelled
- * charged it the compensation already); the policy's terms come from the
- * cache.  The item is judged, and its charges are _item_charges':
+ * due_date, is_consumer, currency, compensated (a letter not cancelled
+ * charged it the compensation already), and the customer's name and
+ * manager; the policy's terms come from the cache.  The item is judged, and its charges are _item_charges':
  *   interest: CASE WHEN dun_level IS NOT NULL AND kind = 'invoice' AND
  *   days_overdue > 0 AND regime IS NOT NULL AND _level_interest(policy_id,
  *   dun_level) THEN _item_interest(...) ELSE 0 END
@@ -489,6 +554,14 @@ dunning_letter_accum(PG_FUNCTION_ARGS)
 		elog(ERROR, "dunning._letter takes %d arguments", C_NARGS);
 	judge_item(fcinfo, base, cache, &r);
 
+	if (s->policy_id == NULL && s->currency == NULL && s->name == NULL)
+	{
+		s->name = arg_text_copy(fcinfo, base + C_NAME, aggcxt);
+		s->manager_id = arg_text_copy(fcinfo, base + C_MANAGER, aggcxt);
+		s->policy_id = arg_text_copy(fcinfo, base + J_POLICY_ID, aggcxt);
+		s->currency = arg_text_copy(fcinfo, base + C_CURRENCY, aggcxt);
+	}
+	s->interval |= (r.interval && !r.interval_null);
 	if (r.has_dun)
 	{
 		s->dunned++;
@@ -551,6 +624,14 @@ dunning_letter_combine(PG_FUNCTION_ARGS)
 	s->any_level |= from->any_level;
 	s->items += from->items;
 	s->dunned += from->dunned;
+	s->interval |= from->interval;
+	if (s->name == NULL && s->policy_id == NULL && s->currency == NULL)
+	{
+		s->name = text_copy(from->name, aggcxt);
+		s->manager_id = text_copy(from->manager_id, aggcxt);
+		s->policy_id = text_copy(from->policy_id, aggcxt);
+		s->currency = text_copy(from->currency, aggcxt);
+	}
 	fixed_sum_combine(&s->claimable, &from->claimable, aggcxt);
 	fixed_sum_combine(&s->interest, &from->interest, aggcxt);
 	fixed_sum_combine(&s->compensation, &from->compensation, aggcxt);
@@ -575,6 +656,11 @@ dunning_letter_serialize(PG_FUNCTION_ARGS)
 	fixed_sum_serialize(&buf, &s->claimable);
 	fixed_sum_serialize(&buf, &s->interest);
 	fixed_sum_serialize(&buf, &s->compensation);
+	pq_sendbyte(&buf, s->interval ? 1 : 0);
+	text_send(&buf, s->name);
+	text_send(&buf, s->manager_id);
+	text_send(&buf, s->policy_id);
+	text_send(&buf, s->currency);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -600,53 +686,100 @@ dunning_letter_deserialize(PG_FUNCTION_ARGS)
 	fixed_sum_deserialize(&buf, &s->claimable, aggcxt);
 	fixed_sum_deserialize(&buf, &s->interest, aggcxt);
 	fixed_sum_deserialize(&buf, &s->compensation, aggcxt);
+	s->interval = pq_getmsgbyte(&buf) != 0;
+	s->name = text_recv(&buf, aggcxt);
+	s->manager_id = text_recv(&buf, aggcxt);
+	s->policy_id = text_recv(&buf, aggcxt);
+	s->currency = text_recv(&buf, aggcxt);
 	pq_getmsgend(&buf);
 	pfree(buf.data);
 	PG_RETURN_POINTER(s);
 }
 
 /*
- * dunning._letter_sum: letter_level (NULL when no item is due for a level),
- * overdue_total, items, dunned_items, interest, compensation.  No item:
- * no row (an aggregate over no rows of a group does not happen).
+ * The letter, or NULL when the customer and currency get none: no item is
+ * due for a level, the customer is within its interval between letters,
+ * or the overdue total is not above zero and at least the policy's and the
+ * level's minimum (the same rules as _items' on_letter).  dunning._letter_sum:
+ * letter_level, overdue_total, items, dunned_items, interest, compensation,
+ * fee (the level's, in the letter's currency), total (to pay), name,
+ * manager_id, policy_id.  The level's minimum is read only for a letter
+ * that passes the other rules and its fee only for a letter sent, so that
+ * a currency the policy has no amounts for fails only where it is needed.
  */
 PG_FUNCTION_INFO_V1(dunning_letter_final);
 Datum
 dunning_letter_final(PG_FUNCTION_ARGS)
 {
 	LetterState *s;
-	TupleDesc	tupdesc;
-	Datum		values[LETTER_FIELDS];
-	bool		nulls[LETTER_FIELDS];
+	JudgeCache *cache;
+	const DunningPolicyTerms *pt;
+	Datum		values[L_NFIELDS];
+	bool		nulls[L_NFIELDS];
+	Datum		overdue;
+	bool		overdue_null;
+	Datum		floor_amount;
+	Datum		fee;
+	int			k;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "dunning._letter_final called in non-aggregate context");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (LetterState *) PG_GETARG_POINTER(0);
+	if (!s->any_level || s->interval || s->policy_id == NULL || s->currency == NULL)
+		PG_RETURN_NULL();
+	overdue = fixed_sum_result(&s->claimable, &overdue_null);
+	if (overdue_null || fixed_is_zero(overdue) || fixed_below_zero(overdue))
+		PG_RETURN_NULL();
 
-	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
-	if (tupdesc == NULL)
+	cache = judge_cache(fcinfo);
+	pt = dunning_policy_terms(&cache->policies, fcinfo->flinfo->fn_mcxt, s->policy_id);
+	floor_amount = dunning_level_amount(&cache->policies, fcinfo->flinfo->fn_mcxt, s->policy_id,
+										s->level, s->currency, 0);
+	/* greatest(min_balance, the level's minimum) */
+	if (pt != NULL &&
+		DatumGetBool(DirectFunctionCall2(numeric_ge, pt->min_balance, floor_amount)))
+		floor_amount = pt->min_balance;
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, overdue, floor_amount)))
+		PG_RETURN_NULL();
+	fee = dunning_level_amount(&cache->policies, fcinfo->flinfo->fn_mcxt, s->policy_id,
+							   s->level, s->currency, 1);
+
+	if (cache->tupdesc == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	td;
 
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "dunning._letter_final must return a composite type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		cache->tupdesc = BlessTupleDesc(CreateTupleDescCopy(td));
 		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
 	}
-	if (tupdesc->natts != LETTER_FIELDS)
-		elog(ERROR, "dunning._letter_sum has %d fields, not %d", tupdesc->natts, LETTER_FIELDS);
+	if (cache->tupdesc->natts != L_NFIELDS)
+		elog(ERROR, "dunning._letter_sum has %d fields, not %d", cache->tupdesc->natts, L_NFIELDS);
 
-	values[0] = Int32GetDatum(s->level);
-	nulls[0] = !s->any_level;
-	values[1] = fixed_sum_result(&s->claimable, &nulls[1]);
-	values[2] = Int32GetDatum(s->items);
-	nulls[2] = false;
-	values[3] = Int32GetDatum(s->dunned);
-	nulls[3] = false;
-	values[4] = fixed_sum_result(&s->interest, &nulls[4]);
-	values[5] = fixed_sum_result(&s->compensation, &nulls[5]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	for (k = 0; k < L_NFIELDS; k++)
+		nulls[k] = false;
+	values[L_LEVEL] = Int32GetDatum(s->level);
+	values[L_OVERDUE] = overdue;
+	values[L_ITEMS] = Int32GetDatum(s->items);
+	values[L_DUNNED] = Int32GetDatum(s->dunned);
+	values[L_INTEREST] = fixed_sum_result(&s->interest, &nulls[L_INTEREST]);
+	values[L_COMPENSATION] = fixed_sum_result(&s->compensation, &nulls[L_COMPENSATION]);
+	values[L_FEE] = fee;
+	/* overdue_total + fee + interest + compensation */
+	nulls[L_TOTAL] = nulls[L_INTEREST] || nulls[L_COMPENSATION];
+	values[L_TOTAL] = nulls[L_TOTAL] ? (Datum) 0
+		: DirectFunctionCall2(numeric_add,
+							  DirectFunctionCall2(numeric_add,
+												  DirectFunctionCall2(numeric_add, overdue, fee),
+												  values[L_INTEREST]),
+							  values[L_COMPENSATION]);
+	values[L_NAME] = PointerGetDatum(s->name);
+	nulls[L_NAME] = (s->name == NULL);
+	values[L_MANAGER] = PointerGetDatum(s->manager_id);
+	nulls[L_MANAGER] = (s->manager_id == NULL);
+	values[L_POLICY] = PointerGetDatum(s->policy_id);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls)));
 }

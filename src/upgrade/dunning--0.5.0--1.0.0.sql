@@ -1203,9 +1203,15 @@ CREATE TYPE @extschema@._letter_sum AS (
     items               integer,
     dunned_items        integer,
     interest            numeric,
-    compensation        numeric
+    compensation        numeric,
+    fee                 numeric,
+    total               numeric,
+    name                text,
+    manager_id          text,
+    policy_id           text
 );
--- the arguments of _judge, then those of the charges (src/proposal.c)
+-- the arguments of _judge, then those of the charges and the customer's
+-- name and manager (src/proposal.c)
 CREATE FUNCTION @extschema@._letter_accum(internal,
         policy_id text, amount numeric, open_amount numeric, days_overdue integer,
         level integer, last_reminded_on date, as_of date, excluded boolean, source text,
@@ -1213,7 +1219,7 @@ CREATE FUNCTION @extschema@._letter_accum(internal,
         blocked_until date, customer_last date, force_level integer, reissue boolean,
         methods text[],
         kind text, customer_id text, entry_id bigint, due_date date, is_consumer boolean,
-        currency text, compensated boolean)
+        currency text, compensated boolean, name text, manager_id text)
     RETURNS internal
     AS 'MODULE_PATHNAME', 'dunning_letter_accum'
     LANGUAGE C STABLE PARALLEL SAFE;
@@ -1236,7 +1242,7 @@ CREATE AGGREGATE @extschema@._letter(
         blocked_until date, customer_last date, force_level integer, reissue boolean,
         methods text[],
         kind text, customer_id text, entry_id bigint, due_date date, is_consumer boolean,
-        currency text, compensated boolean) (
+        currency text, compensated boolean, name text, manager_id text) (
     SFUNC = @extschema@._letter_accum,
     STYPE = internal,
     FINALFUNC = @extschema@._letter_final,
@@ -1267,19 +1273,19 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
--- One pass: the judged items summed per customer and currency by one
--- aggregate (_letter), then the letter's rules (the same as _items', which
--- item_status and issuing use; the regression tests check that both
--- agree).  The customer's name, manager, policy and interval are read once
--- per letter, after the sums.
-SELECT g.customer_id COLLATE "default", c.name, g.currency COLLATE "default",
+-- One pass: the items judged and summed per customer and currency by one
+-- aggregate (_letter, src/proposal.c), whose final function applies the
+-- letter's rules (the same as _items', which item_status and issuing use;
+-- the regression tests and test/pgtap/proposal.sql check that both agree)
+-- and gives NULL where no letter goes; the level gives the channel and
+-- template.
+SELECT g.customer_id COLLATE "default", (g.l).name, g.currency COLLATE "default",
        (g.l).letter_level, l.channel,
        coalesce(l.template, CASE WHEN l.final THEN 'final'
                                  ELSE 'level_' || least((g.l).letter_level, 3)::text END),
-       (g.l).items, (g.l).dunned_items, (g.l).overdue_total, f.fee, (g.l).interest,
-       (g.l).compensation,
-       (g.l).overdue_total + f.fee + (g.l).interest + (g.l).compensation,
-       c.manager_id, c.policy_id, (SELECT @extschema@._as_of_arg($1))
+       (g.l).items, (g.l).dunned_items, (g.l).overdue_total, (g.l).fee, (g.l).interest,
+       (g.l).compensation, (g.l).total, (g.l).manager_id, (g.l).policy_id,
+       (SELECT @extschema@._as_of_arg($1))
   FROM (SELECT i.customer_id COLLATE "C" AS customer_id, i.currency COLLATE "C" AS currency,
                @extschema@._letter(
                    i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level,
@@ -1287,21 +1293,12 @@ SELECT g.customer_id COLLATE "default", c.name, g.currency COLLATE "default",
                    i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
                    i.customer_last, NULL, false, NULL,
                    i.kind, i.customer_id, i.entry_id, i.due_date, i.is_consumer,
-                   i.currency, i.compensated) AS l
+                   i.currency, i.compensated, i.name, i.manager_id) AS l
           FROM @extschema@._item_inputs($1) i
          -- groups need no linguistic order: bytes sort faster
          GROUP BY i.customer_id COLLATE "C", i.currency COLLATE "C") g
-  JOIN @extschema@.customer c ON c.customer_id = g.customer_id
-  JOIN @extschema@.policy p ON p.policy_id = c.policy_id
-  JOIN @extschema@.level l ON l.policy_id = c.policy_id
-                          AND l.level = (g.l).letter_level,
-       LATERAL (SELECT @extschema@._level_fee(c.policy_id, (g.l).letter_level, g.currency) AS fee) f
- WHERE (g.l).overdue_total > 0
-   -- the customer's interval between letters (_judged's customer_interval)
-   AND NOT coalesce((SELECT @extschema@._as_of_arg($1)) - c.last_reminded_on
-                    < greatest(p.min_interval_days, 1), false)
-   AND (g.l).overdue_total >=
-       greatest(p.min_balance, @extschema@._level_min(c.policy_id, (g.l).letter_level, g.currency));
+  JOIN @extschema@.level l ON l.policy_id = (g.l).policy_id
+                          AND l.level = (g.l).letter_level;
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';

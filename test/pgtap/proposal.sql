@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(23);
+SELECT plan(24);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -195,10 +195,11 @@ CREATE TABLE public.inputs AS SELECT * FROM dunning._item_inputs('2026-03-31');
 ANALYZE public.inputs;
 CREATE FUNCTION pg_temp.sums() RETURNS SETOF text LANGUAGE sql AS $$
 SELECT customer_id || ' ' || currency || ' ' ||
-       _letter(policy_id, amount, open_amount, days_overdue, level, last_reminded_on, as_of,
-               excluded, source, payment_method, status, disputed_amount, plan_hold, blocked_until,
-               customer_last, NULL, false, NULL, kind, customer_id, entry_id, due_date,
-               is_consumer, currency, compensated)::text
+       coalesce(_letter(policy_id, amount, open_amount, days_overdue, level, last_reminded_on, as_of,
+                        excluded, source, payment_method, status, disputed_amount, plan_hold,
+                        blocked_until, customer_last, NULL, false, NULL, kind, customer_id, entry_id,
+                        due_date, is_consumer, currency, compensated, name, manager_id)::text,
+                'no letter')
   FROM public.inputs GROUP BY customer_id, currency
 $$;
 SET LOCAL max_parallel_workers_per_gather = 0;
@@ -207,12 +208,15 @@ SET LOCAL max_parallel_workers_per_gather = 2;
 SELECT matches(pg_temp.plan_of($$SELECT customer_id, currency, _letter(policy_id, amount, open_amount,
                    days_overdue, level, last_reminded_on, as_of, excluded, source, payment_method,
                    status, disputed_amount, plan_hold, blocked_until, customer_last, NULL, false,
-                   NULL, kind, customer_id, entry_id, due_date, is_consumer, currency, compensated)
+                   NULL, kind, customer_id, entry_id, due_date, is_consumer, currency, compensated,
+                   name, manager_id)
                  FROM public.inputs GROUP BY customer_id, currency$$),
                'Partial GroupAggregate', 'the letters can be summed on the parallel workers');
 SELECT is_empty($$SELECT * FROM pg_temp.sums() EXCEPT SELECT * FROM serial_sums$$,
                 'their partial sums, serialized and combined, are the letters summed in one process');
 SELECT is((SELECT count(*) FROM pg_temp.sums()), (SELECT count(*) FROM serial_sums), 'and as many');
+SELECT cmp_ok((SELECT count(*) FROM serial_sums WHERE s NOT LIKE '%no letter'), '>', 50::bigint,
+              'over 50 of them letters');
 SELECT is_empty(format('SELECT * FROM serial WHERE d = %1$L EXCEPT SELECT %1$L::date, p.customer_id, p.currency, p.level, p.items, p.dunned_items, p.overdue_total, p.interest, p.compensation FROM reminder_proposal(%1$L) p', d),
                 d || ': on the parallel workers, the same letters to the displayed decimals')
   FROM days;
