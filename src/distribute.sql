@@ -76,6 +76,11 @@ BEGIN
             -- a Citus cluster is not restored from one dump, and on the
             -- shards their triggers would run
             EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.tab, v_fk.conname);
+            -- and on the workers: CREATE EXTENSION made the tables there
+            -- too, and they become the shells of the distributed tables,
+            -- where the key put back below is added again
+            PERFORM run_command_on_workers(
+                        pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', v_fk.tab, v_fk.conname));
             CONTINUE WHEN v_fk.tab = '@extschema@.allocation'::regclass;
             v_fks := v_fks || pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_fk.tab, v_fk.conname, v_fk.def);
         END LOOP;

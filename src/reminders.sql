@@ -473,7 +473,8 @@ SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.curre
        END,
        i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
   FROM @extschema@._items($1, NULL, false, NULL) i
- WHERE i.amount > 0;
+ WHERE i.amount > 0
+   AND (SELECT @extschema@._local_twin());
 END;
 COMMENT ON FUNCTION @extschema@.item_status(date) IS
     'every open debit on a day: the level it is due for, or the reason it is held back';
@@ -664,7 +665,8 @@ SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.re
        li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
        li.current_level, li.new_level, li.dunned, li.reason, li.interest,
        li.compensation, li.as_of
-  FROM @extschema@._letter_items($1, NULL, false, NULL) li;
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li
+ WHERE (SELECT @extschema@._local_twin());
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';

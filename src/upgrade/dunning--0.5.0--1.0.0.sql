@@ -471,6 +471,13 @@ BEGIN
 END
 $$;
 
+-- private: true, or 0A000 on a Citus coordinator whose ledger is
+-- distributed (README "Outgrowing one server"): a one-time filter of the
+-- twins that would read the coordinator's empty shells there
+CREATE FUNCTION @extschema@._local_twin() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_local_twin'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
 -- private: what the allocations dated after a day took from each entry
 -- (a debit's amount back, a credit's back as a negative amount)
 CREATE FUNCTION @extschema@._taken_back(as_of date)
@@ -1021,7 +1028,8 @@ SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.curre
        END,
        i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
   FROM @extschema@._items($1, NULL, false, NULL) i
- WHERE i.amount > 0;
+ WHERE i.amount > 0
+   AND (SELECT @extschema@._local_twin());
 END;
 COMMENT ON FUNCTION @extschema@.item_status(date) IS
     'every open debit on a day: the level it is due for, or the reason it is held back';
@@ -1191,7 +1199,8 @@ SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.re
        li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
        li.current_level, li.new_level, li.dunned, li.reason, li.interest,
        li.compensation, li.as_of
-  FROM @extschema@._letter_items($1, NULL, false, NULL) li;
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li
+ WHERE (SELECT @extschema@._local_twin());
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';
@@ -4615,6 +4624,11 @@ BEGIN
             -- a Citus cluster is not restored from one dump, and on the
             -- shards their triggers would run
             EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', v_fk.tab, v_fk.conname);
+            -- and on the workers: CREATE EXTENSION made the tables there
+            -- too, and they become the shells of the distributed tables,
+            -- where the key put back below is added again
+            PERFORM run_command_on_workers(
+                        pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', v_fk.tab, v_fk.conname));
             CONTINUE WHEN v_fk.tab = '@extschema@.allocation'::regclass;
             v_fks := v_fks || pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_fk.tab, v_fk.conname, v_fk.def);
         END LOOP;
