@@ -36,6 +36,7 @@ typedef struct DunningPolicyTerms
 	Datum		min_balance;	/* numeric */
 } DunningPolicyTerms;
 
+extern int	dunning_text_array(Datum arr, char ***out);
 extern const DunningPolicyTerms *dunning_policy_terms(void **slot, MemoryContext cxt,
 													  text *policy_id);
 

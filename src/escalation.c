@@ -101,9 +101,9 @@ copy_numeric(Datum d)
 	return PointerGetDatum(DatumGetNumericCopy(d));
 }
 
-/* the elements of a text[] as C strings, in the current context */
-static int
-text_array(Datum arr, char ***out)
+/* the elements of a text[] as C strings, its NULLs left out, in the current context */
+int
+dunning_text_array(Datum arr, char ***out)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -129,8 +129,8 @@ load_terms(DunningPolicyTerms *pt, HeapTuple t, TupleDesc td)
 
 	pt->min_interval_days = DatumGetInt32(SPI_getbinval(t, td, 7, &isnull));
 	pt->statement_account = strcmp(SPI_getvalue(t, td, 8), "account") == 0;
-	pt->n_excluded_sources = text_array(SPI_getbinval(t, td, 9, &isnull), &pt->excluded_sources);
-	pt->n_excluded_methods = text_array(SPI_getbinval(t, td, 10, &isnull), &pt->excluded_methods);
+	pt->n_excluded_sources = dunning_text_array(SPI_getbinval(t, td, 9, &isnull), &pt->excluded_sources);
+	pt->n_excluded_methods = dunning_text_array(SPI_getbinval(t, td, 10, &isnull), &pt->excluded_methods);
 	d = SPI_getbinval(t, td, 11, &isnull);
 	pt->interest_regime = isnull ? NULL : DatumGetTextPCopy(d);
 	d = SPI_getbinval(t, td, 12, &isnull);

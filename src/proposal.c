@@ -31,11 +31,9 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
@@ -52,6 +50,10 @@ typedef struct JudgeCache
 	Datum		zero;			/* numeric 0, as the SQL literal 0 */
 	FmgrInfo	interest_fn;	/* _letter: dunning._item_interest */
 	bool		have_interest_fn;
+	/* issuing's payment_methods, read once: the array, and its elements */
+	struct varlena *methods_key;
+	char	  **methods;
+	int			nmethods;
 } JudgeCache;
 
 /* the arguments of dunning._judge, in order (after _letter's state) */
@@ -128,43 +130,6 @@ arg_in_list(FunctionCallInfo fcinfo, int k, char *const *list, int n)
 	return false;
 }
 
-/*
- * text argument k = ANY (text[] argument a), as SQL says it: true on a
- * match, false otherwise (NULL, which every caller reads as false, too).
- */
-static bool
-arg_in(FunctionCallInfo fcinfo, int k, int a)
-{
-	ArrayType  *arr;
-	text	   *t;
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	int			i;
-	bool		found = false;
-
-	if (PG_ARGISNULL(k) || PG_ARGISNULL(a))
-		return false;
-	arr = PG_GETARG_ARRAYTYPE_P(a);
-	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0)
-		return false;
-	t = PG_GETARG_TEXT_PP(k);
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n && !found; i++)
-	{
-		text	   *e;
-
-		if (nulls[i])
-			continue;
-		e = DatumGetTextPP(elems[i]);
-		found = VARSIZE_ANY_EXHDR(e) == VARSIZE_ANY_EXHDR(t) &&
-			memcmp(VARDATA_ANY(e), VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) == 0;
-	}
-	pfree(elems);
-	pfree(nulls);
-	return found;
-}
-
 static JudgeCache *
 judge_cache(FunctionCallInfo fcinfo)
 {
@@ -180,6 +145,35 @@ judge_cache(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	return cache;
+}
+
+/*
+ * payment_method = ANY (methods), as SQL says it (true on a match, false
+ * otherwise, which every caller reads as NULL would be read).  The array is
+ * a parameter of the query: its elements are read once and kept until it
+ * changes.
+ */
+static bool
+method_listed(FunctionCallInfo fcinfo, JudgeCache *cache, int k, int a)
+{
+	struct varlena *arr;
+
+	if (PG_ARGISNULL(k) || PG_ARGISNULL(a))
+		return false;
+	arr = PG_DETOAST_DATUM(PG_GETARG_DATUM(a));
+	if (cache->methods_key == NULL || VARSIZE(cache->methods_key) != VARSIZE(arr) ||
+		memcmp(cache->methods_key, arr, VARSIZE(arr)) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (cache->methods_key != NULL)
+			pfree(cache->methods_key);
+		cache->methods_key = palloc(VARSIZE(arr));
+		memcpy(cache->methods_key, arr, VARSIZE(arr));
+		cache->nmethods = dunning_text_array(PointerGetDatum(cache->methods_key), &cache->methods);
+		MemoryContextSwitchTo(old);
+	}
+	return arg_in_list(fcinfo, k, cache->methods, cache->nmethods);
 }
 
 /*
@@ -288,7 +282,7 @@ judge_item(FunctionCallInfo fcinfo, int base, JudgeCache *cache, Judgement *r)
 	 * _verdict_at_level(esc) THEN level END
 	 */
 	if (r->debit && r->hold == NULL && r->plan_hold == NULL && !r->blocked &&
-		(JNULL(J_METHODS) || arg_in(fcinfo, base + J_METHOD, base + J_METHODS)))
+		(JNULL(J_METHODS) || method_listed(fcinfo, cache, base + J_METHOD, base + J_METHODS)))
 	{
 		if (!JNULL(J_FORCE_LEVEL))
 		{
@@ -400,6 +394,7 @@ typedef struct LetterState
 	FixedSum	compensation;
 	bool		interval;		/* within the customer's interval */
 	/* the letter's customer, policy and currency, from its first item */
+	bool		known;
 	text	   *name;
 	text	   *manager_id;
 	text	   *policy_id;
@@ -554,8 +549,9 @@ dunning_letter_accum(PG_FUNCTION_ARGS)
 		elog(ERROR, "dunning._letter takes %d arguments", C_NARGS);
 	judge_item(fcinfo, base, cache, &r);
 
-	if (s->policy_id == NULL && s->currency == NULL && s->name == NULL)
+	if (!s->known)
 	{
+		s->known = true;
 		s->name = arg_text_copy(fcinfo, base + C_NAME, aggcxt);
 		s->manager_id = arg_text_copy(fcinfo, base + C_MANAGER, aggcxt);
 		s->policy_id = arg_text_copy(fcinfo, base + J_POLICY_ID, aggcxt);
@@ -625,8 +621,9 @@ dunning_letter_combine(PG_FUNCTION_ARGS)
 	s->items += from->items;
 	s->dunned += from->dunned;
 	s->interval |= from->interval;
-	if (s->name == NULL && s->policy_id == NULL && s->currency == NULL)
+	if (!s->known && from->known)
 	{
+		s->known = true;
 		s->name = text_copy(from->name, aggcxt);
 		s->manager_id = text_copy(from->manager_id, aggcxt);
 		s->policy_id = text_copy(from->policy_id, aggcxt);
@@ -657,6 +654,7 @@ dunning_letter_serialize(PG_FUNCTION_ARGS)
 	fixed_sum_serialize(&buf, &s->interest);
 	fixed_sum_serialize(&buf, &s->compensation);
 	pq_sendbyte(&buf, s->interval ? 1 : 0);
+	pq_sendbyte(&buf, s->known ? 1 : 0);
 	text_send(&buf, s->name);
 	text_send(&buf, s->manager_id);
 	text_send(&buf, s->policy_id);
@@ -687,6 +685,7 @@ dunning_letter_deserialize(PG_FUNCTION_ARGS)
 	fixed_sum_deserialize(&buf, &s->interest, aggcxt);
 	fixed_sum_deserialize(&buf, &s->compensation, aggcxt);
 	s->interval = pq_getmsgbyte(&buf) != 0;
+	s->known = pq_getmsgbyte(&buf) != 0;
 	s->name = text_recv(&buf, aggcxt);
 	s->manager_id = text_recv(&buf, aggcxt);
 	s->policy_id = text_recv(&buf, aggcxt);
