@@ -50,6 +50,8 @@ extern Datum dunning_level_amount(void **slot, MemoryContext cxt, text *policy_i
 								  text *currency, int which);
 extern bool dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id,
 										   int32 level);
+extern void dunning_level_letter(void **slot, MemoryContext cxt, text *policy_id, int32 level,
+								 const char **channel, const char **template);
 
 /* triggers.c: set by the lettering engine while it writes in bulk */
 extern bool dunning_bulk_writes;

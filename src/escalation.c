@@ -60,6 +60,9 @@ typedef struct Level
 	int32		min_days;
 	int32		min_interval_days;
 	bool		interest;		/* charges late interest */
+	char	   *channel;		/* the letter's channel and template, as
+								 * the proposal names them */
+	char	   *template;
 	Datum		min_amount;
 	Datum		fee;
 	int			namounts;
@@ -189,7 +192,9 @@ cache_load(MemoryContext cxt)
 	}
 	MemoryContextSwitchTo(old);
 
-	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee, interest "
+	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee, interest, "
+					  "channel, COALESCE(template, CASE WHEN final THEN 'final' "
+					  "ELSE 'level_' OPERATOR(pg_catalog.||) LEAST(level, 3)::text END) "
 					  "FROM " DUNNING_SCHEMA ".level ORDER BY policy_id, level",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -218,6 +223,8 @@ cache_load(MemoryContext cxt)
 			old = MemoryContextSwitchTo(cxt);
 			l->min_amount = copy_numeric(SPI_getbinval(t, td, 5, &isnull));
 			l->fee = copy_numeric(SPI_getbinval(t, td, 6, &isnull));
+			l->channel = SPI_getvalue(t, td, 8);
+			l->template = SPI_getvalue(t, td, 9);
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -628,6 +635,23 @@ dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id, 
 	const Policy *p;
 
 	return find_level_in(get_cache_in(slot, cxt), policy_id, level, &p)->interest;
+}
+
+/*
+ * The channel and template of a level's letter for src/proposal.c, or an
+ * error naming the level: the template is the level's, else 'final' for a
+ * final level, else level_1, level_2 or level_3 (the same rule as
+ * reminder_proposal's in 0.5.0).
+ */
+void
+dunning_level_letter(void **slot, MemoryContext cxt, text *policy_id, int32 level,
+					 const char **channel, const char **template)
+{
+	const Policy *p;
+	const Level *l = find_level_in(get_cache_in(slot, cxt), policy_id, level, &p);
+
+	*channel = l->channel;
+	*template = l->template;
 }
 
 /*

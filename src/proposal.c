@@ -405,7 +405,7 @@ typedef struct LetterState
 enum
 {
 	L_LEVEL, L_OVERDUE, L_ITEMS, L_DUNNED, L_INTEREST, L_COMPENSATION, L_FEE, L_TOTAL,
-	L_NAME, L_MANAGER, L_POLICY, L_NFIELDS
+	L_NAME, L_MANAGER, L_POLICY, L_CHANNEL, L_TEMPLATE, L_NFIELDS
 };
 
 /* a copy of text argument k in cxt, or NULL */
@@ -719,6 +719,8 @@ dunning_letter_final(PG_FUNCTION_ARGS)
 	bool		overdue_null;
 	Datum		floor_amount;
 	Datum		fee;
+	const char *channel;
+	const char *template;
 	int			k;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -744,6 +746,8 @@ dunning_letter_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	fee = dunning_level_amount(&cache->policies, fcinfo->flinfo->fn_mcxt, s->policy_id,
 							   s->level, s->currency, 1);
+	dunning_level_letter(&cache->policies, fcinfo->flinfo->fn_mcxt, s->policy_id, s->level,
+						 &channel, &template);
 
 	if (cache->tupdesc == NULL)
 	{
@@ -780,5 +784,7 @@ dunning_letter_final(PG_FUNCTION_ARGS)
 	values[L_MANAGER] = PointerGetDatum(s->manager_id);
 	nulls[L_MANAGER] = (s->manager_id == NULL);
 	values[L_POLICY] = PointerGetDatum(s->policy_id);
+	values[L_CHANNEL] = CStringGetTextDatum(channel);
+	values[L_TEMPLATE] = CStringGetTextDatum(template);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->tupdesc, values, nulls)));
 }

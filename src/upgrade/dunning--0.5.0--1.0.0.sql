@@ -1217,7 +1217,9 @@ CREATE TYPE @extschema@._letter_sum AS (
     total               numeric,
     name                text,
     manager_id          text,
-    policy_id           text
+    policy_id           text,
+    channel             text,
+    template            text
 );
 -- the arguments of _judge, then those of the charges and the customer's
 -- name and manager (src/proposal.c)
@@ -1286,12 +1288,11 @@ BEGIN ATOMIC
 -- aggregate (_letter, src/proposal.c), whose final function applies the
 -- letter's rules (the same as _items', which item_status and issuing use;
 -- the regression tests and test/pgtap/proposal.sql check that both agree)
--- and gives NULL where no letter goes; the level gives the channel and
--- template.
+-- and gives NULL where no letter goes, and the level's channel and template
+-- (src/escalation.c's cache of the levels: a join with dunning.level here
+-- cost a tenth of the backlog's proposal in the leader, bench/README.md).
 SELECT g.customer_id COLLATE "default", (g.l).name, g.currency COLLATE "default",
-       (g.l).letter_level, l.channel,
-       coalesce(l.template, CASE WHEN l.final THEN 'final'
-                                 ELSE 'level_' || least((g.l).letter_level, 3)::text END),
+       (g.l).letter_level, (g.l).channel, (g.l).template,
        (g.l).items, (g.l).dunned_items, (g.l).overdue_total, (g.l).fee, (g.l).interest,
        (g.l).compensation, (g.l).total, (g.l).manager_id, (g.l).policy_id,
        (SELECT @extschema@._as_of_arg($1))
@@ -1301,13 +1302,14 @@ SELECT g.customer_id COLLATE "default", (g.l).name, g.currency COLLATE "default"
                    i.last_reminded_on, i.as_of, i.excluded, i.source, i.payment_method,
                    i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
                    i.customer_last, NULL, false, NULL,
-                   i.kind, i.customer_id, i.entry_id, i.due_date, i.is_consumer,
-                   i.currency, i.compensated, i.name, i.manager_id) AS l
+                   i.kind, i.customer_id COLLATE "C", i.entry_id, i.due_date, i.is_consumer,
+                   i.currency COLLATE "C", i.compensated, i.name, i.manager_id) AS l
           FROM @extschema@._item_inputs($1) i
-         -- groups need no linguistic order: bytes sort faster
+         -- groups need no linguistic order: bytes sort faster (and the
+         -- aggregate reads the keys as they are sorted, so that the rows
+         -- sorted carry them once)
          GROUP BY i.customer_id COLLATE "C", i.currency COLLATE "C") g
-  JOIN @extschema@.level l ON l.policy_id = (g.l).policy_id
-                          AND l.level = (g.l).letter_level;
+ WHERE (g.l).letter_level IS NOT NULL;
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal(date) IS
     'one row per letter the proposal of a day would send';
