@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(24);
+SELECT plan(26);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -23,6 +23,9 @@ INSERT INTO level (policy_id, level, min_days, min_interval_days, fee, interest,
     ('fr', 1, 1, 0, 0, false, 'email'), ('fr', 2, 15, 7, 10, true, 'letter'), ('fr', 3, 40, 7, 25, true, 'letter'),
     ('acct', 1, -5, 0, 0, true, 'email'), ('acct', 2, 30, 10, 5, true, 'email'),
     ('skip', 1, 10, 0, 0, false, 'email'), ('skip', 2, 20, 0, 3, false, 'letter'), ('skip', 3, 45, 3, 9, false, 'letter');
+-- a final level, and a level with a template of its own
+UPDATE level SET final = true WHERE policy_id = 'fr' AND level = 3;
+UPDATE level SET template = 'notice' WHERE policy_id = 'skip' AND level = 3;
 INSERT INTO level_amount (policy_id, level, currency, min_amount, fee)
 SELECT policy_id, level, c, 5, 2 FROM level, unnest('{EUR,USD}'::text[]) c
  WHERE c <> (SELECT currency FROM policy p WHERE p.policy_id = level.policy_id);
@@ -220,6 +223,17 @@ SELECT cmp_ok((SELECT count(*) FROM serial_sums WHERE s NOT LIKE '%no letter'), 
 SELECT is_empty(format('SELECT * FROM serial WHERE d = %1$L EXCEPT SELECT %1$L::date, p.customer_id, p.currency, p.level, p.items, p.dunned_items, p.overdue_total, p.interest, p.compensation FROM reminder_proposal(%1$L) p', d),
                 d || ': on the parallel workers, the same letters to the displayed decimals')
   FROM days;
+
+-- the letter's channel and template, now from the final function: the
+-- level's, by 0.5.0's rule
+SELECT is_empty($$SELECT p.customer_id FROM reminder_proposal('2026-03-31') p
+                    JOIN level l ON l.policy_id = p.policy_id AND l.level = p.level
+                   WHERE (p.channel, p.template) IS DISTINCT FROM
+                         (l.channel, coalesce(l.template, CASE WHEN l.final THEN 'final'
+                                                  ELSE 'level_' || least(l.level, 3)::text END))$$,
+                'each letter has its level''s channel and template');
+SELECT cmp_ok((SELECT count(DISTINCT template) FROM reminder_proposal('2026-03-31')), '>=', 3::bigint,
+              'templates of three kinds or more among the letters');
 
 SELECT * FROM finish();
 ROLLBACK;
