@@ -193,8 +193,7 @@ cache_load(MemoryContext cxt)
 	MemoryContextSwitchTo(old);
 
 	ret = SPI_execute("SELECT policy_id, level, min_days, min_interval_days, min_amount, fee, interest, "
-					  "channel, COALESCE(template, CASE WHEN final THEN 'final' "
-					  "ELSE 'level_' OPERATOR(pg_catalog.||) LEAST(level, 3)::text END) "
+					  "channel, " DUNNING_SCHEMA "._level_template(template, final, level) "
 					  "FROM " DUNNING_SCHEMA ".level ORDER BY policy_id, level",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -639,9 +638,9 @@ dunning_level_charges_interest(void **slot, MemoryContext cxt, text *policy_id, 
 
 /*
  * The channel and template of a level's letter for src/proposal.c, or an
- * error naming the level: the template is the level's, else 'final' for a
- * final level, else level_1, level_2 or level_3 (the same rule as
- * reminder_proposal's in 0.5.0).
+ * error naming the level: the template is dunning._level_template's, read
+ * with the levels (the level's, else 'final' for a final level, else
+ * level_1, level_2 or level_3), the rule issuing and the printed letter use.
  */
 void
 dunning_level_letter(void **slot, MemoryContext cxt, text *policy_id, int32 level,

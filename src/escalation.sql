@@ -35,6 +35,17 @@ CREATE FUNCTION @extschema@._escalate_note(policy_id text, days integer, level i
     AS 'MODULE_PATHNAME', 'dunning_escalate_note'
     LANGUAGE C STABLE PARALLEL SAFE;
 
+-- private: the template a level's letters use: the level's own, else
+-- 'final' for a final level, else 'level_1' to 'level_3' (levels above 3
+-- take 'level_3'); issuing, the printed letter and the proposal's final
+-- function (src/escalation.c) all ask it
+CREATE FUNCTION @extschema@._level_template(template text, final boolean, level integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT coalesce($1, CASE WHEN $2 THEN 'final' ELSE 'level_' || least($3, 3)::text END);
+END;
+
 -- private: a level's minimum and fee in a currency
 CREATE FUNCTION @extschema@._level_min(policy_id text, level integer, currency text)
     RETURNS numeric

@@ -188,9 +188,7 @@ BEGIN
     -- one row per letter, with the ids it takes
     CREATE TEMP TABLE dunning_issue_letters ON COMMIT DROP AS
     SELECT li.*, lv.channel, lv.final,
-           coalesce(lv.template,
-                    CASE WHEN lv.final THEN 'final'
-                         ELSE 'level_' || least(li.letter_level, 3)::text END) AS template,
+           @extschema@._level_template(lv.template, lv.final, li.letter_level) AS template,
            li.overdue_total + li.fees + li.letter_interest
                + li.letter_compensation AS total,
            CASE WHEN v_dry THEN NULL

@@ -214,8 +214,7 @@ BEGIN
     -- the shipped templates leave the items to the table (a form feed marks
     -- its place); the body as issued when the template is gone
     SELECT t.body INTO v_tpl
-      FROM @extschema@._template(coalesce(lv.template, CASE WHEN lv.final THEN 'final'
-                                                            ELSE 'level_' || least(r.level, 3) END),
+      FROM @extschema@._template(@extschema@._level_template(lv.template, lv.final, r.level),
                                  v_lang, CASE WHEN r.channel = 'legal' THEN 'legal' ELSE 'letter' END) t;
     IF v_tpl IS NULL THEN
         v_body := r.body;

@@ -15,8 +15,9 @@
 -- credit_status and can_ship, and two columns at the end of the dashboard.
 -- The counters 0.5.0 may have left wrong are counted again.
 --
--- New private helpers: the verdict codes of _escalate named in C
--- (_verdict_reason, _verdict_at_level); a history line (_history); items a
+-- New private helpers: the template rule of a level (_level_template); the
+-- verdict codes of _escalate named in C (_verdict_reason,
+-- _verdict_at_level); a history line (_history); items a
 -- promise or plan held opened again (_reopen); complete_action's two state
 -- machines (_settle_promise, _check_installment); issue_reminders in named
 -- steps (_issue_check, _issue_letters, _issue_lock, _issue_render,
@@ -27,6 +28,17 @@
 -- PL/pgSQL functions that pin search_path = pg_catalog, pg_temp, without
 -- OPERATOR(pg_catalog.x); the functions that now call the helpers.
 -------------------------------------------------------------------------------
+
+-- private: the template a level's letters use: the level's own, else
+-- 'final' for a final level, else 'level_1' to 'level_3' (levels above 3
+-- take 'level_3'); issuing, the printed letter and the proposal's final
+-- function (src/escalation.c) all ask it
+CREATE FUNCTION @extschema@._level_template(template text, final boolean, level integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT coalesce($1, CASE WHEN $2 THEN 'final' ELSE 'level_' || least($3, 3)::text END);
+END;
 
 CREATE FUNCTION @extschema@._verdict_reason(verdict integer)
     RETURNS text
@@ -182,9 +194,7 @@ BEGIN
     -- one row per letter, with the ids it takes
     CREATE TEMP TABLE dunning_issue_letters ON COMMIT DROP AS
     SELECT li.*, lv.channel, lv.final,
-           coalesce(lv.template,
-                    CASE WHEN lv.final THEN 'final'
-                         ELSE 'level_' || least(li.letter_level, 3)::text END) AS template,
+           @extschema@._level_template(lv.template, lv.final, li.letter_level) AS template,
            li.overdue_total + li.fees + li.letter_interest
                + li.letter_compensation AS total,
            CASE WHEN v_dry THEN NULL
@@ -3362,8 +3372,7 @@ BEGIN
     -- the shipped templates leave the items to the table (a form feed marks
     -- its place); the body as issued when the template is gone
     SELECT t.body INTO v_tpl
-      FROM @extschema@._template(coalesce(lv.template, CASE WHEN lv.final THEN 'final'
-                                                            ELSE 'level_' || least(r.level, 3) END),
+      FROM @extschema@._template(@extschema@._level_template(lv.template, lv.final, r.level),
                                  v_lang, CASE WHEN r.channel = 'legal' THEN 'legal' ELSE 'letter' END) t;
     IF v_tpl IS NULL THEN
         v_body := r.body;
