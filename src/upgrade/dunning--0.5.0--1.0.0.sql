@@ -4598,6 +4598,8 @@ AS $$
 DECLARE
     v_fk record;
     v_fks text[] := '{}';
+    v_triggers text[];
+    v_truncate text[];
     t text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
@@ -4648,6 +4650,25 @@ BEGIN
         PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
         -- one connection a node: the foreign keys to reference tables ask it
         PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        -- the rows already there go to the shards as they are: the row and
+        -- statement triggers stand aside meanwhile, or the copy would run
+        -- them as for new rows (a new entry is open for its whole amount, in
+        -- no lettering group, never reminded; an allocation would be
+        -- applied a second time); the TRUNCATE triggers, which Citus runs
+        -- on the coordinator only, stand aside while the coordinator's own
+        -- copy of the rows is emptied below
+        SELECT pg_catalog.array_agg(pg_catalog.format('ALTER TABLE %s %%s TRIGGER %I', g.tgrelid::regclass, g.tgname)
+                                    ORDER BY g.tgrelid, g.tgname) FILTER (WHERE g.tgtype & 32 = 0),
+               pg_catalog.array_agg(pg_catalog.format('ALTER TABLE %s %%s TRIGGER %I', g.tgrelid::regclass, g.tgname)
+                                    ORDER BY g.tgrelid, g.tgname) FILTER (WHERE g.tgtype & 32 <> 0)
+          INTO v_triggers, v_truncate
+          FROM pg_catalog.pg_trigger g
+          JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+         WHERE c.relnamespace = '@extschema@'::regnamespace
+           AND NOT g.tgisinternal AND g.tgenabled <> 'D';
+        FOREACH t IN ARRAY coalesce(v_triggers, '{}') LOOP
+            EXECUTE pg_catalog.format(t, 'DISABLE');
+        END LOOP;
         FOREACH t IN ARRAY @extschema@._reference_tables() LOOP
             PERFORM create_reference_table(pg_catalog.format('@extschema@.%I', t)::regclass);
         END LOOP;
@@ -4656,6 +4677,16 @@ BEGIN
             CONTINUE WHEN t = 'customer';
             PERFORM create_distributed_table(pg_catalog.format('@extschema@.%I', t)::regclass, 'customer_id',
                                              colocate_with => '@extschema@.customer');
+        END LOOP;
+        -- the coordinator's own copy of the rows, now in the shards, would
+        -- only take space
+        FOREACH t IN ARRAY coalesce(v_truncate, '{}') LOOP
+            EXECUTE pg_catalog.format(t, 'DISABLE');
+        END LOOP;
+        PERFORM truncate_local_data_after_distributing_table(pg_catalog.format('@extschema@.%I', n)::regclass)
+           FROM pg_catalog.unnest(@extschema@._reference_tables() || @extschema@._customer_tables()) n;
+        FOREACH t IN ARRAY coalesce(v_triggers, '{}') || coalesce(v_truncate, '{}') LOOP
+            EXECUTE pg_catalog.format(t, 'ENABLE');
         END LOOP;
         FOREACH t IN ARRAY v_fks LOOP
             EXECUTE t;
