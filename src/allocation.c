@@ -156,11 +156,14 @@ dunning_entry_guard(PG_FUNCTION_ARGS)
 	{
 		int			ret;
 		bool		used;
+		char	   *target;
 
 		dunning_trigger_check(fcinfo, "entry_guard", true, false);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute("SELECT 1 FROM " DUNNING_SCHEMA ".allocation LIMIT 1", true, 1);
+		/* distributed, the coordinator's table asks every shard, a shard its own */
+		(void) dunning_truncate_place(trigdata->tg_relation, "entry", "allocation", &target);
+		ret = SPI_execute(psprintf("SELECT 1 FROM %s LIMIT 1", target), true, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed: %d", ret);
 		used = SPI_processed > 0;
@@ -498,18 +501,26 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
+		DunningPlace place;
+		char	   *target;
+
 		dunning_trigger_check(fcinfo, "lettering_cascade", false, false);
 
 		/*
 		 * Since 0.2.0 a foreign key makes TRUNCATE take the allocations
 		 * with the groups (CASCADE): they are gone already.  Under 0.1.0's
-		 * objects they are still there.
+		 * objects they are still there, and distributed too (distribute()
+		 * drops allocation's keys): each shard of the groups empties its
+		 * shard of the allocations.
 		 */
-		if (SPI_execute("SELECT 1 FROM " DUNNING_SCHEMA ".allocation LIMIT 1", true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute failed");
-		if (SPI_processed > 0)
-			dunning_cascade_run(&truncate_plan, "TRUNCATE " DUNNING_SCHEMA ".allocation", 0, NULL, NULL,
-						false, SPI_OK_UTILITY);
+		place = dunning_truncate_place(trigdata->tg_relation, "lettering", "allocation", &target);
+		if (place != DUNNING_SHELL)
+		{
+			if (SPI_execute(psprintf("SELECT 1 FROM %s LIMIT 1", target), true, 1) != SPI_OK_SELECT)
+				elog(ERROR, "SPI_execute failed");
+			if (SPI_processed > 0)
+				dunning_truncate_run(&truncate_plan, place, target, "TRUNCATE %s", SPI_OK_UTILITY);
+		}
 		SPI_finish();
 		return PointerGetDatum(NULL);
 	}
@@ -582,6 +593,8 @@ Datum
 dunning_allocation_truncated(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = dunning_trigger_check(fcinfo, "allocation_truncated", false, false);
+	DunningPlace place;
+	char	   *target;
 
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		ereport(ERROR,
@@ -589,13 +602,13 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 				 errmsg("function \"allocation_truncated\" must be fired for TRUNCATE")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (reset_plan == NULL)
-		reset_plan = dunning_keep_plan("UPDATE " DUNNING_SCHEMA ".entry SET open_amount = amount, "
-							   "letter_code = NULL, lettered_on = NULL "
-							   "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
-							   "OR letter_code IS NOT NULL",
-							   0, NULL);
-	dunning_maintained_exec(reset_plan, NULL, NULL, false, SPI_OK_UPDATE);
+	place = dunning_truncate_place(trigdata->tg_relation, "allocation", "entry", &target);
+	dunning_truncate_run(&reset_plan, place, target,
+						 "UPDATE %s SET open_amount = amount, "
+						 "letter_code = NULL, lettered_on = NULL "
+						 "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
+						 "OR letter_code IS NOT NULL",
+						 SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -530,6 +530,8 @@ dunning_reminder_truncated(PG_FUNCTION_ARGS)
 	static SPIPlanPtr entry_plan = NULL;
 	TriggerData *trigdata = dunning_trigger_check(fcinfo, "reminder_truncated", false, false);
 	bool		customers;
+	DunningPlace place;
+	char	   *target;
 
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
 		ereport(ERROR,
@@ -538,20 +540,15 @@ dunning_reminder_truncated(PG_FUNCTION_ARGS)
 	customers = strcmp(trigdata->tg_trigger->tgargs[0], "customer") == 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (customers)
-		dunning_cascade_run(&customer_plan,
-					"UPDATE " DUNNING_SCHEMA ".customer SET reminder_count = 0, "
-					"last_reminded_on = NULL, level = 0 "
-					"WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
-					"OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
-					0, NULL, NULL, false, SPI_OK_UPDATE);
-	else
-		dunning_cascade_run(&entry_plan,
-					"UPDATE " DUNNING_SCHEMA ".entry SET reminder_count = 0, "
-					"last_reminded_on = NULL, level = 0 "
-					"WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
-					"OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
-					0, NULL, NULL, false, SPI_OK_UPDATE);
+	place = dunning_truncate_place(trigdata->tg_relation,
+								   customers ? "reminder" : "reminder_line",
+								   customers ? "customer" : "entry", &target);
+	dunning_truncate_run(customers ? &customer_plan : &entry_plan, place, target,
+						 "UPDATE %s SET reminder_count = 0, "
+						 "last_reminded_on = NULL, level = 0 "
+						 "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+						 "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
+						 SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -175,3 +176,102 @@ dunning_cascade_run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 	dunning_maintained_exec(*plan, args, NULL, bulk, expected);
 }
 
+
+/*
+ * Where a TRUNCATE trigger of dunning.<table> runs, and the name of the
+ * table dunning.<other> it reads or writes there (*target).
+ *
+ * On one server: the trigger of the table itself, on dunning.<other>.
+ * Distributed by Citus (dunning.distribute()), Citus truncates each shard
+ * on the node that holds it, and the shard's copy of the trigger runs
+ * there: it works on the co-located shard of <other>, which holds the
+ * same customers, so what a TRUNCATE gives back never leaves the node; the
+ * trigger of the coordinator's table (DUNNING_SHELL) has nothing to do,
+ * as its writes would reach the shards in other backends, whose triggers
+ * take them for a user's.  Needs SPI connected.
+ */
+DunningPlace
+dunning_truncate_place(Relation rel, const char *table, const char *other, char **target)
+{
+	const char *relname = RelationGetRelationName(rel);
+	size_t		len = strlen(table);
+	const char *digits = relname + len + 1;
+	const char *c;
+	int64		shardid;
+	Datum		args[3];
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Oid			oidtype[1] = {OIDOID};
+	bool		isnull;
+	int			ret;
+
+	*target = psprintf(DUNNING_SCHEMA ".%s", other);
+	if (!OidIsValid(get_extension_oid("citus", true)))
+		return DUNNING_SERVER;
+	if (strcmp(relname, table) == 0)
+	{
+		args[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+		ret = SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
+									"WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+									1, oidtype, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+		return SPI_processed > 0 ? DUNNING_SHELL : DUNNING_SERVER;
+	}
+
+	/* a shard: the table's name, an underscore and the shard's id */
+	if (strncmp(relname, table, len) != 0 || relname[len] != '_' || *digits == '\0')
+		elog(ERROR, "trigger of dunning.%s fired for relation \"%s\"", table, relname);
+	for (c = digits; *c; c++)
+		if (*c < '0' || *c > '9')
+			elog(ERROR, "trigger of dunning.%s fired for relation \"%s\"", table, relname);
+	shardid = pg_strtoint64(digits);
+	args[0] = Int64GetDatum(shardid);
+	args[1] = CStringGetTextDatum(psprintf(DUNNING_SCHEMA ".%s", table));
+	args[2] = CStringGetTextDatum(*target);
+	ret = SPI_execute_with_args("SELECT o.shardid FROM pg_catalog.pg_dist_shard s "
+								"JOIN pg_catalog.pg_dist_shard o "
+								"  ON o.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue "
+								" AND o.logicalrelid OPERATOR(pg_catalog.=) $3::pg_catalog.regclass "
+								"WHERE s.shardid OPERATOR(pg_catalog.=) $1 "
+								"AND s.logicalrelid OPERATOR(pg_catalog.=) $2::pg_catalog.regclass",
+								3, types, args, NULL, true, 2);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+	if (SPI_processed != 1)
+		elog(ERROR, "shard " INT64_FORMAT " of dunning.%s has no co-located shard of dunning.%s",
+			 shardid, table, other);
+	shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*target = psprintf(DUNNING_SCHEMA ".%s", quote_identifier(psprintf("%s_" INT64_FORMAT, other, shardid)));
+	return DUNNING_SHARD;
+}
+
+/*
+ * Run a TRUNCATE trigger's statement where dunning_truncate_place says, its
+ * sql written with %s for the target: on one server by a plan kept in
+ * *plan, on a shard by one of its own (the shard's name is in it), on the
+ * coordinator's table not at all.
+ */
+void
+dunning_truncate_run(SPIPlanPtr *plan, DunningPlace place, const char *target,
+					 const char *sql, int expected)
+{
+	SPIPlanPtr	p;
+
+	if (place == DUNNING_SHELL)
+		return;
+	if (place == DUNNING_SERVER && *plan != NULL)
+		p = *plan;
+	else
+	{
+		p = SPI_prepare(psprintf(sql, target), 0, NULL);
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (place == DUNNING_SERVER)
+		{
+			if (SPI_keepplan(p) != 0)
+				elog(ERROR, "SPI_keepplan failed");
+			*plan = p;
+		}
+	}
+	dunning_maintained_exec(p, NULL, NULL, false, expected);
+}
