@@ -22,6 +22,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -929,6 +930,7 @@ typedef struct Batch
 	Column		a[6];			/* customer, code, debit, credit, amount, allocated_on */
 	Column		e[5];			/* customer, entry, open, code, lettered_on */
 	Column		t[4];			/* the same by row address: tid, open, code, lettered_on */
+	bool		by_row;			/* the ledger is distributed: see ledger_distributed */
 } Batch;
 
 #define BATCH_ALLOCS	5000
@@ -1051,6 +1053,142 @@ run_columns(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expe
 }
 
 /*
+ * Run a statement once for each row of the columns given, their values as
+ * its parameters: the form of run_columns for a distributed ledger.
+ */
+static void
+run_rows(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expected)
+{
+	Oid			types[8];
+	Datum		args[8];
+	char		nulls[8];
+	int			i,
+				r;
+
+	for (i = 0; i < ncols; i++)
+		types[i] = cols[i].type;
+	if (*plan == NULL)
+	{
+		*plan = SPI_prepare(sql, ncols, types);
+		if (*plan == NULL || SPI_keepplan(*plan) != 0)
+			elog(ERROR, "SPI_prepare failed: %s", sql);
+	}
+	for (r = 0; r < cols[0].n; r++)
+	{
+		MemoryContext caller = CurrentMemoryContext;
+		int			ret;
+
+		for (i = 0; i < ncols; i++)
+		{
+			args[i] = cols[i].values[r];
+			nulls[i] = cols[i].nulls[r] ? 'n' : ' ';
+		}
+		ret = SPI_execute_plan(*plan, args, nulls, false, 0);
+		MemoryContextSwitchTo(caller);
+		if (ret != expected || SPI_processed != 1)
+			elog(ERROR, "lettering wrote %llu rows for one row of a batch",
+				 (unsigned long long) SPI_processed);
+	}
+}
+
+/*
+ * Is the ledger distributed by Citus (dunning.distribute())?  Then the
+ * writes go one row at a time, each a statement on one customer that Citus
+ * sends to the customer's shard: a statement reading its rows from
+ * unnest() is not sent to one shard, and a row address means nothing
+ * across shards.  letter() and unletter() run on the node that holds the
+ * customer (distribute() registers them), where these statements reach
+ * the local shard and its triggers run in this same backend.
+ */
+static bool
+ledger_distributed(void)
+{
+	int			ret;
+
+	if (!OidIsValid(get_extension_oid("citus", true)))
+		return false;
+	ret = SPI_execute("SELECT 1 FROM pg_catalog.pg_dist_partition "
+					  "WHERE logicalrelid OPERATOR(pg_catalog.=) '" DUNNING_SCHEMA ".entry'::pg_catalog.regclass",
+					  true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	return SPI_processed > 0;
+}
+
+/*
+ * The batch's writes one row at a time (a distributed ledger).
+ */
+static void
+batch_write_rows(Batch *batch)
+{
+	static SPIPlanPtr group_plan = NULL;
+	static SPIPlanPtr alloc_plan = NULL;
+	static SPIPlanPtr entry_plan = NULL;
+
+	Assert(batch->t[0].n == 0);
+	if (batch->g[0].n > 0)
+		run_rows(&group_plan,
+				 "INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
+				 "partial, strategy, lettered_on, writeoff) VALUES ($1, $2, $3, $4, $5, $6)",
+				 batch->g, 6, SPI_OK_INSERT);
+	if (batch->a[0].n > 0)
+		run_rows(&alloc_plan,
+				 "INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
+				 "debit_id, credit_id, amount, allocated_on) VALUES ($1, $2, $3, $4, $5, $6)",
+				 batch->a, 6, SPI_OK_INSERT);
+	if (batch->e[0].n > 0)
+		run_rows(&entry_plan,
+				 "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = $3, letter_code = $4, "
+				 "lettered_on = $5 WHERE customer_id OPERATOR(pg_catalog.=) $1 "
+				 "AND entry_id OPERATOR(pg_catalog.=) $2",
+				 batch->e, 5, SPI_OK_UPDATE);
+}
+
+/*
+ * The batch's writes as one statement each, reading their rows from
+ * arrays.
+ */
+static void
+batch_write_sets(Batch *batch)
+{
+	static SPIPlanPtr groups_plan = NULL;
+	static SPIPlanPtr allocs_plan = NULL;
+	static SPIPlanPtr entries_plan = NULL;
+	static SPIPlanPtr rows_plan = NULL;
+
+	if (batch->g[0].n > 0)
+		run_columns(&groups_plan,
+					"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
+					"partial, strategy, lettered_on, writeoff) SELECT * FROM " UNNEST6,
+					batch->g, 6, SPI_OK_INSERT);
+	if (batch->a[0].n > 0)
+		run_columns(&allocs_plan,
+					"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
+					"debit_id, credit_id, amount, allocated_on) SELECT * FROM " UNNEST6,
+					batch->a, 6, SPI_OK_INSERT);
+	if (batch->e[0].n > 0)
+		run_columns(&entries_plan,
+					"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
+					"letter_code = u.c, lettered_on = u.d "
+					"FROM " UNNEST5 ") AS u(k, i, o, c, d) "
+					"WHERE e.customer_id OPERATOR(pg_catalog.=) u.k "
+					"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
+					batch->e, 5, SPI_OK_UPDATE);
+
+	/*
+	 * Most lines by the address the cursor locked them at: the lock keeps
+	 * them there, and a TID scan skips the key look-up.
+	 */
+	if (batch->t[0].n > 0)
+		run_columns(&rows_plan,
+					"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
+					"letter_code = u.c, lettered_on = u.d "
+					"FROM " UNNEST4 " AS u(t, o, c, d) "
+					"WHERE e.ctid OPERATOR(pg_catalog.=) u.t",
+					batch->t, 4, SPI_OK_UPDATE);
+}
+
+/*
  * Write what the batch holds: groups, allocations, then the entries.  The
  * row triggers of allocation stand aside meanwhile: the batch carries the
  * open amounts and codes they would compute.
@@ -1058,10 +1196,6 @@ run_columns(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expe
 static void
 batch_flush(Batch *batch)
 {
-	static SPIPlanPtr groups_plan = NULL;
-	static SPIPlanPtr allocs_plan = NULL;
-	static SPIPlanPtr entries_plan = NULL;
-	static SPIPlanPtr rows_plan = NULL;
 	MemoryContext old;
 
 	if (batch->a[0].n == 0 && batch->g[0].n == 0)
@@ -1070,36 +1204,10 @@ batch_flush(Batch *batch)
 	dunning_bulk_writes = true;
 	PG_TRY();
 	{
-		if (batch->g[0].n > 0)
-			run_columns(&groups_plan,
-						"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
-						"partial, strategy, lettered_on, writeoff) SELECT * FROM " UNNEST6,
-						batch->g, 6, SPI_OK_INSERT);
-		if (batch->a[0].n > 0)
-			run_columns(&allocs_plan,
-						"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
-						"debit_id, credit_id, amount, allocated_on) SELECT * FROM " UNNEST6,
-						batch->a, 6, SPI_OK_INSERT);
-		if (batch->e[0].n > 0)
-			run_columns(&entries_plan,
-						"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
-						"letter_code = u.c, lettered_on = u.d "
-						"FROM " UNNEST5 ") AS u(k, i, o, c, d) "
-						"WHERE e.customer_id OPERATOR(pg_catalog.=) u.k "
-						"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
-						batch->e, 5, SPI_OK_UPDATE);
-
-		/*
-		 * Most lines by the address the cursor locked them at: the lock
-		 * keeps them there, and a TID scan skips the key look-up.
-		 */
-		if (batch->t[0].n > 0)
-			run_columns(&rows_plan,
-						"UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
-						"letter_code = u.c, lettered_on = u.d "
-						"FROM " UNNEST4 " AS u(t, o, c, d) "
-						"WHERE e.ctid OPERATOR(pg_catalog.=) u.t",
-						batch->t, 4, SPI_OK_UPDATE);
+		if (batch->by_row)
+			batch_write_rows(batch);
+		else
+			batch_write_sets(batch);
 	}
 	PG_FINALLY();
 	{
@@ -1289,7 +1397,7 @@ book_write(Book *b, LetterGroup *groups, int ngroups, Batch *batch)
 		if (gi < 0 || (l->moved == 0 && l->code != NULL && strcmp(l->code, groups[gi].code) == 0))
 			continue;
 		/* the row by its key or its address, then what it becomes */
-		if (moved_rows)
+		if (moved_rows || batch->by_row)
 		{
 			col_push(batch, &batch->e[0], CStringGetTextDatum(b->customer_id), false);
 			col_push(batch, &batch->e[1], Int64GetDatum(l->entry_id), false);
@@ -1618,6 +1726,167 @@ lettering_lock(Datum customer_id, bool whole_ledger)
 		elog(ERROR, "SPI_execute failed: %d", ret);
 }
 
+/*
+ * One cursor over the open lines, ordered by customer, locking as it reads;
+ * only of the customers with an open credit (a negative open amount):
+ * every group needs one, so the others have nothing to letter and their
+ * lines are neither read nor locked (the ledger of a first run after a
+ * migration has few payments and many open invoices).  Of one customer, or
+ * of all (isnull).
+ */
+static Portal
+lines_cursor(Datum customer_id, bool isnull)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {customer_id};
+
+	return SPI_cursor_open_with_args(NULL,
+									 "SELECT " LINE_COLUMNS ", m.up, m.low "
+									 "FROM " DUNNING_SCHEMA ".entry e "
+									 "LEFT JOIN " CODES_SUBQUERY("WHERE ($1 IS NULL OR l.customer_id OPERATOR(pg_catalog.=) $1)")
+									 " m ON m.customer_id OPERATOR(pg_catalog.=) e.customer_id "
+									 "WHERE e.open_amount OPERATOR(pg_catalog.<>) 0 "
+									 "AND ($1 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) $1) "
+									 "AND EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".entry k "
+									 "  WHERE k.customer_id OPERATOR(pg_catalog.=) e.customer_id "
+									 "  AND k.open_amount OPERATOR(pg_catalog.<) 0) "
+									 "ORDER BY e.customer_id, e.currency, e.entry_id "
+									 "FOR UPDATE OF e",
+									 1, types, args, isnull ? "n" : " ",
+									 false, 0);
+}
+
+/*
+ * Letter the lines a cursor of lines_cursor reads, book by book (a customer
+ * and a currency), into the batch; closes the cursor.
+ */
+static void
+letter_portal(Portal portal, LetterOptions *opts, Batch *batch,
+			  Tuplestorestate *ts, TupleDesc tupdesc, MemoryContext cust_cxt)
+{
+	MemoryContext old;
+	Book		book;
+	Codes		codes;
+
+	memset(&book, 0, sizeof(book));
+	memset(&codes, 0, sizeof(codes));
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		i,
+					nrows;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		tt = SPI_tuptable;
+		nrows = SPI_processed;
+
+		for (i = 0; i < nrows; i++)
+		{
+			bool		isnull;
+			text	   *customer = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+			text	   *currency = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+			bool		same_customer;
+
+			same_customer = book.nlines > 0 && text_is(customer, book.customer_id);
+			/* a book ends when the customer or the currency changes */
+			if (book.nlines > 0 && !(same_customer && text_is(currency, book.currency)))
+			{
+				old = MemoryContextSwitchTo(cust_cxt);
+				book_letter(&book, opts, &codes, batch, ts, tupdesc);
+				MemoryContextSwitchTo(old);
+				memset(&book, 0, sizeof(book));
+				if (!same_customer)
+				{
+					MemoryContextReset(cust_cxt);
+					memset(&codes, 0, sizeof(codes));
+				}
+			}
+			old = MemoryContextSwitchTo(cust_cxt);
+			if (book.nlines == 0)
+			{
+				book.customer_id = text_to_cstring(customer);
+				book.currency = text_to_cstring(currency);
+			}
+			if (!codes.loaded)
+				codes_set(&codes, SPI_getvalue(tt->vals[i], tt->tupdesc, 11),
+						  SPI_getvalue(tt->vals[i], tt->tupdesc, 12));
+			book_read_line(&book, tt->vals[i], tt->tupdesc);
+			MemoryContextSwitchTo(old);
+		}
+		SPI_freetuptable(tt);
+		if (nrows == 0)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (book.nlines > 0)
+	{
+		old = MemoryContextSwitchTo(cust_cxt);
+		book_letter(&book, opts, &codes, batch, ts, tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	MemoryContextReset(cust_cxt);
+	SPI_cursor_close(portal);
+}
+
+/*
+ * The whole ledger when it is distributed: Citus does not lock rows across
+ * shards (FOR UPDATE), so the customers with an open credit are read a
+ * thousand at a time, in order, and each one's lines by a cursor on its
+ * shard alone; the same books, groups and rows as one cursor.
+ */
+static void
+letter_by_customer(LetterOptions *opts, Batch *batch, Tuplestorestate *ts,
+				   TupleDesc tupdesc, MemoryContext cust_cxt)
+{
+	MemoryContext list_cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning lettering customers",
+												   ALLOCSET_DEFAULT_SIZES);
+	text	   *last = NULL;
+
+	for (;;)
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		args[1];
+		Datum	   *ids;
+		uint64		n,
+					i;
+		int			ret;
+		MemoryContext old;
+
+		args[0] = last ? PointerGetDatum(last) : (Datum) 0;
+		ret = SPI_execute_with_args("SELECT DISTINCT customer_id FROM " DUNNING_SCHEMA ".entry "
+									"WHERE open_amount OPERATOR(pg_catalog.<) 0 "
+									"AND ($1 IS NULL OR customer_id OPERATOR(pg_catalog.>) $1) "
+									"ORDER BY 1 LIMIT 1000",
+									1, types, args, last ? " " : "n", true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute_with_args failed: %d", ret);
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		/* the thousand ids in memory of their own, emptied for the next */
+		MemoryContextReset(list_cxt);
+		old = MemoryContextSwitchTo(list_cxt);
+		ids = palloc(sizeof(Datum) * n);
+		for (i = 0; i < n; i++)
+		{
+			bool		isnull;
+
+			ids[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																	  SPI_tuptable->tupdesc, 1, &isnull)));
+		}
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(SPI_tuptable);
+		for (i = 0; i < n; i++)
+		{
+			letter_portal(lines_cursor(ids[i], false), opts, batch, ts, tupdesc, cust_cxt);
+			CHECK_FOR_INTERRUPTS();
+		}
+		last = (text *) DatumGetPointer(ids[n - 1]);
+	}
+	MemoryContextDelete(list_cxt);
+}
+
 PG_FUNCTION_INFO_V1(dunning_auto_letter);
 Datum
 dunning_auto_letter(PG_FUNCTION_ARGS)
@@ -1626,13 +1895,7 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *ts;
 	MemoryContext cust_cxt;
-	MemoryContext old;
-	Portal		portal;
-	Book		book;
-	Codes		codes;
 	Batch		batch;
-	Oid			types[1] = {TEXTOID};
-	Datum		args[1];
 
 	memset(&opts, 0, sizeof(opts));
 	if (PG_ARGISNULL(1))
@@ -1664,93 +1927,18 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	batch.by_row = ledger_distributed();
 	if (!PG_ARGISNULL(0))
 		check_customer(PG_GETARG_TEXT_PP(0));
 	if (!opts.dry_run)
 		lettering_lock(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0));
 
-	/*
-	 * One cursor over the open lines, ordered by customer, locking as it
-	 * reads; only of the customers with an open credit (a negative open
-	 * amount): every group needs one, so the others have nothing to letter
-	 * and their lines are neither read nor locked (the ledger of a first run
-	 * after a migration has few payments and many open invoices).
-	 */
-	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT " LINE_COLUMNS ", m.up, m.low "
-									   "FROM " DUNNING_SCHEMA ".entry e "
-									   "LEFT JOIN " CODES_SUBQUERY("WHERE ($1 IS NULL OR l.customer_id OPERATOR(pg_catalog.=) $1)")
-									   " m ON m.customer_id OPERATOR(pg_catalog.=) e.customer_id "
-									   "WHERE e.open_amount OPERATOR(pg_catalog.<>) 0 "
-									   "AND ($1 IS NULL OR e.customer_id OPERATOR(pg_catalog.=) $1) "
-									   "AND EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".entry k "
-									   "  WHERE k.customer_id OPERATOR(pg_catalog.=) e.customer_id "
-									   "  AND k.open_amount OPERATOR(pg_catalog.<) 0) "
-									   "ORDER BY e.customer_id, e.currency, e.entry_id "
-									   "FOR UPDATE OF e",
-									   1, types, args, PG_ARGISNULL(0) ? "n" : " ",
-									   false, 0);
-
-	memset(&book, 0, sizeof(book));
-	memset(&codes, 0, sizeof(codes));
-
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		i,
-					nrows;
-
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		tt = SPI_tuptable;
-		nrows = SPI_processed;
-
-		for (i = 0; i < nrows; i++)
-		{
-			bool		isnull;
-			text	   *customer = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
-			text	   *currency = (text *) DatumGetPointer(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
-			bool		same_customer;
-
-			same_customer = book.nlines > 0 && text_is(customer, book.customer_id);
-			/* a book ends when the customer or the currency changes */
-			if (book.nlines > 0 && !(same_customer && text_is(currency, book.currency)))
-			{
-				old = MemoryContextSwitchTo(cust_cxt);
-				book_letter(&book, &opts, &codes, &batch, ts, tupdesc);
-				MemoryContextSwitchTo(old);
-				memset(&book, 0, sizeof(book));
-				if (!same_customer)
-				{
-					MemoryContextReset(cust_cxt);
-					memset(&codes, 0, sizeof(codes));
-				}
-			}
-			old = MemoryContextSwitchTo(cust_cxt);
-			if (book.nlines == 0)
-			{
-				book.customer_id = text_to_cstring(customer);
-				book.currency = text_to_cstring(currency);
-			}
-			if (!codes.loaded)
-				codes_set(&codes, SPI_getvalue(tt->vals[i], tt->tupdesc, 11),
-						  SPI_getvalue(tt->vals[i], tt->tupdesc, 12));
-			book_read_line(&book, tt->vals[i], tt->tupdesc);
-			MemoryContextSwitchTo(old);
-		}
-		SPI_freetuptable(tt);
-		if (nrows == 0)
-			break;
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (book.nlines > 0)
-	{
-		old = MemoryContextSwitchTo(cust_cxt);
-		book_letter(&book, &opts, &codes, &batch, ts, tupdesc);
-		MemoryContextSwitchTo(old);
-	}
+	if (PG_ARGISNULL(0) && batch.by_row)
+		letter_by_customer(&opts, &batch, ts, tupdesc, cust_cxt);
+	else
+		letter_portal(lines_cursor(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0)),
+					  &opts, &batch, ts, tupdesc, cust_cxt);
 	batch_flush(&batch);
-	SPI_cursor_close(portal);
 	SPI_finish();
 	MemoryContextDelete(cust_cxt);
 	MemoryContextDelete(batch.cxt);
@@ -1883,6 +2071,7 @@ dunning_letter(PG_FUNCTION_ARGS)
 	groups = book_groups(&book, &codes, &ngroups);
 	Assert(ngroups == 1);
 	batch_init(&batch, CurrentMemoryContext);
+	batch.by_row = ledger_distributed();
 	book_write(&book, groups, ngroups, &batch);
 	batch_flush(&batch);
 	MemoryContextDelete(batch.cxt);

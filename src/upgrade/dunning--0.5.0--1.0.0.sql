@@ -4590,6 +4590,33 @@ SELECT pg_catalog.array_agg(p.oid::pg_catalog.regprocedure ORDER BY p.oid)
    AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'text'::pg_catalog.regtype
 $$;
 
+-- the statement that puts the extension's sequences of a node in the
+-- node's range of ids (distribute())
+CREATE FUNCTION @extschema@._sequence_range_command() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+SELECT $c$DO $d$
+DECLARE
+    g bigint := (SELECT groupid FROM pg_catalog.pg_dist_local_group);
+    s record;
+BEGIN
+    FOR s IN SELECT q.seqrelid::pg_catalog.regclass AS seq, q.seqmin, q.seqmax
+               FROM pg_catalog.pg_sequence q
+               JOIN pg_catalog.pg_class c ON c.oid = q.seqrelid
+              WHERE c.relnamespace = '@extschema@'::pg_catalog.regnamespace
+    LOOP
+        CONTINUE WHEN s.seqmin = GREATEST(g << 48, 1) AND s.seqmax = ((g + 1) << 48) - 1;
+        IF g = 0 THEN
+            EXECUTE pg_catalog.format('ALTER SEQUENCE %s MAXVALUE %s', s.seq, ((g + 1) << 48) - 1);
+        ELSE
+            EXECUTE pg_catalog.format('ALTER SEQUENCE %s MINVALUE %s MAXVALUE %s START %s RESTART',
+                                      s.seq, g << 48, ((g + 1) << 48) - 1, g << 48);
+        END IF;
+    END LOOP;
+END
+$d$ $c$
+$fn$;
+
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
 RETURNS TABLE (table_name pg_catalog.regclass, distribution text)
 LANGUAGE plpgsql VOLATILE
@@ -4694,6 +4721,17 @@ BEGIN
         PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => true)
            FROM pg_catalog.unnest(@extschema@._customer_functions()) f;
     END IF;
+
+    -- Each node's copy of the extension's sequences gives ids of its own:
+    -- a function run on the node that holds the customer (a write-off
+    -- entry of letter(), a plan of create_payment_plan()) takes them from
+    -- that node's copy, which CREATE EXTENSION started at 1 everywhere.
+    -- Node group g takes g * 2^48 to (g + 1) * 2^48 - 1 (the coordinator,
+    -- group 0, from 1), as Citus does
+    -- for the sequences it creates; a node added later gets its range at
+    -- the next call.
+    PERFORM run_command_on_workers(@extschema@._sequence_range_command());
+    EXECUTE @extschema@._sequence_range_command();
 
     RETURN QUERY
     SELECT p.logicalrelid,
