@@ -195,7 +195,7 @@ dunning_truncate_place(Relation rel, const char *table, const char *other, char 
 {
 	const char *relname = RelationGetRelationName(rel);
 	size_t		len = strlen(table);
-	const char *digits = relname + len + 1;
+	const char *digits;
 	const char *c;
 	int64		shardid;
 	Datum		args[3];
@@ -219,8 +219,9 @@ dunning_truncate_place(Relation rel, const char *table, const char *other, char 
 	}
 
 	/* a shard: the table's name, an underscore and the shard's id */
-	if (strncmp(relname, table, len) != 0 || relname[len] != '_' || *digits == '\0')
+	if (strncmp(relname, table, len) != 0 || relname[len] != '_' || relname[len + 1] == '\0')
 		elog(ERROR, "trigger of dunning.%s fired for relation \"%s\"", table, relname);
+	digits = relname + len + 1;
 	for (c = digits; *c; c++)
 		if (*c < '0' || *c > '9')
 			elog(ERROR, "trigger of dunning.%s fired for relation \"%s\"", table, relname);
