@@ -943,6 +943,14 @@ typedef struct Batch
 #define UNNEST5		UNNEST_OPEN4 ", pg_catalog.unnest($5)"
 #define UNNEST6		UNNEST5 ", pg_catalog.unnest($6))"
 
+/* the batch's new rows, whichever way they are written */
+#define INSERT_GROUPS \
+	"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, " \
+	"partial, strategy, lettered_on, writeoff) "
+#define INSERT_ALLOCS \
+	"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, " \
+	"debit_id, credit_id, amount, allocated_on) "
+
 /*
  * Start an empty batch.
  */
@@ -1127,14 +1135,10 @@ batch_write_rows(Batch *batch)
 
 	Assert(batch->t[0].n == 0);
 	if (batch->g[0].n > 0)
-		run_rows(&group_plan,
-				 "INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
-				 "partial, strategy, lettered_on, writeoff) VALUES ($1, $2, $3, $4, $5, $6)",
+		run_rows(&group_plan, INSERT_GROUPS "VALUES ($1, $2, $3, $4, $5, $6)",
 				 batch->g, 6, SPI_OK_INSERT);
 	if (batch->a[0].n > 0)
-		run_rows(&alloc_plan,
-				 "INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
-				 "debit_id, credit_id, amount, allocated_on) VALUES ($1, $2, $3, $4, $5, $6)",
+		run_rows(&alloc_plan, INSERT_ALLOCS "VALUES ($1, $2, $3, $4, $5, $6)",
 				 batch->a, 6, SPI_OK_INSERT);
 	if (batch->e[0].n > 0)
 		run_rows(&entry_plan,
@@ -1157,14 +1161,10 @@ batch_write_sets(Batch *batch)
 	static SPIPlanPtr rows_plan = NULL;
 
 	if (batch->g[0].n > 0)
-		run_columns(&groups_plan,
-					"INSERT INTO " DUNNING_SCHEMA ".lettering (customer_id, letter_code, "
-					"partial, strategy, lettered_on, writeoff) SELECT * FROM " UNNEST6,
+		run_columns(&groups_plan, INSERT_GROUPS "SELECT * FROM " UNNEST6,
 					batch->g, 6, SPI_OK_INSERT);
 	if (batch->a[0].n > 0)
-		run_columns(&allocs_plan,
-					"INSERT INTO " DUNNING_SCHEMA ".allocation (customer_id, letter_code, "
-					"debit_id, credit_id, amount, allocated_on) SELECT * FROM " UNNEST6,
+		run_columns(&allocs_plan, INSERT_ALLOCS "SELECT * FROM " UNNEST6,
 					batch->a, 6, SPI_OK_INSERT);
 	if (batch->e[0].n > 0)
 		run_columns(&entries_plan,
