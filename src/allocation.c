@@ -162,7 +162,7 @@ dunning_entry_guard(PG_FUNCTION_ARGS)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		/* distributed, the coordinator's table asks every shard, a shard its own */
-		(void) dunning_truncate_place(trigdata->tg_relation, "entry", "allocation", &target);
+		(void) dunning_trigger_place(trigdata->tg_relation, "entry", "allocation", &target);
 		ret = SPI_execute(psprintf("SELECT 1 FROM %s LIMIT 1", target), true, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed: %d", ret);
@@ -513,13 +513,14 @@ dunning_lettering_cascade(PG_FUNCTION_ARGS)
 		 * drops allocation's keys): each shard of the groups empties its
 		 * shard of the allocations.
 		 */
-		place = dunning_truncate_place(trigdata->tg_relation, "lettering", "allocation", &target);
+		place = dunning_trigger_place(trigdata->tg_relation, "lettering", "allocation", &target);
 		if (place != DUNNING_SHELL)
 		{
 			if (SPI_execute(psprintf("SELECT 1 FROM %s LIMIT 1", target), true, 1) != SPI_OK_SELECT)
 				elog(ERROR, "SPI_execute failed");
 			if (SPI_processed > 0)
-				dunning_truncate_run(&truncate_plan, place, target, "TRUNCATE %s", SPI_OK_UTILITY);
+				dunning_placed_run(&truncate_plan, place, "TRUNCATE %s", target, NULL,
+								   0, NULL, NULL, SPI_OK_UTILITY);
 		}
 		SPI_finish();
 		return PointerGetDatum(NULL);
@@ -602,13 +603,13 @@ dunning_allocation_truncated(PG_FUNCTION_ARGS)
 				 errmsg("function \"allocation_truncated\" must be fired for TRUNCATE")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	place = dunning_truncate_place(trigdata->tg_relation, "allocation", "entry", &target);
-	dunning_truncate_run(&reset_plan, place, target,
-						 "UPDATE %s SET open_amount = amount, "
-						 "letter_code = NULL, lettered_on = NULL "
-						 "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
-						 "OR letter_code IS NOT NULL",
-						 SPI_OK_UPDATE);
+	place = dunning_trigger_place(trigdata->tg_relation, "allocation", "entry", &target);
+	dunning_placed_run(&reset_plan, place,
+					   "UPDATE %s SET open_amount = amount, "
+					   "letter_code = NULL, lettered_on = NULL "
+					   "WHERE open_amount OPERATOR(pg_catalog.<>) amount "
+					   "OR letter_code IS NOT NULL",
+					   target, NULL, 0, NULL, NULL, SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

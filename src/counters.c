@@ -427,7 +427,8 @@ dunning_reminder_line_counters(PG_FUNCTION_ARGS)
  * dunning.reminder_flush(): AFTER INSERT on reminder (argument 'customer')
  * or reminder_line ('entry'), for each statement.  Applies the counts the
  * row triggers noted: the customers' counters for new reminders, the
- * entries' for new lines (whose reminder is not cancelled).
+ * entries' for new lines (whose reminder is not cancelled).  On a shard,
+ * they go to the co-located shards (dunning_trigger_place).
  */
 PG_FUNCTION_INFO_V1(dunning_reminder_flush);
 Datum
@@ -440,6 +441,9 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 	Pending    *p;
 	int			first;
 	int			n;
+	DunningPlace place;
+	char	   *target;
+	char	   *reminders;
 
 	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || trigdata->tg_trigger->tgnargs != 1)
 		ereport(ERROR,
@@ -464,8 +468,9 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 		args[2] = pending_array(p->level + first, n, INT4OID);
 		/* taken: a statement nested in the UPDATE starts its own tail */
 		p->n = first;
-		dunning_cascade_run(&customer_plan,
-					"UPDATE " DUNNING_SCHEMA ".customer c SET "
+		place = dunning_trigger_place(trigdata->tg_relation, "reminder", "customer", &target);
+		dunning_placed_run(&customer_plan, place,
+					"UPDATE %s c SET "
 					"reminder_count = c.reminder_count OPERATOR(pg_catalog.+) s.n, "
 					"last_reminded_on = greatest(c.last_reminded_on, s.last), "
 					"level = CASE WHEN c.last_reminded_on IS NULL "
@@ -479,7 +484,7 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 					"                        pg_catalog.unnest($3)) r(customer_id, as_of, level) "
 					"       GROUP BY r.customer_id) s "
 					"WHERE c.customer_id OPERATOR(pg_catalog.=) s.customer_id",
-					3, types, args, false, SPI_OK_UPDATE);
+					target, NULL, 3, types, args, SPI_OK_UPDATE);
 	}
 	else
 	{
@@ -491,8 +496,13 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 		args[2] = pending_array(p->entry + first, n, INT8OID);
 		args[3] = pending_array(p->level + first, n, INT4OID);
 		p->n = first;
-		dunning_cascade_run(&entry_plan,
-					"UPDATE " DUNNING_SCHEMA ".entry e SET "
+		place = dunning_trigger_place(trigdata->tg_relation, "reminder_line", "entry", &target);
+		if (place == DUNNING_SHARD)
+			(void) dunning_trigger_place(trigdata->tg_relation, "reminder_line", "reminder", &reminders);
+		else
+			reminders = DUNNING_SCHEMA ".reminder";
+		dunning_placed_run(&entry_plan, place,
+					"UPDATE %s e SET "
 					"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) s.n, "
 					"last_reminded_on = greatest(e.last_reminded_on, s.last), "
 					"level = CASE WHEN e.last_reminded_on IS NULL "
@@ -505,14 +515,14 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 					"        FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
 					"                        pg_catalog.unnest($3), pg_catalog.unnest($4)) "
 					"             l(customer_id, reminder_id, entry_id, level) "
-					"        JOIN " DUNNING_SCHEMA ".reminder r "
+					"        JOIN %s r "
 					"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
 					"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
 					"       WHERE r.status OPERATOR(pg_catalog.<>) 'cancelled' "
 					"       GROUP BY l.customer_id, l.entry_id) s "
 					"WHERE e.customer_id OPERATOR(pg_catalog.=) s.customer_id "
 					"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id",
-					4, types, args, false, SPI_OK_UPDATE);
+					target, reminders, 4, types, args, SPI_OK_UPDATE);
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
@@ -540,15 +550,15 @@ dunning_reminder_truncated(PG_FUNCTION_ARGS)
 	customers = strcmp(trigdata->tg_trigger->tgargs[0], "customer") == 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	place = dunning_truncate_place(trigdata->tg_relation,
+	place = dunning_trigger_place(trigdata->tg_relation,
 								   customers ? "reminder" : "reminder_line",
 								   customers ? "customer" : "entry", &target);
-	dunning_truncate_run(customers ? &customer_plan : &entry_plan, place, target,
-						 "UPDATE %s SET reminder_count = 0, "
-						 "last_reminded_on = NULL, level = 0 "
-						 "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
-						 "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
-						 SPI_OK_UPDATE);
+	dunning_placed_run(customers ? &customer_plan : &entry_plan, place,
+					   "UPDATE %s SET reminder_count = 0, "
+					   "last_reminded_on = NULL, level = 0 "
+					   "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+					   "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
+					   target, NULL, 0, NULL, NULL, SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

@@ -178,20 +178,22 @@ dunning_cascade_run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 
 
 /*
- * Where a TRUNCATE trigger of dunning.<table> runs, and the name of the
- * table dunning.<other> it reads or writes there (*target).
+ * Where a trigger of dunning.<table> runs, and the name of the table
+ * dunning.<other> it reads or writes there (*target).
  *
  * On one server: the trigger of the table itself, on dunning.<other>.
- * Distributed by Citus (dunning.distribute()), Citus truncates each shard
- * on the node that holds it, and the shard's copy of the trigger runs
- * there: it works on the co-located shard of <other>, which holds the
- * same customers, so what a TRUNCATE gives back never leaves the node; the
- * trigger of the coordinator's table (DUNNING_SHELL) has nothing to do,
- * as its writes would reach the shards in other backends, whose triggers
- * take them for a user's.  Needs SPI connected.
+ * Distributed by Citus (dunning.distribute()), Citus writes (and
+ * truncates) each shard on the node that holds it, and the shard's copy of
+ * the trigger runs there: it works on the co-located shard of <other>,
+ * which holds the same customers, so what it keeps never leaves the node
+ * (a statement of several customers on the distributed table would be a
+ * distributed query inside a shard's, which Citus refuses); the trigger of
+ * the coordinator's table (DUNNING_SHELL) has nothing to do, as its writes
+ * would reach the shards in other backends, whose triggers take them for a
+ * user's.  Needs SPI connected.
  */
 DunningPlace
-dunning_truncate_place(Relation rel, const char *table, const char *other, char **target)
+dunning_trigger_place(Relation rel, const char *table, const char *other, char **target)
 {
 	const char *relname = RelationGetRelationName(rel);
 	size_t		len = strlen(table);
@@ -247,14 +249,14 @@ dunning_truncate_place(Relation rel, const char *table, const char *other, char 
 }
 
 /*
- * Run a TRUNCATE trigger's statement where dunning_truncate_place says, its
- * sql written with %s for the target: on one server by a plan kept in
- * *plan, on a shard by one of its own (the shard's name is in it), on the
- * coordinator's table not at all.
+ * Run a trigger's statement where dunning_trigger_place says, its sql
+ * written with %s for the tables (t1, then t2 when it names two): on one
+ * server by a plan kept in *plan, on a shard by one of its own (the shards'
+ * names are in it), on the coordinator's table not at all.
  */
 void
-dunning_truncate_run(SPIPlanPtr *plan, DunningPlace place, const char *target,
-					 const char *sql, int expected)
+dunning_placed_run(SPIPlanPtr *plan, DunningPlace place, const char *sql, const char *t1,
+				   const char *t2, int nargs, Oid *types, Datum *args, int expected)
 {
 	SPIPlanPtr	p;
 
@@ -264,7 +266,7 @@ dunning_truncate_run(SPIPlanPtr *plan, DunningPlace place, const char *target,
 		p = *plan;
 	else
 	{
-		p = SPI_prepare(psprintf(sql, target), 0, NULL);
+		p = SPI_prepare(psprintf(sql, t1, t2), nargs, types);
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		if (place == DUNNING_SERVER)
@@ -274,5 +276,7 @@ dunning_truncate_run(SPIPlanPtr *plan, DunningPlace place, const char *target,
 			*plan = p;
 		}
 	}
-	dunning_maintained_exec(p, NULL, NULL, false, expected);
+	dunning_maintained_exec(p, args, NULL, false, expected);
+	if (place == DUNNING_SHARD)
+		SPI_freeplan(p);
 }

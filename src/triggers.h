@@ -24,7 +24,7 @@ extern bool dunning_column_unchanged(HeapTuple a, HeapTuple b, TupleDesc tupdesc
 extern SPIPlanPtr dunning_keep_plan(const char *sql, int nargs, Oid *argtypes);
 extern void dunning_maintained_exec(SPIPlanPtr plan, Datum *args, const char *nulls,
 									bool bulk, int expected);
-/* where a TRUNCATE trigger runs: one server, a Citus table, a shard of one */
+/* where a trigger runs: one server, a Citus table, a shard of one */
 typedef enum DunningPlace
 {
 	DUNNING_SERVER,
@@ -32,10 +32,11 @@ typedef enum DunningPlace
 	DUNNING_SHARD
 } DunningPlace;
 
-extern DunningPlace dunning_truncate_place(Relation rel, const char *table, const char *other,
-										   char **target);
-extern void dunning_truncate_run(SPIPlanPtr *plan, DunningPlace place, const char *target,
-								 const char *sql, int expected);
+extern DunningPlace dunning_trigger_place(Relation rel, const char *table, const char *other,
+										  char **target);
+extern void dunning_placed_run(SPIPlanPtr *plan, DunningPlace place, const char *sql,
+							   const char *t1, const char *t2, int nargs, Oid *types,
+							   Datum *args, int expected);
 extern void dunning_cascade_run(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types,
 								Datum *args, bool bulk, int expected);
 
