@@ -23,15 +23,14 @@ CREATE FUNCTION @extschema@._taken_back(as_of date)
 RETURNS TABLE (customer_id text, entry_id bigint, back numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT x.customer_id, x.entry_id, sum(x.back)
-  FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
-          FROM @extschema@.allocation a
-         WHERE a.allocated_on > $1
-        UNION ALL
-        SELECT a.customer_id, a.credit_id, - a.amount
-          FROM @extschema@.allocation a
-         WHERE a.allocated_on > $1) x
- GROUP BY x.customer_id, x.entry_id;
+-- one read of the allocations, each giving its debit and its credit: a
+-- UNION of two reads would be gathered on the coordinator of a distributed
+-- ledger, where this is read on each shard
+SELECT a.customer_id, x.entry_id, sum(x.back)
+  FROM @extschema@.allocation a
+ CROSS JOIN LATERAL (VALUES (a.debit_id, a.amount), (a.credit_id, - a.amount)) x(entry_id, back)
+ WHERE a.allocated_on > $1
+ GROUP BY a.customer_id, x.entry_id;
 END;
 
 CREATE FUNCTION @extschema@.open_items(as_of date)
@@ -158,6 +157,60 @@ LANGUAGE C STABLE PARALLEL SAFE
 ROWS 10;
 COMMENT ON FUNCTION @extschema@.aged_balance(date, text[]) IS
     'aged balance of the customers given, per currency, on a day';
+
+-- private: the aged balance as one SQL query grouped by customer and
+-- currency, the same lines as aged_balance's pass in C.  src/distribute.c
+-- puts it in place of aged_balance(...) on a distributed ledger, where it
+-- is computed on each shard (the pass in C would read every entry into the
+-- coordinator).
+CREATE FUNCTION @extschema@._aged_balance_sql(as_of date, customer_ids text[])
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    manager_id          text,
+    currency            text,
+    not_due             numeric,
+    overdue_1_30        numeric,
+    overdue_31_60       numeric,
+    overdue_61_90       numeric,
+    overdue_91_120      numeric,
+    overdue_over_120    numeric,
+    unapplied           numeric,
+    overdue             numeric,
+    total               numeric,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+-- a credit is an open amount below zero; a debit's days overdue decide its
+-- bucket (not due below one day)
+SELECT c.customer_id, c.name, c.manager_id, o.currency,
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days < 1), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 1 AND 30), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 31 AND 60), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 61 AND 90), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 91 AND 120), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days > 120), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount < 0), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days >= 1), 0),
+       sum(o.open_amount),
+       count(*),
+       count(*) FILTER (WHERE o.open_amount > 0 AND o.days >= 1),
+       min(o.due_date) FILTER (WHERE o.open_amount > 0 AND o.days >= 1),
+       @extschema@._as_of_arg($1)
+  FROM (SELECT i.customer_id, i.currency, i.open_amount, i.due_date,
+               @extschema@._as_of_arg($1) - i.due_date AS days
+          FROM @extschema@.open_items($1) i
+         WHERE i.open_amount <> 0) o
+  JOIN @extschema@.customer c ON c.customer_id = o.customer_id
+ WHERE $2 IS NULL OR o.customer_id = ANY ($2)
+ -- the customer's key from customer itself: Citus keeps a UNION of this
+ -- with other lines on the shards only then (credit_status)
+ GROUP BY c.customer_id, c.name, c.manager_id, o.currency;
+END;
 
 CREATE VIEW @extschema@.aged_balance WITH (security_invoker = true) AS
     SELECT * FROM @extschema@.aged_balance(@extschema@.as_of());

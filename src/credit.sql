@@ -108,11 +108,13 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
   JOIN @extschema@.customer c ON c.customer_id = l.customer_id
   LEFT JOIN @extschema@.policy p ON p.policy_id = c.policy_id
   -- the highest level its open items are dunned at (now), in one pass
+  -- (joined on the customer's key, not on l's: Citus keeps the join on each
+  -- shard only when it meets a table's distribution column)
   LEFT JOIN (SELECT e.customer_id, e.currency, max(e.level) AS level
                FROM @extschema@.entry e
               WHERE e.level > 0 AND e.open_amount > 0
               GROUP BY e.customer_id, e.currency) lv
-    ON lv.customer_id = l.customer_id AND lv.currency = l.currency
+    ON lv.customer_id = c.customer_id AND lv.currency = l.currency
   -- the limit, the orders and the cover count in the credit currency only
   CROSS JOIN LATERAL (
         SELECT CASE WHEN l.currency = p.currency THEN c.credit_limit END AS credit_limit,
@@ -120,7 +122,7 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
                CASE WHEN l.currency = p.currency THEN c.insured_limit END AS insured_limit,
                l.receivables + CASE WHEN l.currency = p.currency THEN c.open_orders ELSE 0 END AS exposure
        ) k
-  LEFT JOIN @extschema@._held($1) f ON f.customer_id = l.customer_id AND f.currency = l.currency
+  LEFT JOIN @extschema@._held($1) f ON f.customer_id = c.customer_id AND f.currency = l.currency
   CROSS JOIN LATERAL (
         SELECT @extschema@._hold_reasons(k.exposure > k.credit_limit, l.oldest_days_overdue,
                                          p.hold_overdue_days, coalesce(lv.level, 0), p.hold_level,

@@ -19,14 +19,17 @@ SELECT '{policy,level,level_amount,holiday,company,credit_manager,template,refer
 $$;
 
 -- the functions whose first argument is one customer, and Citus may run on
--- the node that holds it
+-- the node that holds it.  Not those that read the session's day
+-- (dunning.as_of(): log_contact, create_payment_plan, can_ship): on the
+-- customer's node they would read that node's settings, not the caller's;
+-- they run on the coordinator, each of their statements on the shard.
 CREATE FUNCTION @extschema@._customer_functions() RETURNS pg_catalog.regprocedure[]
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT pg_catalog.array_agg(p.oid::pg_catalog.regprocedure ORDER BY p.oid)
   FROM pg_catalog.pg_proc p
  WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
-   AND p.proname OPERATOR(pg_catalog.=) ANY ('{letter,unletter,create_payment_plan,log_contact,letter_pdf,can_ship}'::pg_catalog.name[])
+   AND p.proname OPERATOR(pg_catalog.=) ANY ('{letter,unletter,letter_pdf}'::pg_catalog.name[])
    AND p.pronargs OPERATOR(pg_catalog.>) 0
    AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'text'::pg_catalog.regtype
 $$;
@@ -78,6 +81,14 @@ BEGIN
     IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
         RAISE EXCEPTION 'shard_count % is out of range', shard_count
               USING ERRCODE = '22023', DETAIL = 'A table has 1 to 64000 shards; NULL takes citus.shard_count.';
+    END IF;
+    -- the views reach the shards through dunning's planner hook, which must
+    -- be loaded before any query of a session, after Citus's
+    IF NOT 'dunning' = ANY (pg_catalog.string_to_array(
+               pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+        RAISE EXCEPTION 'dunning.distribute() needs dunning in shared_preload_libraries'
+              USING ERRCODE = '55000',
+                    DETAIL = 'On a distributed ledger the views reach the shards through dunning''s planner hook: set shared_preload_libraries = ''citus,dunning'' on the coordinator and every worker, restart them, then call dunning.distribute().';
     END IF;
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                     WHERE c.oid = '@extschema@.customer'::regclass), 'MEMBER') THEN

@@ -108,6 +108,7 @@ assign_as_of(const char *newval, void *extra)
 	as_of_is_set = (extra != NULL);
 	if (extra != NULL)
 		as_of_value = *(DateADT *) extra;
+	dunning_day_changed();
 }
 
 /* dunning.time_zone: the business time zone, or empty */
@@ -133,6 +134,16 @@ check_time_zone(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Assign hook of dunning.time_zone: plans that hold the day are planned
+ * again (src/distribute.c).
+ */
+static void
+assign_time_zone(const char *newval, void *extra)
+{
+	dunning_day_changed();
 }
 
 /*
@@ -255,6 +266,7 @@ void
 _PG_init(void)
 {
 	fixed_init();
+	dunning_distribute_init();
 	DefineCustomStringVariable("dunning.as_of",
 							   "Date the views of dunning are computed as of.",
 							   "Empty means current_date. Written YYYY-MM-DD.",
@@ -273,7 +285,7 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_time_zone,
-							   NULL,
+							   assign_time_zone,
 							   NULL);
 	/*
 	 * The SMTP client's settings (src/smtp.c reads them).  Only superusers
@@ -343,6 +355,13 @@ dunning_as_of(PG_FUNCTION_ARGS)
 	if (as_of_is_set)
 		PG_RETURN_DATEADT(as_of_value);
 	PG_RETURN_DATEADT(business_today());
+}
+
+/* what dunning.as_of() returns now (src/distribute.c folds it into plans) */
+DateADT
+dunning_as_of_now(void)
+{
+	return as_of_is_set ? as_of_value : business_today();
 }
 
 /*

@@ -16,6 +16,11 @@ extern void _PG_init(void);
 
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
 extern DateADT dunning_check_as_of(Datum arg, bool isnull);
+extern DateADT dunning_as_of_now(void);
+
+/* distribute.c: the planner hook of a distributed ledger */
+extern void dunning_distribute_init(void);
+extern void dunning_day_changed(void);
 
 /* escalation.c: what the judgement of an item reads of its policy */
 typedef struct DunningPolicyTerms

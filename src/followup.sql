@@ -36,6 +36,7 @@ DECLARE
     v_disputed  numeric := $5;
     v_bad       bigint;
     v_count     integer;
+    v_summary   text;
 BEGIN
     PERFORM @extschema@._check_customer(v_customer);
     IF v_ids IS NULL OR v_status IS NULL THEN
@@ -84,18 +85,20 @@ BEGIN
        AND e.entry_id = ANY (v_ids);
     GET DIAGNOSTICS v_count = ROW_COUNT;
 
-    PERFORM @extschema@._history(v_customer, 'status',
-               pg_catalog.format('%s %s%s%s',
-                                 pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
-                                 v_status,
-                                 ' (' || v_disputed || ' ' ||
-                                     pg_catalog.min(e.currency) || ')',
-                                 ': ' || v_note),
-               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)))
+    -- the line first, then its write: on Citus a statement that reads the
+    -- shard may not write another table from there
+    SELECT pg_catalog.format('%s %s%s%s',
+                             pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
+                             v_status,
+                             ' (' || v_disputed || ' ' ||
+                                 pg_catalog.min(e.currency) || ')',
+                             ': ' || v_note) INTO v_summary
       FROM @extschema@.entry e
      WHERE e.customer_id = v_customer
        AND e.entry_id = ANY (v_ids);
+    PERFORM @extschema@._history(v_customer, 'status', v_summary,
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)));
     RETURN v_count;
 END
 $$;

@@ -494,15 +494,14 @@ CREATE FUNCTION @extschema@._taken_back(as_of date)
 RETURNS TABLE (customer_id text, entry_id bigint, back numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT x.customer_id, x.entry_id, sum(x.back)
-  FROM (SELECT a.customer_id, a.debit_id AS entry_id, a.amount AS back
-          FROM @extschema@.allocation a
-         WHERE a.allocated_on > $1
-        UNION ALL
-        SELECT a.customer_id, a.credit_id, - a.amount
-          FROM @extschema@.allocation a
-         WHERE a.allocated_on > $1) x
- GROUP BY x.customer_id, x.entry_id;
+-- one read of the allocations, each giving its debit and its credit: a
+-- UNION of two reads would be gathered on the coordinator of a distributed
+-- ledger, where this is read on each shard
+SELECT a.customer_id, x.entry_id, sum(x.back)
+  FROM @extschema@.allocation a
+ CROSS JOIN LATERAL (VALUES (a.debit_id, a.amount), (a.credit_id, - a.amount)) x(entry_id, back)
+ WHERE a.allocated_on > $1
+ GROUP BY a.customer_id, x.entry_id;
 END;
 
 CREATE OR REPLACE FUNCTION @extschema@.open_items(as_of date)
@@ -1545,6 +1544,7 @@ DECLARE
     v_disputed  numeric := $5;
     v_bad       bigint;
     v_count     integer;
+    v_summary   text;
 BEGIN
     PERFORM @extschema@._check_customer(v_customer);
     IF v_ids IS NULL OR v_status IS NULL THEN
@@ -1593,18 +1593,20 @@ BEGIN
        AND e.entry_id = ANY (v_ids);
     GET DIAGNOSTICS v_count = ROW_COUNT;
 
-    PERFORM @extschema@._history(v_customer, 'status',
-               pg_catalog.format('%s %s%s%s',
-                                 pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
-                                 v_status,
-                                 ' (' || v_disputed || ' ' ||
-                                     pg_catalog.min(e.currency) || ')',
-                                 ': ' || v_note),
-               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)))
+    -- the line first, then its write: on Citus a statement that reads the
+    -- shard may not write another table from there
+    SELECT pg_catalog.format('%s %s%s%s',
+                             pg_catalog.string_agg(coalesce(e.ref, e.entry_id::text), ', ' ORDER BY e.entry_id),
+                             v_status,
+                             ' (' || v_disputed || ' ' ||
+                                 pg_catalog.min(e.currency) || ')',
+                             ': ' || v_note) INTO v_summary
       FROM @extschema@.entry e
      WHERE e.customer_id = v_customer
        AND e.entry_id = ANY (v_ids);
+    PERFORM @extschema@._history(v_customer, 'status', v_summary,
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                   'entry_ids', v_ids, 'status', v_status, 'disputed_amount', v_disputed)));
     RETURN v_count;
 END
 $$;
@@ -2422,11 +2424,13 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
   JOIN @extschema@.customer c ON c.customer_id = l.customer_id
   LEFT JOIN @extschema@.policy p ON p.policy_id = c.policy_id
   -- the highest level its open items are dunned at (now), in one pass
+  -- (joined on the customer's key, not on l's: Citus keeps the join on each
+  -- shard only when it meets a table's distribution column)
   LEFT JOIN (SELECT e.customer_id, e.currency, max(e.level) AS level
                FROM @extschema@.entry e
               WHERE e.level > 0 AND e.open_amount > 0
               GROUP BY e.customer_id, e.currency) lv
-    ON lv.customer_id = l.customer_id AND lv.currency = l.currency
+    ON lv.customer_id = c.customer_id AND lv.currency = l.currency
   -- the limit, the orders and the cover count in the credit currency only
   CROSS JOIN LATERAL (
         SELECT CASE WHEN l.currency = p.currency THEN c.credit_limit END AS credit_limit,
@@ -2434,7 +2438,7 @@ SELECT l.customer_id, c.name, c.manager_id, l.currency,
                CASE WHEN l.currency = p.currency THEN c.insured_limit END AS insured_limit,
                l.receivables + CASE WHEN l.currency = p.currency THEN c.open_orders ELSE 0 END AS exposure
        ) k
-  LEFT JOIN @extschema@._held($1) f ON f.customer_id = l.customer_id AND f.currency = l.currency
+  LEFT JOIN @extschema@._held($1) f ON f.customer_id = c.customer_id AND f.currency = l.currency
   CROSS JOIN LATERAL (
         SELECT @extschema@._hold_reasons(k.exposure > k.credit_limit, l.oldest_days_overdue,
                                          p.hold_overdue_days, coalesce(lv.level, 0), p.hold_level,
@@ -4578,14 +4582,17 @@ SELECT '{policy,level,level_amount,holiday,company,credit_manager,template,refer
 $$;
 
 -- the functions whose first argument is one customer, and Citus may run on
--- the node that holds it
+-- the node that holds it.  Not those that read the session's day
+-- (dunning.as_of(): log_contact, create_payment_plan, can_ship): on the
+-- customer's node they would read that node's settings, not the caller's;
+-- they run on the coordinator, each of their statements on the shard.
 CREATE FUNCTION @extschema@._customer_functions() RETURNS pg_catalog.regprocedure[]
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT pg_catalog.array_agg(p.oid::pg_catalog.regprocedure ORDER BY p.oid)
   FROM pg_catalog.pg_proc p
  WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
-   AND p.proname OPERATOR(pg_catalog.=) ANY ('{letter,unletter,create_payment_plan,log_contact,letter_pdf,can_ship}'::pg_catalog.name[])
+   AND p.proname OPERATOR(pg_catalog.=) ANY ('{letter,unletter,letter_pdf}'::pg_catalog.name[])
    AND p.pronargs OPERATOR(pg_catalog.>) 0
    AND p.proargtypes[0] OPERATOR(pg_catalog.=) 'text'::pg_catalog.regtype
 $$;
@@ -4637,6 +4644,14 @@ BEGIN
     IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
         RAISE EXCEPTION 'shard_count % is out of range', shard_count
               USING ERRCODE = '22023', DETAIL = 'A table has 1 to 64000 shards; NULL takes citus.shard_count.';
+    END IF;
+    -- the views reach the shards through dunning's planner hook, which must
+    -- be loaded before any query of a session, after Citus's
+    IF NOT 'dunning' = ANY (pg_catalog.string_to_array(
+               pg_catalog.replace(pg_catalog.current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+        RAISE EXCEPTION 'dunning.distribute() needs dunning in shared_preload_libraries'
+              USING ERRCODE = '55000',
+                    DETAIL = 'On a distributed ledger the views reach the shards through dunning''s planner hook: set shared_preload_libraries = ''citus,dunning'' on the coordinator and every worker, restart them, then call dunning.distribute().';
     END IF;
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                     WHERE c.oid = '@extschema@.customer'::regclass), 'MEMBER') THEN
@@ -4837,3 +4852,57 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@._citus_policies() FROM PUBLIC;
+
+-- private: the aged balance as one SQL query grouped by customer and
+-- currency, the same lines as aged_balance's pass in C.  src/distribute.c
+-- puts it in place of aged_balance(...) on a distributed ledger, where it
+-- is computed on each shard (the pass in C would read every entry into the
+-- coordinator).
+CREATE FUNCTION @extschema@._aged_balance_sql(as_of date, customer_ids text[])
+RETURNS TABLE (
+    customer_id         text,
+    name                text,
+    manager_id          text,
+    currency            text,
+    not_due             numeric,
+    overdue_1_30        numeric,
+    overdue_31_60       numeric,
+    overdue_61_90       numeric,
+    overdue_91_120      numeric,
+    overdue_over_120    numeric,
+    unapplied           numeric,
+    overdue             numeric,
+    total               numeric,
+    open_items          bigint,
+    overdue_items       bigint,
+    oldest_due_date     date,
+    as_of               date
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+-- a credit is an open amount below zero; a debit's days overdue decide its
+-- bucket (not due below one day)
+SELECT c.customer_id, c.name, c.manager_id, o.currency,
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days < 1), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 1 AND 30), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 31 AND 60), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 61 AND 90), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days BETWEEN 91 AND 120), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days > 120), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount < 0), 0),
+       coalesce(sum(o.open_amount) FILTER (WHERE o.open_amount > 0 AND o.days >= 1), 0),
+       sum(o.open_amount),
+       count(*),
+       count(*) FILTER (WHERE o.open_amount > 0 AND o.days >= 1),
+       min(o.due_date) FILTER (WHERE o.open_amount > 0 AND o.days >= 1),
+       @extschema@._as_of_arg($1)
+  FROM (SELECT i.customer_id, i.currency, i.open_amount, i.due_date,
+               @extschema@._as_of_arg($1) - i.due_date AS days
+          FROM @extschema@.open_items($1) i
+         WHERE i.open_amount <> 0) o
+  JOIN @extschema@.customer c ON c.customer_id = o.customer_id
+ WHERE $2 IS NULL OR o.customer_id = ANY ($2)
+ -- the customer's key from customer itself: Citus keeps a UNION of this
+ -- with other lines on the shards only then (credit_status)
+ GROUP BY c.customer_id, c.name, c.manager_id, o.currency;
+END;

@@ -6,7 +6,7 @@
 -- count() and min() give, to the text.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(34);
+SELECT plan(44);
 
 SELECT setseed(0.5);
 INSERT INTO credit_manager (manager_id, name) VALUES ('m1', 'Manager One');
@@ -121,6 +121,25 @@ SELECT is((SELECT count(*) FROM aged_balance('2026-07-31') WHERE manager_id = 'm
 SELECT is_empty($$SELECT * FROM dunning.aged_balance EXCEPT SELECT * FROM aged_balance(as_of())$$,
                 'the view is the function as of dunning.as_of()');
 
+-- _aged_balance_sql, the aged balance as one grouped query that a
+-- distributed ledger runs on its shards (src/distribute.c puts it in place
+-- of the pass in C there): the same lines, to the text
+SELECT is((SELECT count(*) FROM _aged_balance_sql(d, NULL)), (SELECT count(*) FROM aged_balance(d)),
+          d || ': _aged_balance_sql gives as many lines as the pass in C')
+  FROM unnest('{2026-07-31,2026-03-31,2026-01-31,2025-09-30}'::date[]) d;
+SELECT is_empty(format('(SELECT a::text FROM aged_balance(%L) a EXCEPT SELECT s::text FROM _aged_balance_sql(%L, NULL) s)
+                        UNION ALL
+                        (SELECT s::text FROM _aged_balance_sql(%L, NULL) s EXCEPT SELECT a::text FROM aged_balance(%L) a)',
+                       d, d, d, d),
+                d || ': and the same lines, every column to the text')
+  FROM unnest('{2026-07-31,2026-03-31,2026-01-31,2025-09-30}'::date[]) d;
+SELECT is_empty($$(SELECT a::text FROM aged_balance('2026-01-31', '{R1,R2,L1,BIG,nobody}') a
+                   EXCEPT SELECT s::text FROM _aged_balance_sql('2026-01-31', '{R1,R2,L1,BIG,nobody}') s)
+                  UNION ALL
+                  (SELECT s::text FROM _aged_balance_sql('2026-01-31', '{R1,R2,L1,BIG,nobody}') s
+                   EXCEPT SELECT a::text FROM aged_balance('2026-01-31', '{R1,R2,L1,BIG,nobody}') a)$$,
+                '_aged_balance_sql for some customers: the same lines');
+
 -- some customers: aged_balance(as_of, customer_ids)
 SELECT is_empty($$SELECT * FROM aged_balance('2026-01-31', '{R1,R2,L1,BIG,nobody}')
                   EXCEPT SELECT * FROM aged_balance('2026-01-31') WHERE customer_id IN ('R1', 'R2', 'L1', 'BIG')$$,
@@ -147,6 +166,9 @@ SELECT is((SELECT total::text FROM aged_balance('2026-03-31', '{S3}')), '1000000
 SELECT is((SELECT unapplied::text FROM aged_balance('2026-03-31', '{S4}')), '-12345678902.0', 'negative sums');
 SELECT is((SELECT array[open_items, overdue_items]::text FROM aged_balance('2026-03-31', '{S1}')), '{2,2}', 'the items counted');
 SELECT is((SELECT oldest_due_date FROM aged_balance('2026-03-31', '{S4}')), NULL::date, 'no overdue item, no oldest due date');
+SELECT is((SELECT array_agg(s::text ORDER BY customer_id) FROM _aged_balance_sql('2026-03-31', '{S1,S2,S3,S4}') s),
+          (SELECT array_agg(a::text ORDER BY customer_id) FROM aged_balance('2026-03-31', '{S1,S2,S3,S4}') a),
+          '_aged_balance_sql shows the same decimals');
 
 -- the planner's row estimate: the customers' count, not a function's 1,000
 ANALYZE customer;

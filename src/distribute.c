@@ -1,0 +1,404 @@
+/*
+ * distribute.c
+ *		The planner hook that lets Citus see the tables behind the views of
+ *		a distributed ledger (README "Outgrowing one server").
+ *
+ * The views are SQL function twins that PostgreSQL's planner inlines into
+ * the query.  Citus decides whether a query is distributed before that
+ * inlining: it sees a function in FROM, lets PostgreSQL plan the query
+ * locally, finds the distributed tables once the bodies are inlined, and
+ * refuses ("parameterized queries for SQL functions referencing distributed
+ * tables are not supported").  On a database whose dunning.entry is
+ * distributed, this hook does the inlining first, then hands the query to
+ * the next planner (Citus's, when dunning is loaded after citus:
+ * shared_preload_libraries = 'citus,dunning'):
+ *   - a call of one of dunning's SQL set-returning functions in FROM is
+ *     replaced by its body, as the planner would do it;
+ *   - a call of aged_balance, a pass in C that would read every entry into
+ *     the coordinator, becomes one of _aged_balance_sql, the same lines
+ *     grouped by customer in SQL, which runs on the shards;
+ *   - dunning.as_of() becomes the day it returns now: the workers do not
+ *     have the session's settings (a change of dunning.as_of or
+ *     dunning.time_zone discards this backend's cached plans);
+ *   - (SELECT expression) with no FROM and no column of the query becomes
+ *     the expression: Citus refuses such init plans beside an outer join.
+ * On one server, and for every query that calls none of dunning's SQL
+ * set-returning functions, the query is planned as it was written.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/planner.h"
+#include "parser/parse_func.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/plancache.h"
+#include "utils/syscache.h"
+
+#include "dunning.h"
+
+static planner_hook_type prev_planner_hook = NULL;
+
+/* true once this backend folded dunning.as_of() into a plan */
+static bool folded_as_of = false;
+
+typedef struct InlineContext
+{
+	PlannerInfo *root;			/* collects the inlined functions' dependencies */
+	Oid			namespace;		/* dunning's schema */
+	Oid			as_of_fn;		/* dunning.as_of() */
+	Const	   *day;			/* what it returns now */
+	Oid			aged_balance[2];	/* aged_balance(date), (date, text[]) in C */
+	Oid			aged_balance_sql;	/* _aged_balance_sql(date, text[]) */
+	Oid			local_twin_fn;	/* _local_twin() */
+} InlineContext;
+
+static Node *inline_mutator(Node *node, InlineContext *cx);
+
+/*
+ * Is this range table entry a call of one of dunning's functions (only of
+ * its SQL functions when sql_only)?
+ */
+static bool
+dunning_call(RangeTblEntry *rte, Oid namespace, bool sql_only)
+{
+	RangeTblFunction *rtfunc;
+	HeapTuple	tuple;
+	bool		ours;
+
+	if (rte->rtekind != RTE_FUNCTION || rte->funcordinality || list_length(rte->functions) != 1)
+		return false;
+	rtfunc = linitial_node(RangeTblFunction, rte->functions);
+	if (!IsA(rtfunc->funcexpr, FuncExpr))
+		return false;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(((FuncExpr *) rtfunc->funcexpr)->funcid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	ours = ((Form_pg_proc) GETSTRUCT(tuple))->pronamespace == namespace &&
+		(!sql_only || ((Form_pg_proc) GETSTRUCT(tuple))->prolang == SQLlanguageId);
+	ReleaseSysCache(tuple);
+	return ours;
+}
+
+/* does any query in the tree call one of dunning's SQL functions in FROM? */
+static bool
+calls_dunning_walker(Node *node, Oid *namespace)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+		return dunning_call((RangeTblEntry *) node, *namespace, false);
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, calls_dunning_walker, namespace,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, calls_dunning_walker, namespace);
+}
+
+/*
+ * Is dunning.entry a distributed table here?  pg_dist_partition read
+ * directly: the planner does not run SQL.
+ */
+static bool
+ledger_is_distributed(Oid namespace)
+{
+	Oid			entry;
+	Oid			partition;
+	AttrNumber	att;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	bool		found;
+
+	if (!OidIsValid(get_extension_oid("citus", true)))
+		return false;
+	entry = get_relname_relid("entry", namespace);
+	partition = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	if (!OidIsValid(entry) || !OidIsValid(partition))
+		return false;
+	att = get_attnum(partition, "logicalrelid");
+	if (att == InvalidAttrNumber)
+		return false;
+	rel = table_open(partition, AccessShareLock);
+	ScanKeyInit(&key, att, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(entry));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Does the expression read a column of a query, at any level, or hold a
+ * subquery or an aggregate of its own (or, unless *params_allowed, a
+ * parameter)?
+ */
+static bool
+reads_the_query(Node *node, bool *params_allowed)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param))
+		return !*params_allowed;
+	if (IsA(node, Var) || IsA(node, PlaceHolderVar) ||
+		IsA(node, Aggref) || IsA(node, GroupingFunc) || IsA(node, WindowFunc) ||
+		IsA(node, SubLink) || IsA(node, Query))
+		return true;
+	return expression_tree_walker(node, reads_the_query, params_allowed);
+}
+
+/*
+ * Is this sublink (SELECT expression), with no FROM, no column of any query
+ * and nothing that must run once: an expression the query can carry as it
+ * is?
+ */
+static bool
+trivial_sublink(SubLink *sublink)
+{
+	Query	   *q;
+	TargetEntry *tle;
+	bool		no = false;
+
+	if (sublink->subLinkType != EXPR_SUBLINK || !IsA(sublink->subselect, Query))
+		return false;
+	q = (Query *) sublink->subselect;
+	if (q->commandType != CMD_SELECT || q->rtable != NIL || q->jointree == NULL ||
+		q->jointree->fromlist != NIL || q->jointree->quals != NULL ||
+		q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs || q->hasSubLinks ||
+		q->cteList != NIL || q->groupClause != NIL || q->groupingSets != NIL ||
+		q->havingQual != NULL || q->sortClause != NIL || q->distinctClause != NIL ||
+		q->limitCount != NULL || q->limitOffset != NULL || q->setOperations != NULL ||
+		q->rowMarks != NIL || list_length(q->targetList) != 1)
+		return false;
+	tle = linitial_node(TargetEntry, q->targetList);
+	return !tle->resjunk &&
+		!reads_the_query((Node *) tle->expr, &no) &&
+		!contain_volatile_functions((Node *) tle->expr);
+}
+
+/*
+ * The output columns of an inlined body named as the function names them:
+ * Citus writes the subquery out as SQL for the workers, and the query
+ * around it reads those names.
+ */
+static void
+name_columns(Query *body, List *colnames)
+{
+	ListCell   *lc;
+	ListCell   *name = list_head(colnames);
+
+	foreach(lc, body->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk || name == NULL)
+			continue;
+		tle->resname = pstrdup(strVal(lfirst(name)));
+		name = lnext(colnames, name);
+	}
+}
+
+/*
+ * A call of aged_balance (its pass in C would read the whole ledger into
+ * this backend) made a call of _aged_balance_sql, which gives the same
+ * lines in SQL.
+ */
+static void
+swap_aged_balance(RangeTblEntry *rte, InlineContext *cx)
+{
+	FuncExpr   *call;
+
+	if (rte->rtekind != RTE_FUNCTION || rte->funcordinality || list_length(rte->functions) != 1 ||
+		!IsA(linitial_node(RangeTblFunction, rte->functions)->funcexpr, FuncExpr) ||
+		!OidIsValid(cx->aged_balance_sql))
+		return;
+	call = (FuncExpr *) linitial_node(RangeTblFunction, rte->functions)->funcexpr;
+	/* arguments the planner would not inline (a subquery): the pass in C */
+	if (contain_volatile_functions((Node *) call->args) || checkExprHasSubLink((Node *) call->args))
+		return;
+	if (call->funcid == cx->aged_balance[0] && list_length(call->args) == 1)
+		call->args = lappend(call->args, makeNullConst(TEXTARRAYOID, -1, InvalidOid));
+	else if (call->funcid != cx->aged_balance[1] || !IsA(lsecond(call->args), Const) ||
+			 ((Const *) lsecond(call->args))->constisnull)
+		return;					/* customer_ids not known now: the pass in C checks them */
+	call->funcid = cx->aged_balance_sql;
+}
+
+/* the arguments of a call that read no column, as values */
+static void
+fold_arguments(RangeTblFunction *rtfunc, InlineContext *cx)
+{
+	FuncExpr   *call = (FuncExpr *) rtfunc->funcexpr;
+	ListCell   *lc;
+	bool		yes = true;
+
+	foreach(lc, call->args)
+	{
+		Node	   *arg = lfirst(lc);
+
+		if (IsA(arg, Const) || contain_volatile_functions(arg) || reads_the_query(arg, &yes))
+			continue;
+		lfirst(lc) = estimate_expression_value(cx->root, arg);
+	}
+}
+
+/*
+ * A query: the calls of dunning's SQL functions in its FROM replaced by
+ * their bodies, then everything in it (the new subqueries included) seen by
+ * inline_mutator.  Changed in place.
+ */
+static Query *
+inline_query(Query *query, InlineContext *cx)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Query	   *body;
+
+		if (!dunning_call(rte, cx->namespace, false))
+			continue;
+		/*
+		 * The arguments first: the body receives the day, not the call.  An
+		 * argument that reads no column (current_date, a bound parameter)
+		 * is computed now, as dunning.as_of() is.
+		 */
+		rte->functions = (List *) inline_mutator((Node *) rte->functions, cx);
+		/* the defaults of the arguments not given are added here */
+		rte->functions = (List *) eval_const_expressions(cx->root, (Node *) rte->functions);
+		fold_arguments(linitial_node(RangeTblFunction, rte->functions), cx);
+		swap_aged_balance(rte, cx);
+		if (!dunning_call(rte, cx->namespace, true))
+			continue;
+		body = inline_set_returning_function(cx->root, rte);
+		if (body == NULL)
+			continue;
+		name_columns(body, rte->eref->colnames);
+		rte->rtekind = RTE_SUBQUERY;
+		rte->subquery = body;
+		rte->security_barrier = false;
+		rte->functions = NIL;
+		rte->funcordinality = false;
+	}
+	return query_tree_mutator(query, inline_mutator, cx, QTW_DONT_COPY_QUERY);
+}
+
+static Node *
+inline_mutator(Node *node, InlineContext *cx)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Query))
+		return (Node *) inline_query((Query *) node, cx);
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == cx->as_of_fn)
+		return (Node *) copyObject(cx->day);
+	/* what does not run distributed yet says so now (_local_twin raises) */
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == cx->local_twin_fn)
+		return (Node *) makeBoolConst(DatumGetBool(OidFunctionCall0(cx->local_twin_fn)), false);
+	if (IsA(node, SubLink) && trivial_sublink((SubLink *) node))
+	{
+		Query	   *q = (Query *) ((SubLink *) node)->subselect;
+
+		return inline_mutator((Node *) linitial_node(TargetEntry, q->targetList)->expr, cx);
+	}
+	return expression_tree_mutator(node, inline_mutator, cx);
+}
+
+/*
+ * The hook: a query that calls dunning's SQL functions, on a database whose
+ * ledger is distributed, is inlined before the next planner sees it.
+ */
+static PlannedStmt *
+dunning_planner(Query *parse, const char *query_string, int cursorOptions,
+				ParamListInfo boundParams)
+{
+	PlannerGlobal glob = {0};
+	PlannerInfo root = {0};
+	Oid			namespace = InvalidOid;
+	PlannedStmt *result;
+	bool		inlined = false;
+
+	if (IsTransactionState() && !IsBootstrapProcessingMode())
+		namespace = get_namespace_oid(DUNNING_SCHEMA, true);
+	if (OidIsValid(namespace) &&
+		calls_dunning_walker((Node *) parse, &namespace) &&
+		ledger_is_distributed(namespace))
+	{
+		InlineContext cx;
+		Oid			no_args[1] = {InvalidOid};
+		Oid			day_arg[1] = {DATEOID};
+		Oid			day_and_ids[2] = {DATEOID, TEXTARRAYOID};
+
+		glob.type = T_PlannerGlobal;
+		glob.boundParams = boundParams;
+		root.type = T_PlannerInfo;
+		root.glob = &glob;
+		root.parse = parse;
+		root.query_level = 1;
+		cx.root = &root;
+		cx.namespace = namespace;
+		cx.as_of_fn = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("as_of")),
+									 0, no_args, true);
+		cx.aged_balance[0] = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("aged_balance")),
+											1, day_arg, true);
+		cx.aged_balance[1] = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("aged_balance")),
+											2, day_and_ids, true);
+		cx.aged_balance_sql = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("_aged_balance_sql")),
+											 2, day_and_ids, true);
+		cx.local_twin_fn = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("_local_twin")),
+										  0, no_args, true);
+		cx.day = makeConst(DATEOID, -1, InvalidOid, sizeof(DateADT),
+						   DateADTGetDatum(dunning_as_of_now()), false, true);
+		(void) inline_query(parse, &cx);
+		folded_as_of = true;
+		inlined = true;
+	}
+	if (prev_planner_hook)
+		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	else
+		result = standard_planner(parse, query_string, cursorOptions, boundParams);
+	if (inlined)
+	{
+		/* the plan depends on the inlined functions as the planner's own would */
+		result->invalItems = list_concat(result->invalItems, glob.invalItems);
+		result->dependsOnRole |= glob.dependsOnRole;
+	}
+	return result;
+}
+
+/*
+ * A setting the day depends on changed: plans that folded the day in are
+ * planned again.
+ */
+void
+dunning_day_changed(void)
+{
+	if (folded_as_of)
+		ResetPlanCache();
+}
+
+/*
+ * Module load: install the hook.
+ */
+void
+dunning_distribute_init(void)
+{
+	prev_planner_hook = planner_hook;
+	planner_hook = dunning_planner;
+}
