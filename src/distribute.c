@@ -320,6 +320,84 @@ inline_mutator(Node *node, InlineContext *cx)
 	return expression_tree_mutator(node, inline_mutator, cx);
 }
 
+/* is parameter paramid bound, to NULL (a custom plan's value)? */
+static bool
+bound_null(ParamListInfo params, int paramid)
+{
+	ParamExternData space;
+	ParamExternData *p;
+
+	if (params == NULL || paramid <= 0 || paramid > params->numParams)
+		return false;
+	p = params->paramFetch != NULL ?
+		params->paramFetch(params, paramid, false, &space) : &params->params[paramid - 1];
+	return p != NULL && OidIsValid(p->ptype) && p->isnull;
+}
+
+/*
+ * A call of one of dunning's functions, of a customer given as NULL, where
+ * Citus would delegate it (SELECT f(...) or SELECT ... FROM f(...)): the
+ * NULL hidden in an expression Citus does not take for a value, so that the
+ * function runs here and refuses the NULL itself.  Citus 13.2 hashes the
+ * NULL to find the customer's shard and the backend crashes.
+ */
+static void
+hide_null_customer(Query *parse, Oid namespace, ParamListInfo boundParams)
+{
+	List	   *calls = NIL;
+	ListCell   *lc;
+
+	if (parse->commandType != CMD_SELECT)
+		return;
+	foreach(lc, parse->targetList)
+		if (IsA(lfirst_node(TargetEntry, lc)->expr, FuncExpr))
+			calls = lappend(calls, lfirst_node(TargetEntry, lc)->expr);
+	foreach(lc, parse->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_FUNCTION && list_length(rte->functions) == 1 &&
+			IsA(linitial_node(RangeTblFunction, rte->functions)->funcexpr, FuncExpr))
+			calls = lappend(calls, linitial_node(RangeTblFunction, rte->functions)->funcexpr);
+	}
+	foreach(lc, calls)
+	{
+		FuncExpr   *call = lfirst(lc);
+		Const	   *first;
+		CaseExpr   *hidden;
+		CaseWhen   *when;
+		NullTest   *test;
+
+		Node	   *arg = call->args != NIL ? linitial(call->args) : NULL;
+
+		if (arg != NULL && IsA(arg, Param) && ((Param *) arg)->paramkind == PARAM_EXTERN &&
+			bound_null(boundParams, ((Param *) arg)->paramid))
+			arg = (Node *) makeNullConst(((Param *) arg)->paramtype, ((Param *) arg)->paramtypmod,
+										 ((Param *) arg)->paramcollid);
+		if (arg == NULL || !IsA(arg, Const) || !((Const *) arg)->constisnull ||
+			get_func_namespace(call->funcid) != namespace)
+			continue;
+		first = (Const *) arg;
+		/* CASE WHEN now() IS NOT NULL THEN NULL END: NULL, and not a constant */
+		test = makeNode(NullTest);
+		test->arg = (Expr *) makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid, InvalidOid,
+										  COERCE_EXPLICIT_CALL);
+		test->nulltesttype = IS_NOT_NULL;
+		test->location = -1;
+		when = makeNode(CaseWhen);
+		when->expr = (Expr *) test;
+		when->result = (Expr *) copyObject(first);
+		when->location = -1;
+		hidden = makeNode(CaseExpr);
+		hidden->casetype = first->consttype;
+		hidden->casecollid = first->constcollid;
+		hidden->args = list_make1(when);
+		hidden->defresult = (Expr *) copyObject(first);
+		hidden->location = -1;
+		linitial(call->args) = hidden;
+	}
+}
+
 /*
  * The hook: a query that calls dunning's SQL functions, on a database whose
  * ledger is distributed, is inlined before the next planner sees it.
@@ -369,6 +447,9 @@ dunning_planner(Query *parse, const char *query_string, int cursorOptions,
 		folded_as_of = true;
 		inlined = true;
 	}
+	/* after the inlining, which computes the arguments that read no column */
+	if (OidIsValid(namespace) && OidIsValid(get_extension_oid("citus", true)))
+		hide_null_customer(parse, namespace, boundParams);
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
 	else
