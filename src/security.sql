@@ -162,8 +162,12 @@ BEGIN
         -- the administrator role of the documentation; nobody logs in as it
         CREATE ROLE dunning_admin NOLOGIN;
     END IF;
+    -- the row, then its change: Citus takes no function in the DO UPDATE
+    -- of an INSERT on its tables (row_security is a reference table there)
     INSERT INTO @extschema@.row_security (enabled) VALUES ($1)
-    ON CONFLICT (single) DO UPDATE SET enabled = $1, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
+    ON CONFLICT (single) DO NOTHING;
+    UPDATE @extschema@.row_security
+       SET enabled = $1, changed_at = pg_catalog.now(), changed_by = CURRENT_USER;
     RETURN @extschema@._customer_tables() || 'run'::text;
 END
 $$;
