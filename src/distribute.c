@@ -377,6 +377,9 @@ hide_null_customer(Query *parse, Oid namespace, ParamListInfo boundParams)
 		if (arg == NULL || !IsA(arg, Const) || !((Const *) arg)->constisnull ||
 			get_func_namespace(call->funcid) != namespace)
 			continue;
+		/* (only now, so that other queries cost no catalog read) */
+		if (!OidIsValid(get_extension_oid("citus", true)))
+			return;
 		first = (Const *) arg;
 		/* CASE WHEN now() IS NOT NULL THEN NULL END: NULL, and not a constant */
 		test = makeNode(NullTest);
@@ -448,7 +451,7 @@ dunning_planner(Query *parse, const char *query_string, int cursorOptions,
 		inlined = true;
 	}
 	/* after the inlining, which computes the arguments that read no column */
-	if (OidIsValid(namespace) && OidIsValid(get_extension_oid("citus", true)))
+	if (OidIsValid(namespace))
 		hide_null_customer(parse, namespace, boundParams);
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
