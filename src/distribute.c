@@ -21,9 +21,14 @@
  *     have the session's settings (a change of dunning.as_of or
  *     dunning.time_zone discards this backend's cached plans);
  *   - (SELECT expression) with no FROM and no column of the query becomes
- *     the expression: Citus refuses such init plans beside an outer join.
- * On one server, and for every query that calls none of dunning's SQL
- * set-returning functions, the query is planned as it was written.
+ *     the expression: Citus refuses such init plans beside an outer join;
+ *   - _local_twin() is called at once: the twins that do not run
+ *     distributed yet refuse now, not on a worker where it answers true.
+ * And on any database with Citus, a call that Citus would delegate to the
+ * customer's node, of a customer given as NULL, stays here
+ * (hide_null_customer).  On one server, and for every query that calls
+ * none of dunning's functions in FROM, the query is planned as it was
+ * written.
  */
 #include "postgres.h"
 
@@ -96,7 +101,7 @@ dunning_call(RangeTblEntry *rte, Oid namespace, bool sql_only)
 	return ours;
 }
 
-/* does any query in the tree call one of dunning's SQL functions in FROM? */
+/* does any query in the tree call one of dunning's functions in FROM? */
 static bool
 calls_dunning_walker(Node *node, Oid *namespace)
 {
