@@ -406,6 +406,14 @@ hide_null_customer(Query *parse, Oid namespace, ParamListInfo boundParams)
 	}
 }
 
+/* the function dunning.<name>(types), or InvalidOid */
+static Oid
+dunning_function(const char *name, int nargs, const Oid *types)
+{
+	return LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString(pstrdup(name))),
+						  nargs, types, true);
+}
+
 /*
  * The hook: a query that calls dunning's SQL functions, on a database whose
  * ledger is distributed, is inlined before the next planner sees it.
@@ -439,16 +447,11 @@ dunning_planner(Query *parse, const char *query_string, int cursorOptions,
 		root.query_level = 1;
 		cx.root = &root;
 		cx.namespace = namespace;
-		cx.as_of_fn = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("as_of")),
-									 0, no_args, true);
-		cx.aged_balance[0] = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("aged_balance")),
-											1, day_arg, true);
-		cx.aged_balance[1] = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("aged_balance")),
-											2, day_and_ids, true);
-		cx.aged_balance_sql = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("_aged_balance_sql")),
-											 2, day_and_ids, true);
-		cx.local_twin_fn = LookupFuncName(list_make2(makeString(DUNNING_SCHEMA), makeString("_local_twin")),
-										  0, no_args, true);
+		cx.as_of_fn = dunning_function("as_of", 0, no_args);
+		cx.aged_balance[0] = dunning_function("aged_balance", 1, day_arg);
+		cx.aged_balance[1] = dunning_function("aged_balance", 2, day_and_ids);
+		cx.aged_balance_sql = dunning_function("_aged_balance_sql", 2, day_and_ids);
+		cx.local_twin_fn = dunning_function("_local_twin", 0, no_args);
 		cx.day = makeConst(DATEOID, -1, InvalidOid, sizeof(DateADT),
 						   DateADTGetDatum(dunning_as_of_now()), false, true);
 		(void) inline_query(parse, &cx);
