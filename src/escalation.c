@@ -509,8 +509,66 @@ dunning_verdict_at_level(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(dunning_code_at_level(PG_GETARG_INT32(0)));
 }
 
-/*
+/* the verdict of an item in a sentence (README "Item status") */
+static void
+append_verdict_note(StringInfo s, const Verdict *v)
+{
+	switch (v->code)
+	{
+		case ESC_NO_POLICY:
+			if (v->policy == NULL)
+				appendStringInfoString(s, "the customer has no dunning policy");
+			else
+				appendStringInfo(s, "policy %s has no level", v->policy->policy_id);
+			break;
+		case ESC_NOT_DUE:
+			if (v->days == 0)
+				appendStringInfoString(s, "due today");
+			else
+				appendStringInfo(s, "due in %d day%s", -v->days, v->days == -1 ? "" : "s");
+			break;
+		case ESC_GRACE:
+			appendStringInfo(s, "%d day%s overdue, within the %d grace days of policy %s",
+							 v->days, v->days == 1 ? "" : "s",
+							 v->policy->grace_days, v->policy->policy_id);
+			break;
+		case ESC_LAST_LEVEL:
+			appendStringInfo(s, "already at level %d, the last of policy %s",
+							 v->level->level, v->policy->policy_id);
+			break;
+		case ESC_BELOW_MIN_DAYS:
+			appendStringInfo(s, "level %d needs %d days overdue; %d so far",
+							 v->level->level, v->level->min_days, v->days);
+			break;
+		case ESC_INTERVAL:
+			appendStringInfo(s, "level %d waits %d day%s after the last reminder; %d so far",
+							 v->level->level, Max(v->level->min_interval_days, 1),
+							 Max(v->level->min_interval_days, 1) == 1 ? "" : "s", v->since);
+			break;
+		default:
+			{
+				const Level *l = NULL;
+				int			i;
 
+				for (i = 0; i < v->policy->nlevels; i++)
+					if (v->policy->levels[i].level == v->code)
+						l = &v->policy->levels[i];
+				Assert(l != NULL);
+				if (v->days <= 0)
+					appendStringInfo(s, "level %d, a courtesy reminder: due in %d days (from %d before)",
+									 v->code, -v->days, -l->min_days);
+				else
+					appendStringInfo(s, "level %d: %d days overdue (needs %d)",
+									 v->code, v->days, l->min_days);
+				if (v->since >= 0)
+					appendStringInfo(s, ", %d days since the last reminder (needs %d)",
+									 v->since, Max(l->min_interval_days, 1));
+			}
+			break;
+	}
+}
+
+/*
  * dunning._escalate_note(...same arguments...) RETURNS text: the verdict of
  * _escalate in a sentence.
  */
@@ -524,58 +582,107 @@ dunning_escalate_note(PG_FUNCTION_ARGS)
 	if (!escalation_args(fcinfo, &v))
 		PG_RETURN_NULL();
 	initStringInfo(&s);
-	switch (v.code)
-	{
-		case ESC_NO_POLICY:
-			if (v.policy == NULL)
-				appendStringInfoString(&s, "the customer has no dunning policy");
-			else
-				appendStringInfo(&s, "policy %s has no level", v.policy->policy_id);
-			break;
-		case ESC_NOT_DUE:
-			if (v.days == 0)
-				appendStringInfoString(&s, "due today");
-			else
-				appendStringInfo(&s, "due in %d day%s", -v.days, v.days == -1 ? "" : "s");
-			break;
-		case ESC_GRACE:
-			appendStringInfo(&s, "%d day%s overdue, within the %d grace days of policy %s",
-							 v.days, v.days == 1 ? "" : "s",
-							 v.policy->grace_days, v.policy->policy_id);
-			break;
-		case ESC_LAST_LEVEL:
-			appendStringInfo(&s, "already at level %d, the last of policy %s",
-							 v.level->level, v.policy->policy_id);
-			break;
-		case ESC_BELOW_MIN_DAYS:
-			appendStringInfo(&s, "level %d needs %d days overdue; %d so far",
-							 v.level->level, v.level->min_days, v.days);
-			break;
-		case ESC_INTERVAL:
-			appendStringInfo(&s, "level %d waits %d day%s after the last reminder; %d so far",
-							 v.level->level, Max(v.level->min_interval_days, 1),
-							 Max(v.level->min_interval_days, 1) == 1 ? "" : "s", v.since);
-			break;
-		default:
-			{
-				const Level *l = NULL;
-				int			i;
+	append_verdict_note(&s, &v);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
+}
 
-				for (i = 0; i < v.policy->nlevels; i++)
-					if (v.policy->levels[i].level == v.code)
-						l = &v.policy->levels[i];
-				Assert(l != NULL);
-				if (v.days <= 0)
-					appendStringInfo(&s, "level %d, a courtesy reminder: due in %d days (from %d before)",
-									 v.code, -v.days, -l->min_days);
-				else
-					appendStringInfo(&s, "level %d: %d days overdue (needs %d)",
-									 v.code, v.days, l->min_days);
-				if (v.since >= 0)
-					appendStringInfo(&s, ", %d days since the last reminder (needs %d)",
-									 v.since, Max(l->min_interval_days, 1));
-			}
-			break;
+/* text argument k equals s (false for NULL) */
+static bool
+note_arg_is(FunctionCallInfo fcinfo, int k, const char *s)
+{
+	text	   *t;
+
+	if (PG_ARGISNULL(k))
+		return false;
+	t = PG_GETARG_TEXT_PP(k);
+	return VARSIZE_ANY_EXHDR(t) == strlen(s) && memcmp(VARDATA_ANY(t), s, strlen(s)) == 0;
+}
+
+/* text argument k as format('%s') writes it: nothing for NULL */
+static void
+append_text_arg(StringInfo s, FunctionCallInfo fcinfo, int k)
+{
+	if (!PG_ARGISNULL(k))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(k);
+
+		appendBinaryStringInfo(s, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+}
+
+/* the arguments of _item_note after _escalate_note's five */
+enum
+{
+	NOTE_REASON = 5, NOTE_HOLD, NOTE_STATUS, NOTE_SOURCE, NOTE_METHOD, NOTE_DUN_LEVEL,
+	NOTE_CUSTOMER_LAST, NOTE_NARGS
+};
+
+/*
+ * dunning._item_note(policy_id, days, level, last_reminded_on, as_of,
+ * reason, hold, status, source, payment_method, dun_level, customer_last)
+ * RETURNS text: item_status's explanation of a reason code, for every code
+ * but customer_blocked and below_min_balance (which item_status words
+ * itself: they read the customer and the letter).  A reason that is not an
+ * item's own (a level, or none) is the verdict's sentence, as
+ * _escalate_note says it.  The sentences are those of 0.5.0's CASE, with
+ * format('%s') of each value: nothing for a NULL, a date as DateStyle
+ * writes it.  One C call per item, where 0.5.0 compared the reason with
+ * each code in turn.
+ */
+PG_FUNCTION_INFO_V1(dunning_item_note);
+Datum
+dunning_item_note(PG_FUNCTION_ARGS)
+{
+	StringInfoData s;
+	Verdict		v;
+
+	if (PG_NARGS() != NOTE_NARGS)
+		elog(ERROR, "dunning._item_note takes %d arguments", NOTE_NARGS);
+	initStringInfo(&s);
+	if (note_arg_is(fcinfo, NOTE_REASON, "excluded") && !PG_ARGISNULL(NOTE_HOLD))
+		appendStringInfoString(&s, "the item is marked excluded");
+	else if (note_arg_is(fcinfo, NOTE_REASON, "source_excluded") ||
+			 note_arg_is(fcinfo, NOTE_REASON, "method_excluded"))
+	{
+		bool		source = note_arg_is(fcinfo, NOTE_REASON, "source_excluded");
+
+		appendStringInfoString(&s, source ? "source " : "payment method ");
+		append_text_arg(&s, fcinfo, source ? NOTE_SOURCE : NOTE_METHOD);
+		appendStringInfoString(&s, " is excluded by policy ");
+		append_text_arg(&s, fcinfo, 0);
+	}
+	else if (note_arg_is(fcinfo, NOTE_REASON, "disputed"))
+		appendStringInfoString(&s, "the item is disputed");
+	else if (note_arg_is(fcinfo, NOTE_REASON, "blocked"))
+		appendStringInfoString(&s, note_arg_is(fcinfo, NOTE_STATUS, "litigation")
+							   ? "the item is in litigation" : "the item is blocked");
+	else if (note_arg_is(fcinfo, NOTE_REASON, "promise"))
+		appendStringInfoString(&s, "an open promise to pay covers the item");
+	else if (note_arg_is(fcinfo, NOTE_REASON, "payment_plan"))
+		appendStringInfoString(&s, "a payment plan with no missed installment covers the item");
+	else if (note_arg_is(fcinfo, NOTE_REASON, "customer_interval"))
+	{
+		const Policy *p = PG_ARGISNULL(0) ? NULL : find_policy(get_cache(fcinfo), PG_GETARG_TEXT_PP(0));
+
+		appendStringInfoString(&s, "level ");
+		if (!PG_ARGISNULL(NOTE_DUN_LEVEL))
+			appendStringInfo(&s, "%d", PG_GETARG_INT32(NOTE_DUN_LEVEL));
+		appendStringInfoString(&s, " is due, but the customer was reminded on ");
+		if (!PG_ARGISNULL(NOTE_CUSTOMER_LAST))
+			appendStringInfoString(&s, DatumGetCString(DirectFunctionCall1(date_out,
+																		   PG_GETARG_DATUM(NOTE_CUSTOMER_LAST))));
+		appendStringInfoString(&s, "; policy ");
+		append_text_arg(&s, fcinfo, 0);
+		appendStringInfoString(&s, " waits ");
+		if (p != NULL)
+			appendStringInfo(&s, "%d", Max(p->terms.min_interval_days, 1));
+		appendStringInfoString(&s, " days between letters");
+	}
+	else
+	{
+		if (!escalation_args(fcinfo, &v))
+			PG_RETURN_NULL();
+		append_verdict_note(&s, &v);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
 }

@@ -35,6 +35,18 @@ CREATE FUNCTION @extschema@._escalate_note(policy_id text, days integer, level i
     AS 'MODULE_PATHNAME', 'dunning_escalate_note'
     LANGUAGE C STABLE PARALLEL SAFE;
 
+-- private: item_status's explanation of a reason code, in a sentence (the
+-- reasons of the item itself: customer_blocked and below_min_balance are
+-- worded by item_status); any other reason is the verdict's sentence
+CREATE FUNCTION @extschema@._item_note(policy_id text, days integer, level integer,
+                                       last_reminded_on date, as_of date, reason text,
+                                       hold text, status text, source text,
+                                       payment_method text, dun_level integer,
+                                       customer_last date)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'dunning_item_note'
+    LANGUAGE C STABLE PARALLEL SAFE;
+
 -- private: the template a level's letters use: the level's own, else
 -- 'final' for a final level, else 'level_1' to 'level_3' (levels above 3
 -- take 'level_3'); issuing, the printed letter and the proposal's final

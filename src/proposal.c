@@ -9,8 +9,9 @@
  * (an item exclusion), its escalation verdict (src/escalation.c), whether
  * its customer is blocked or within its interval between letters, the
  * level it would be dunned at and the part a letter may claim.  One C call
- * per item, lateral to the ledger's scan: PostgreSQL runs that on its
- * parallel workers, which a lateral subquery in SQL keeps it from.
+ * per item, in a subquery of reminders.sql's _judged that the planner keeps
+ * as it is (the function is declared VOLATILE for that alone), so that the
+ * call runs once per item, on the parallel workers with the ledger's scan.
  *
  * dunning._letter(the same arguments, then the item's charges' own) gives,
  * per customer and currency, what reminder_proposal shows of a letter: its

@@ -218,7 +218,9 @@ CREATE FUNCTION @extschema@._judge(
         methods text[])
     RETURNS @extschema@._judgement
     AS 'MODULE_PATHNAME', 'dunning_judge'
-    LANGUAGE C STABLE PARALLEL SAFE;
+    -- VOLATILE only to keep _judged's subquery a subquery (below); it reads
+    -- the policies and changes nothing
+    LANGUAGE C VOLATILE PARALLEL SAFE;
 
 -- private: every open entry on a day, judged on its own: the hold of an
 -- item exclusion, the escalation (src/escalation.c), the level it would be
@@ -272,31 +274,29 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date,
-       i.currency, i.amount, i.open_amount, i.days_overdue, i.status,
-       i.disputed_amount, i.payment_method, i.source, i.level,
-       i.reminder_count, i.last_reminded_on,
-       i.policy_id, i.manager_id, i.statement, i.min_balance,
-       i.name, i.language, i.is_consumer, i.policy_currency,
-       i.interest_regime, i.interest_rate, i.day_count, i.compensation,
-       i.post_charges, i.customer_reminders, i.customer_last, i.customer_level,
-       (x.j).hold, (x.j).esc, (x.j).customer_blocked, (x.j).customer_interval, i.as_of,
+SELECT x.customer_id, x.entry_id, x.kind, x.ref, x.doc_date, x.due_date,
+       x.currency, x.amount, x.open_amount, x.days_overdue, x.status,
+       x.disputed_amount, x.payment_method, x.source, x.level,
+       x.reminder_count, x.last_reminded_on,
+       x.policy_id, x.manager_id, x.statement, x.min_balance,
+       x.name, x.language, x.is_consumer, x.policy_currency,
+       x.interest_regime, x.interest_rate, x.day_count, x.compensation,
+       x.post_charges, x.customer_reminders, x.customer_last, x.customer_level,
+       (x.j).hold, (x.j).esc, (x.j).customer_blocked, (x.j).customer_interval, x.as_of,
        (x.j).dun_level, (x.j).claimable, $2 IS NOT NULL
-  FROM @extschema@._item_inputs($1) i
-  -- The judgement of the item (src/proposal.c), one call per item: OFFSET 0
-  -- keeps the planner from copying the call into every column that reads
-  -- it, and being lateral, the call leaves a filter on the customer free
-  -- to reach the ledger's index.  (A lateral function scan would let the
-  -- judgement run on the parallel workers, but it costs more per item than
-  -- the workers give back here: 1.7 s against 1.1 s for 758,311 items, in
-  -- one process.  The proposal judges its items in its aggregate.)
-  CROSS JOIN LATERAL (
-        SELECT @extschema@._judge(
+  -- The judgement of the item (src/proposal.c), one call per item, in a
+  -- subquery that the planner keeps (a VOLATILE function in its target list)
+  -- rather than copying the call into every column that reads it.  A filter
+  -- on the customer still reaches the ledger's index, and the subquery runs
+  -- on the parallel workers, its call too (0.5.0 called it lateral, OFFSET
+  -- 0, in the leader).
+  FROM (SELECT i.*,
+               @extschema@._judge(
                    i.policy_id, i.amount, i.open_amount, i.days_overdue, i.level,
                    i.last_reminded_on, i.as_of, i.excluded, i.source, i.payment_method,
                    i.status, i.disputed_amount, i.plan_hold, i.blocked_until,
                    i.customer_last, $2, $3, $4) AS j
-        OFFSET 0) x;
+          FROM @extschema@._item_inputs($1) i) x;
 END;
 
 -- private: every open entry on a day, judged with the other items of its
@@ -358,35 +358,42 @@ SELECT w.customer_id, w.entry_id, w.kind, w.ref, w.doc_date, w.due_date, w.curre
        w.policy_id, w.manager_id, w.statement, w.hold, w.esc, w.dun_level, w.claimable,
        w.letter_level, w.overdue_total, w.min_balance, w.customer_blocked,
        w.customer_interval, w.on_letter,
-       CASE WHEN w.amount <= 0 THEN NULL
-            WHEN w.hold IS NOT NULL THEN w.hold
-            WHEN w.customer_blocked THEN 'customer_blocked'
-            WHEN w.dun_level IS NULL
-            THEN coalesce(@extschema@._verdict_reason(w.esc),
-                          CASE WHEN w.days_overdue <= 0 THEN 'not_due'
-                               ELSE 'last_level' END)
-            WHEN w.customer_interval THEN 'customer_interval'
-            WHEN NOT w.on_letter THEN 'below_min_balance'
-            ELSE 'proposed' END,
+       CASE WHEN w.item_reason = 'proposed' AND NOT w.on_letter THEN 'below_min_balance'
+            ELSE w.item_reason END,
        w.customer_reminders, w.customer_last, w.customer_level, w.as_of,
        w.name, w.language, w.is_consumer, w.policy_currency, w.interest_regime,
        w.interest_rate, w.day_count, w.compensation, w.post_charges
-  FROM (SELECT t.*,
-               t.letter_level IS NOT NULL
-               AND NOT t.customer_interval
-               AND t.overdue_total > 0
-               AND (t.force OR t.overdue_total >=
-                    greatest(t.min_balance,
-                             @extschema@._level_min(t.policy_id, t.letter_level, t.currency)))
-               AS on_letter
-          FROM (SELECT d.*,
-                       CASE WHEN max(d.dun_level) OVER c IS NOT NULL
-                            THEN coalesce($2, max(d.dun_level) OVER c) END AS letter_level,
-                       sum(d.claimable) OVER c AS overdue_total
-                  FROM @extschema@._judged($1, $2, $3, $4) d
-                -- by customer first, so that a filter on customer_id reaches
-                -- the ledger's index
-                WINDOW c AS (PARTITION BY d.customer_id, d.currency)) t) w;
+  -- Each column computed once, in the window's subquery (a column of a
+  -- subquery that is pulled up is copied into every expression that reads
+  -- it: item_status reads the reason a dozen times).  The reason of the
+  -- item itself, then the letter's: a proposed item is below the minimum
+  -- balance when its letter is not sent.
+  FROM (SELECT d.*,
+               CASE WHEN max(d.dun_level) OVER c IS NOT NULL
+                    THEN coalesce($2, max(d.dun_level) OVER c) END AS letter_level,
+               sum(d.claimable) OVER c AS overdue_total,
+               max(d.dun_level) OVER c IS NOT NULL
+               AND NOT d.customer_interval
+               AND sum(d.claimable) OVER c > 0
+               AND (d.force OR sum(d.claimable) OVER c >=
+                    greatest(d.min_balance,
+                             @extschema@._level_min(d.policy_id,
+                                                    coalesce($2, max(d.dun_level) OVER c),
+                                                    d.currency)))
+               AS on_letter,
+               CASE WHEN d.amount <= 0 THEN NULL
+                    WHEN d.hold IS NOT NULL THEN d.hold
+                    WHEN d.customer_blocked THEN 'customer_blocked'
+                    WHEN d.dun_level IS NULL
+                    THEN coalesce(@extschema@._verdict_reason(d.esc),
+                                  CASE WHEN d.days_overdue <= 0 THEN 'not_due'
+                                       ELSE 'last_level' END)
+                    WHEN d.customer_interval THEN 'customer_interval'
+                    ELSE 'proposed' END AS item_reason
+          FROM @extschema@._judged($1, $2, $3, $4) d
+        -- by customer first, so that a filter on customer_id reaches the
+        -- ledger's index
+        WINDOW c AS (PARTITION BY d.customer_id, d.currency)) w;
 END;
 
 -------------------------------------------------------------------------------
@@ -405,11 +412,6 @@ BEGIN ATOMIC
 SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
   FROM @extschema@.customer c
  WHERE c.customer_id = $1;
-END;
-CREATE FUNCTION @extschema@._interval_days(policy_id text) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE COST 5
-BEGIN ATOMIC
-SELECT greatest(p.min_interval_days, 1) FROM @extschema@.policy p WHERE p.policy_id = $1;
 END;
 
 CREATE FUNCTION @extschema@.item_status(as_of date)
@@ -442,34 +444,17 @@ BEGIN ATOMIC
 SELECT i.customer_id, i.entry_id, i.kind, i.ref, i.doc_date, i.due_date, i.currency,
        i.amount, i.open_amount, i.days_overdue, i.status, i.level, i.reminder_count,
        i.last_reminded_on, i.dun_level, i.reason,
-       CASE WHEN i.reason = 'excluded' AND i.hold IS NOT NULL
-            THEN 'the item is marked excluded'
-            WHEN i.reason = 'source_excluded'
-            THEN format('source %s is excluded by policy %s', i.source, i.policy_id)
-            WHEN i.reason = 'method_excluded'
-            THEN format('payment method %s is excluded by policy %s', i.payment_method, i.policy_id)
-            WHEN i.reason = 'disputed'
-            THEN 'the item is disputed'
-            WHEN i.reason = 'blocked'
-            THEN format('the item is %s', CASE WHEN i.status = 'litigation'
-                                                          THEN 'in litigation' ELSE 'blocked' END)
-            WHEN i.reason = 'promise'
-            THEN 'an open promise to pay covers the item'
-            WHEN i.reason = 'payment_plan'
-            THEN 'a payment plan with no missed installment covers the item'
-            WHEN i.reason = 'customer_blocked'
+       CASE WHEN i.reason = 'customer_blocked'
             THEN @extschema@._blocked_note(i.customer_id)
-            WHEN i.reason = 'customer_interval'
-            THEN format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
-                                   i.dun_level, i.customer_last, i.policy_id,
-                                   @extschema@._interval_days(i.policy_id))
             WHEN i.reason = 'below_min_balance'
             THEN format('level %s is due, but the overdue total %s %s is under the minimum %s',
-                                   i.dun_level, i.overdue_total, i.currency,
-                                   greatest(i.min_balance,
-                                            @extschema@._level_min(i.policy_id, i.letter_level, i.currency)))
-            ELSE @extschema@._escalate_note(i.policy_id, i.days_overdue, i.level,
-                                             i.last_reminded_on, i.as_of)
+                        i.dun_level, i.overdue_total, i.currency,
+                        greatest(i.min_balance,
+                                 @extschema@._level_min(i.policy_id, i.letter_level, i.currency)))
+            ELSE @extschema@._item_note(i.policy_id, i.days_overdue, i.level,
+                                        i.last_reminded_on, i.as_of, i.reason, i.hold,
+                                        i.status, i.source, i.payment_method, i.dun_level,
+                                        i.customer_last)
        END,
        i.letter_level, i.overdue_total, i.policy_id, i.manager_id, i.as_of
   FROM @extschema@._items($1, NULL, false, NULL) i

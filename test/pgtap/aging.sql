@@ -1,7 +1,7 @@
 -- pgTAP: the aging type's catalog facts and error codes.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(86);
+SELECT plan(87);
 
 -- the type is complete
 SELECT has_type('dunning', 'aging', 'type dunning.aging exists');
@@ -38,8 +38,13 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::reg
             AND provolatile IN ('i', 's') AND proparallel <> 's'), 0,
           'every IMMUTABLE or STABLE function is PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::regnamespace
-            AND provolatile = 'v' AND proparallel <> 'u' AND prorettype <> 'trigger'::regtype), 0,
+            AND provolatile = 'v' AND proparallel <> 'u' AND prorettype <> 'trigger'::regtype
+            AND oid <> 'dunning._judge'::regproc), 0,
           'every function that writes is PARALLEL UNSAFE');
+-- but _judge, VOLATILE only so that _judged's subquery is kept (it writes
+-- nothing), runs on the parallel workers
+SELECT is((SELECT (provolatile, proparallel)::text FROM pg_proc WHERE oid = 'dunning._judge'::regproc),
+          '(v,s)', '_judge is VOLATILE and PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'dunning'::regnamespace
             AND prosecdef), 0, 'no SECURITY DEFINER function');
 

@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(26);
+SELECT plan(30);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -234,6 +234,76 @@ SELECT is_empty($$SELECT p.customer_id FROM reminder_proposal('2026-03-31') p
                 'each letter has its level''s channel and template');
 SELECT cmp_ok((SELECT count(DISTINCT template) FROM reminder_proposal('2026-03-31')), '>=', 3::bigint,
               'templates of three kinds or more among the letters');
+
+-- item_status's reason (the window's subquery) and explanation (_item_note
+-- in C) against the 0.5.0 SQL of both, written out over the same items
+CREATE FUNCTION pg_temp.status_sql(d date)
+RETURNS TABLE (customer_id text, entry_id bigint, reason text, explanation text)
+LANGUAGE sql AS $$
+SELECT r.customer_id, r.entry_id, r.reason,
+       CASE WHEN r.reason = 'excluded' AND r.hold IS NOT NULL THEN 'the item is marked excluded'
+            WHEN r.reason = 'source_excluded'
+            THEN format('source %s is excluded by policy %s', r.source, r.policy_id)
+            WHEN r.reason = 'method_excluded'
+            THEN format('payment method %s is excluded by policy %s', r.payment_method, r.policy_id)
+            WHEN r.reason = 'disputed' THEN 'the item is disputed'
+            WHEN r.reason = 'blocked'
+            THEN format('the item is %s', CASE WHEN r.status = 'litigation' THEN 'in litigation' ELSE 'blocked' END)
+            WHEN r.reason = 'promise' THEN 'an open promise to pay covers the item'
+            WHEN r.reason = 'payment_plan' THEN 'a payment plan with no missed installment covers the item'
+            WHEN r.reason = 'customer_blocked'
+            THEN (SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
+                    FROM dunning.customer c WHERE c.customer_id = r.customer_id)
+            WHEN r.reason = 'customer_interval'
+            THEN format('level %s is due, but the customer was reminded on %s; policy %s waits %s days between letters',
+                        r.dun_level, r.customer_last, r.policy_id,
+                        (SELECT greatest(p.min_interval_days, 1) FROM dunning.policy p WHERE p.policy_id = r.policy_id))
+            WHEN r.reason = 'below_min_balance'
+            THEN format('level %s is due, but the overdue total %s %s is under the minimum %s',
+                        r.dun_level, r.overdue_total, r.currency,
+                        greatest(r.min_balance, dunning._level_min(r.policy_id, r.letter_level, r.currency)))
+            ELSE dunning._escalate_note(r.policy_id, r.days_overdue, r.level, r.last_reminded_on, r.as_of)
+       END
+  FROM (SELECT t.*,
+               CASE WHEN t.amount <= 0 THEN NULL
+                    WHEN t.hold IS NOT NULL THEN t.hold
+                    WHEN t.customer_blocked THEN 'customer_blocked'
+                    WHEN t.dun_level IS NULL
+                    THEN coalesce(dunning._verdict_reason(t.esc),
+                                  CASE WHEN t.days_overdue <= 0 THEN 'not_due' ELSE 'last_level' END)
+                    WHEN t.customer_interval THEN 'customer_interval'
+                    WHEN NOT (t.letter_level IS NOT NULL AND NOT t.customer_interval AND t.overdue_total > 0
+                              AND t.overdue_total >= greatest(t.min_balance,
+                                                              dunning._level_min(t.policy_id, t.letter_level, t.currency)))
+                    THEN 'below_min_balance'
+                    ELSE 'proposed' END AS reason
+          FROM (SELECT j.*, max(j.dun_level) OVER c AS letter_level, sum(j.claimable) OVER c AS overdue_total
+                  FROM dunning._judged(d, NULL, false, NULL) j
+                WINDOW c AS (PARTITION BY j.customer_id, j.currency)) t) r
+ WHERE r.amount > 0
+$$;
+UPDATE customer SET block_reason = 'audit' WHERE substr(customer_id, 2)::int % 22 = 0;
+-- letters issued (the counters are the reminders'): items at their
+-- policy's last level, and customers within their interval on 2026-03-31
+UPDATE level SET template = NULL WHERE template = 'notice';
+SELECT count(*) FROM issue_reminders('2026-02-15', customers => ARRAY['J8', 'J16', 'J24', 'J32'], level => 3);
+SELECT count(*) FROM issue_reminders('2026-03-29');
+CREATE TEMP TABLE status_both AS
+SELECT d, 'sql' AS way, s.* FROM days, pg_temp.status_sql(d) s
+UNION ALL
+SELECT d, 'c', s.customer_id, s.entry_id, s.reason, s.explanation FROM days, item_status(d) s;
+SELECT cmp_ok((SELECT count(DISTINCT reason) FROM status_both WHERE way = 'sql'), '>=', 16::bigint,
+              'the random ledger has items of 16 reasons, every one');
+SELECT is_empty($$SELECT d, customer_id, entry_id, reason, explanation FROM status_both WHERE way = 'sql'
+                  EXCEPT SELECT d, customer_id, entry_id, reason, explanation FROM status_both WHERE way = 'c'$$,
+                'item_status: every item has 0.5.0''s reason and explanation');
+SELECT is((SELECT count(*) FROM status_both WHERE way = 'c'), (SELECT count(*) FROM status_both WHERE way = 'sql'),
+          'and as many items');
+SET LOCAL DateStyle = 'German, DMY';
+SELECT is_empty($$SELECT s.customer_id, s.entry_id, s.reason, s.explanation FROM pg_temp.status_sql('2026-03-31') s
+                  EXCEPT SELECT s.customer_id, s.entry_id, s.reason, s.explanation FROM item_status('2026-03-31') s$$,
+                'the dates of the explanations as DateStyle writes them, as format() does');
+RESET DateStyle;
 
 SELECT * FROM finish();
 ROLLBACK;
