@@ -52,6 +52,7 @@
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
 #include "utils/syscache.h"
@@ -483,6 +484,36 @@ dunning_day_changed(void)
 {
 	if (folded_as_of)
 		ResetPlanCache();
+}
+
+/*
+ * The configuration that dunning's C functions read through SPI and keep
+ * (policies and levels, reference rates, holidays): on a distributed
+ * ledger these are reference tables, and the functions run inside the
+ * query Citus sends to a shard, where Citus refuses any further query of
+ * its tables unless citus.allow_nested_distributed_execution is on.  A
+ * reference table has a copy on every node, which Citus reads locally, in
+ * the same transaction: the nesting is safe for those reads, and the
+ * setting is on for them only (restored at the end, or by the abort of the
+ * transaction or subtransaction on an error).  Without Citus, nothing.
+ */
+#define CITUS_NESTED "citus.allow_nested_distributed_execution"
+
+int
+dunning_config_reads_begin(void)
+{
+	int			level = NewGUCNestLevel();
+
+	if (GetConfigOption(CITUS_NESTED, true, false) != NULL)
+		(void) set_config_option(CITUS_NESTED, "on", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+dunning_config_reads_end(int level)
+{
+	AtEOXact_GUC(true, level);
 }
 
 /*

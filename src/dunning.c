@@ -389,11 +389,11 @@ dunning_as_of_arg(PG_FUNCTION_ARGS)
 
 /*
  * dunning._local_twin(): true, or 0A000 on a Citus coordinator whose
- * dunning.entry is distributed.  The twins that judge every item
- * (item_status, reminder_proposal_item) read the coordinator's empty
- * shells there and would answer with no row at all; they call this once
- * per query, as a one-time filter.  Without Citus it costs a catalog
- * look-up.
+ * dunning.entry is distributed.  reminder_proposal_item, which charges
+ * each item's interest with a query of its own, would read the
+ * coordinator's empty shells there and answer with no row at all; it calls
+ * this once per query, as a one-time filter.  Without Citus it costs a
+ * catalog look-up.
  */
 PG_FUNCTION_INFO_V1(dunning_local_twin);
 Datum
@@ -421,7 +421,7 @@ dunning_local_twin(PG_FUNCTION_ARGS)
 	if (distributed)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("item_status and reminder_proposal_item do not run distributed yet"),
+				 errmsg("reminder_proposal_item does not run distributed yet"),
 				 errdetail("dunning.entry is distributed by Citus, and this release would read the coordinator's empty copy of it: README \"Outgrowing one server\" says what runs distributed.")));
 	PG_RETURN_BOOL(true);
 }

@@ -153,11 +153,13 @@ load_terms(DunningPolicyTerms *pt, HeapTuple t, TupleDesc td)
 static EscalationCache *
 cache_load(MemoryContext cxt)
 {
+	int			nested;
 	MemoryContext old;
 	EscalationCache *cache;
 	uint64		i;
 	int			ret;
 
+	nested = dunning_config_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -268,6 +270,7 @@ cache_load(MemoryContext cxt)
 			}
 	}
 	SPI_finish();
+	dunning_config_reads_end(nested);
 	return cache;
 }
 

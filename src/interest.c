@@ -71,6 +71,7 @@ int_numeric(int32 v)
 static void
 series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 {
+	int			nested;
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1];
 	MemoryContext old;
@@ -78,6 +79,7 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 	int			ret;
 
 	args[0] = CStringGetTextDatum(series_name[s]);
+	nested = dunning_config_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("SELECT valid_from, rate FROM " DUNNING_SCHEMA ".reference_rate "
@@ -101,6 +103,7 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	dunning_config_reads_end(nested);
 	cache->loaded[s] = true;
 }
 

@@ -161,6 +161,7 @@ terms_parse(const char *src, Size len, TermsStep *steps)
 static void
 calendar_load(TermsCache *cache, text *calendar)
 {
+	int			nested;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 	int			ret;
@@ -169,6 +170,7 @@ calendar_load(TermsCache *cache, text *calendar)
 	char	   *name = text_to_cstring(calendar);
 
 	values[0] = PointerGetDatum(calendar);
+	nested = dunning_config_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("SELECT day FROM " DUNNING_SCHEMA ".holiday "
@@ -197,6 +199,7 @@ calendar_load(TermsCache *cache, text *calendar)
 	}
 	cache->nholidays = (int) SPI_processed;
 	SPI_finish();
+	dunning_config_reads_end(nested);
 }
 
 /*

@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(30);
+SELECT plan(32);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -235,6 +235,64 @@ SELECT is_empty($$SELECT p.customer_id FROM reminder_proposal('2026-03-31') p
 SELECT cmp_ok((SELECT count(DISTINCT template) FROM reminder_proposal('2026-03-31')), '>=', 3::bigint,
               'templates of three kinds or more among the letters');
 
+-- the holds (joins by customer since 1.0.0) against 0.5.0's SQL written
+-- out: a promise not yet due, a plan with no missed installment (a
+-- correlated subquery per installment), a promise named first
+CREATE FUNCTION pg_temp.holds_sql(d date)
+RETURNS TABLE (customer_id text, entry_id bigint, kind text)
+LANGUAGE sql AS $$
+SELECT h.customer_id, h.entry_id, max(h.kind)
+  FROM (SELECT pr.customer_id, u.entry_id, 'promise' AS kind
+          FROM dunning.promise pr, unnest(pr.entry_ids) u(entry_id)
+         WHERE pr.status = 'open' AND pr.made_on <= d AND pr.promised_on >= d
+        UNION ALL
+        SELECT pp.customer_id, u.entry_id, 'payment_plan'
+          FROM dunning.payment_plan pp, unnest(pp.entry_ids) u(entry_id)
+         WHERE pp.status = 'active' AND pp.agreed_on <= d
+           AND NOT EXISTS (
+               SELECT 1 FROM dunning.installment i
+                WHERE i.customer_id = pp.customer_id AND i.plan_id = pp.plan_id AND i.due_on < d
+                  AND (SELECT sum(i2.amount) FROM dunning.installment i2
+                        WHERE i2.customer_id = pp.customer_id AND i2.plan_id = pp.plan_id AND i2.seq <= i.seq)
+                      > (SELECT coalesce(sum(a.amount), 0) FROM dunning.allocation a
+                          WHERE a.customer_id = pp.customer_id AND a.debit_id = ANY (pp.entry_ids)
+                            AND a.allocated_on >= pp.agreed_on AND a.allocated_on <= d))) h
+ GROUP BY 1, 2
+$$;
+-- a plan paid in part: kept while its payments cover the installments due
+INSERT INTO entry (customer_id, entry_id, kind, doc_date, due_date, amount, currency)
+VALUES ('J9', 900001, 'invoice', '2025-12-01', '2026-01-05', 120, 'EUR'),
+       ('J9', 900002, 'payment', '2026-02-20', NULL, -45, 'EUR');
+INSERT INTO payment_plan (customer_id, entry_ids, currency, agreed_on)
+VALUES ('J9', '{900001}', 'EUR', '2026-01-10');
+INSERT INTO installment (customer_id, plan_id, seq, due_on, amount)
+SELECT customer_id, plan_id, s, date '2026-02-01' + 30 * s, 40
+  FROM payment_plan, generate_series(1, 3) s WHERE customer_id = 'J9';
+CREATE TEMP TABLE j9 AS SELECT letter('J9', '{900001,900002}');
+CREATE TEMP TABLE holds_both AS
+SELECT d, 'sql' AS way, h.* FROM days, pg_temp.holds_sql(d) h
+UNION ALL
+SELECT d, 'now', p.customer_id, p.entry_id, 'promise' FROM days, dunning._promise_holds(d) p
+UNION ALL
+SELECT d, 'now', l.customer_id, l.entry_id, 'payment_plan' FROM days, dunning._plan_holds(d) l
+ WHERE NOT EXISTS (SELECT 1 FROM dunning._promise_holds(days.d) p
+                    WHERE p.customer_id = l.customer_id AND p.entry_id = l.entry_id);
+SELECT is_empty($$(SELECT d, customer_id, entry_id, kind FROM holds_both WHERE way = 'sql'
+                   EXCEPT SELECT d, customer_id, entry_id, kind FROM holds_both WHERE way = 'now')
+                  UNION ALL
+                  (SELECT d, customer_id, entry_id, kind FROM holds_both WHERE way = 'now'
+                   EXCEPT SELECT d, customer_id, entry_id, kind FROM holds_both WHERE way = 'sql')
+                  UNION ALL
+                  (SELECT d, i.customer_id, i.entry_id, i.plan_hold FROM days, dunning._item_inputs(d) i
+                    WHERE i.plan_hold IS DISTINCT FROM
+                          (SELECT h.kind FROM holds_both h WHERE h.way = 'sql' AND h.d = days.d
+                              AND h.customer_id = i.customer_id AND h.entry_id = i.entry_id))$$,
+                'the items held by a promise or a plan, on three days, as 0.5.0 held them');
+SELECT is((SELECT string_agg(DISTINCT d || ' ' || customer_id || ' ' || kind, ', ')
+             FROM holds_both WHERE way = 'now'),
+          '2026-02-15 J5 payment_plan, 2026-02-15 J6 payment_plan, 2026-02-15 J9 payment_plan, 2026-03-31 J1 promise, 2026-03-31 J2 promise, 2026-03-31 J3 promise, 2026-03-31 J9 payment_plan',
+          'held: the promises on their day; the plans before their first installment; the plan paid in part until its second; none missed');
+
 -- item_status's reason (the window's subquery) and explanation (_item_note
 -- in C) against the 0.5.0 SQL of both, written out over the same items
 CREATE FUNCTION pg_temp.status_sql(d date)
@@ -286,8 +344,8 @@ UPDATE customer SET block_reason = 'audit' WHERE substr(customer_id, 2)::int % 2
 -- letters issued (the counters are the reminders'): items at their
 -- policy's last level, and customers within their interval on 2026-03-31
 UPDATE level SET template = NULL WHERE template = 'notice';
-SELECT count(*) FROM issue_reminders('2026-02-15', customers => ARRAY['J8', 'J16', 'J24', 'J32'], level => 3);
-SELECT count(*) FROM issue_reminders('2026-03-29');
+CREATE TEMP TABLE issued AS SELECT * FROM issue_reminders('2026-02-15', customers => ARRAY['J8', 'J16', 'J24', 'J32'], level => 3);
+INSERT INTO issued SELECT * FROM issue_reminders('2026-03-29');
 CREATE TEMP TABLE status_both AS
 SELECT d, 'sql' AS way, s.* FROM days, pg_temp.status_sql(d) s
 UNION ALL
