@@ -264,6 +264,34 @@ fold_arguments(RangeTblFunction *rtfunc, InlineContext *cx)
 }
 
 /*
+ * The GROUP BY keys of a query that are a column with a collation given
+ * (customer_id COLLATE "C": reminder_proposal sorts its groups as bytes),
+ * made the column itself, when both collations are deterministic: the same
+ * groups, and Citus then sees the distribution column it pushes a grouped
+ * query down to the shards by.
+ */
+static void
+group_by_columns(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->groupClause)
+	{
+		TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+												   query->targetList);
+		CollateExpr *ce;
+
+		if (!IsA(tle->expr, CollateExpr))
+			continue;
+		ce = (CollateExpr *) tle->expr;
+		if (IsA(ce->arg, Var) && OidIsValid(((Var *) ce->arg)->varcollid) &&
+			get_collation_isdeterministic(((Var *) ce->arg)->varcollid) &&
+			get_collation_isdeterministic(ce->collOid))
+			tle->expr = ce->arg;
+	}
+}
+
+/*
  * A query: the calls of dunning's SQL functions in its FROM replaced by
  * their bodies, then everything in it (the new subqueries included) seen by
  * inline_mutator.  Changed in place.
@@ -302,6 +330,7 @@ inline_query(Query *query, InlineContext *cx)
 		rte->functions = NIL;
 		rte->funcordinality = false;
 	}
+	group_by_columns(query);
 	return query_tree_mutator(query, inline_mutator, cx, QTW_DONT_COPY_QUERY);
 }
 
@@ -487,33 +516,40 @@ dunning_day_changed(void)
 }
 
 /*
- * The configuration that dunning's C functions read through SPI and keep
- * (policies and levels, reference rates, holidays): on a distributed
- * ledger these are reference tables, and the functions run inside the
- * query Citus sends to a shard, where Citus refuses any further query of
- * its tables unless citus.allow_nested_distributed_execution is on.  A
- * reference table has a copy on every node, which Citus reads locally, in
- * the same transaction: the nesting is safe for those reads, and the
- * setting is on for them only (restored at the end, or by the abort of the
- * transaction or subtransaction on an error).  Without Citus, nothing.
+ * The queries dunning's C functions make of their own inside a query that
+ * Citus runs on a shard: the configuration they read through SPI and keep
+ * (policies and levels, reference rates, holidays: reference tables there)
+ * and the interest of an item the proposal charges (the item's allocations
+ * and reminders: the co-located shards of the same node).  Citus refuses
+ * them unless citus.allow_nested_distributed_execution is on.  A reference
+ * table has a copy on every node and a customer's rows are all on the
+ * node of its shard: Citus reads both locally, in the same transaction, so
+ * the nesting is safe for these reads, and the setting is on for them only
+ * (restored at the end, or by the abort of the transaction or
+ * subtransaction on an error).  Without Citus, nothing.
  */
 #define CITUS_NESTED "citus.allow_nested_distributed_execution"
 
 int
-dunning_config_reads_begin(void)
+dunning_nested_reads_begin(void)
 {
-	int			level = NewGUCNestLevel();
+	const char *now = GetConfigOption(CITUS_NESTED, true, false);
+	int			level;
 
-	if (GetConfigOption(CITUS_NESTED, true, false) != NULL)
-		(void) set_config_option(CITUS_NESTED, "on", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
+	/* no Citus, or on already: nothing to set, nothing to restore */
+	if (now == NULL || strcmp(now, "on") == 0)
+		return 0;
+	level = NewGUCNestLevel();
+	(void) set_config_option(CITUS_NESTED, "on", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	return level;
 }
 
 void
-dunning_config_reads_end(int level)
+dunning_nested_reads_end(int level)
 {
-	AtEOXact_GUC(true, level);
+	if (level > 0)
+		AtEOXact_GUC(true, level);
 }
 
 /*

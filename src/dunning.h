@@ -21,8 +21,8 @@ extern DateADT dunning_as_of_now(void);
 /* distribute.c: the planner hook of a distributed ledger */
 extern void dunning_distribute_init(void);
 extern void dunning_day_changed(void);
-extern int	dunning_config_reads_begin(void);
-extern void dunning_config_reads_end(int level);
+extern int	dunning_nested_reads_begin(void);
+extern void dunning_nested_reads_end(int level);
 
 /* escalation.c: what the judgement of an item reads of its policy */
 typedef struct DunningPolicyTerms

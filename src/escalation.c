@@ -159,7 +159,7 @@ cache_load(MemoryContext cxt)
 	uint64		i;
 	int			ret;
 
-	nested = dunning_config_reads_begin();
+	nested = dunning_nested_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -270,7 +270,7 @@ cache_load(MemoryContext cxt)
 			}
 	}
 	SPI_finish();
-	dunning_config_reads_end(nested);
+	dunning_nested_reads_end(nested);
 	return cache;
 }
 

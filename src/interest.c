@@ -79,7 +79,7 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 	int			ret;
 
 	args[0] = CStringGetTextDatum(series_name[s]);
-	nested = dunning_config_reads_begin();
+	nested = dunning_nested_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("SELECT valid_from, rate FROM " DUNNING_SCHEMA ".reference_rate "
@@ -103,7 +103,7 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
-	dunning_config_reads_end(nested);
+	dunning_nested_reads_end(nested);
 	cache->loaded[s] = true;
 }
 

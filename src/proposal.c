@@ -485,6 +485,7 @@ letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyT
 {
 	const int	base = 1;
 	Datum		result;
+	int			nested;
 
 	LOCAL_FCINFO(sub, 9);
 
@@ -515,7 +516,10 @@ letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyT
 	sub->args[7].isnull = false;
 	sub->args[8].value = BoolGetDatum(pt->post_charges);
 	sub->args[8].isnull = false;
+	/* on a shard, the item's rows are read on its node (distribute.c) */
+	nested = dunning_nested_reads_begin();
 	result = FunctionCallInvoke(sub);
+	dunning_nested_reads_end(nested);
 	*isnull = sub->isnull;
 	return result;
 }

@@ -170,7 +170,7 @@ calendar_load(TermsCache *cache, text *calendar)
 	char	   *name = text_to_cstring(calendar);
 
 	values[0] = PointerGetDatum(calendar);
-	nested = dunning_config_reads_begin();
+	nested = dunning_nested_reads_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("SELECT day FROM " DUNNING_SCHEMA ".holiday "
@@ -199,7 +199,7 @@ calendar_load(TermsCache *cache, text *calendar)
 	}
 	cache->nholidays = (int) SPI_processed;
 	SPI_finish();
-	dunning_config_reads_end(nested);
+	dunning_nested_reads_end(nested);
 }
 
 /*
