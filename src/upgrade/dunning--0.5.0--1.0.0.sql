@@ -642,7 +642,12 @@ SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date
     ON l.customer_id = e.customer_id
    AND l.entry_id = e.entry_id
  WHERE e.doc_date <= @extschema@._as_of_arg($1)
-   AND (e.open_amount <> 0 OR l.entry_id IS NOT NULL)
+   -- open, or reopened: "l.entry_id = e.entry_id" is "a row of l", which
+   -- the planner prices as the few rows it is (IS NOT NULL on a column
+   -- with no statistics it takes for nearly every row, and it then joined
+   -- every closed entry of a mature ledger to its customer before this
+   -- filter: the proposal 3 times slower)
+   AND (e.open_amount <> 0 OR l.entry_id = e.entry_id)
    AND (l.back IS NULL OR e.open_amount + l.back <> 0);
 END;
 

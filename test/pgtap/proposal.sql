@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(32);
+SELECT plan(33);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -269,6 +269,15 @@ INSERT INTO installment (customer_id, plan_id, seq, due_on, amount)
 SELECT customer_id, plan_id, s, date '2026-02-01' + 30 * s, 40
   FROM payment_plan, generate_series(1, 3) s WHERE customer_id = 'J9';
 CREATE TEMP TABLE j9 AS SELECT letter('J9', '{900001,900002}');
+-- and an invoice closed now, by a payment dated after 2026-02-15: open that day
+INSERT INTO entry (customer_id, entry_id, kind, doc_date, due_date, amount, currency)
+VALUES ('J9', 900003, 'invoice', '2025-12-01', '2026-01-05', 30, 'EUR'),
+       ('J9', 900004, 'payment', '2026-03-01', NULL, -30, 'EUR');
+INSERT INTO j9 SELECT letter('J9', '{900003,900004}');
+SELECT is((SELECT string_agg(d || ' ' || i.entry_id || ' ' || i.open_amount, ', ' ORDER BY d, i.entry_id)
+             FROM days, dunning._item_inputs(d) i WHERE i.entry_id IN (900001, 900002, 900003, 900004)),
+          '2026-02-15 900001 120.00, 2026-02-15 900003 30.00, 2026-03-31 900001 75.00, 2026-05-10 900001 75.00',
+          'the open entries of a day: a payment dated after it taken back, an invoice it closed open again');
 CREATE TEMP TABLE holds_both AS
 SELECT d, 'sql' AS way, h.* FROM days, pg_temp.holds_sql(d) h
 UNION ALL
