@@ -475,9 +475,10 @@ letter_state(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *name)
 
 /*
  * _item_charges' interest: dunning._item_interest(customer_id, entry_id,
- * open_amount, due_date, as_of, regime, annual_rate, day_count,
- * post_charges), called the way SQL calls it (NULL arguments and result
- * allowed).  Its result is in the caller's per-row context.
+ * amount, open_amount, due_date, as_of, regime, annual_rate, day_count,
+ * post_charges) (src/interest.c), called the way SQL calls it (NULL
+ * arguments and result allowed).  Its result is in the caller's per-row
+ * context.
  */
 static Datum
 letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyTerms *pt,
@@ -485,41 +486,39 @@ letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyT
 {
 	const int	base = 1;
 	Datum		result;
-	int			nested;
 
-	LOCAL_FCINFO(sub, 9);
+	LOCAL_FCINFO(sub, 10);
 
 	if (!cache->have_interest_fn)
 	{
 		Oid			fn = DatumGetObjectId(DirectFunctionCall1(regprocedurein,
-															  CStringGetDatum(DUNNING_SCHEMA "._item_interest(text,bigint,numeric,date,date,text,numeric,text,boolean)")));
+															  CStringGetDatum(DUNNING_SCHEMA "._item_interest(text,bigint,numeric,numeric,date,date,text,numeric,text,boolean)")));
 
 		fmgr_info_cxt(fn, &cache->interest_fn, fcinfo->flinfo->fn_mcxt);
 		cache->have_interest_fn = true;
 	}
-	InitFunctionCallInfoData(*sub, &cache->interest_fn, 9, DEFAULT_COLLATION_OID, NULL, NULL);
+	InitFunctionCallInfoData(*sub, &cache->interest_fn, 10, DEFAULT_COLLATION_OID, NULL, NULL);
 	sub->args[0].value = JARG(C_CUSTOMER_ID);
 	sub->args[0].isnull = JNULL(C_CUSTOMER_ID);
 	sub->args[1].value = JARG(C_ENTRY_ID);
 	sub->args[1].isnull = JNULL(C_ENTRY_ID);
-	sub->args[2].value = JARG(J_OPEN_AMOUNT);
-	sub->args[2].isnull = JNULL(J_OPEN_AMOUNT);
-	sub->args[3].value = JARG(C_DUE_DATE);
-	sub->args[3].isnull = JNULL(C_DUE_DATE);
-	sub->args[4].value = JARG(J_AS_OF);
-	sub->args[4].isnull = false;
-	sub->args[5].value = PointerGetDatum(pt->interest_regime);
+	sub->args[2].value = JARG(J_AMOUNT);
+	sub->args[2].isnull = JNULL(J_AMOUNT);
+	sub->args[3].value = JARG(J_OPEN_AMOUNT);
+	sub->args[3].isnull = JNULL(J_OPEN_AMOUNT);
+	sub->args[4].value = JARG(C_DUE_DATE);
+	sub->args[4].isnull = JNULL(C_DUE_DATE);
+	sub->args[5].value = JARG(J_AS_OF);
 	sub->args[5].isnull = false;
-	sub->args[6].value = pt->interest_rate;
-	sub->args[6].isnull = !pt->has_rate;
-	sub->args[7].value = PointerGetDatum(pt->day_count);
-	sub->args[7].isnull = false;
-	sub->args[8].value = BoolGetDatum(pt->post_charges);
+	sub->args[6].value = PointerGetDatum(pt->interest_regime);
+	sub->args[6].isnull = false;
+	sub->args[7].value = pt->interest_rate;
+	sub->args[7].isnull = !pt->has_rate;
+	sub->args[8].value = PointerGetDatum(pt->day_count);
 	sub->args[8].isnull = false;
-	/* on a shard, the item's rows are read on its node (distribute.c) */
-	nested = dunning_nested_reads_begin();
+	sub->args[9].value = BoolGetDatum(pt->post_charges);
+	sub->args[9].isnull = false;
 	result = FunctionCallInvoke(sub);
-	dunning_nested_reads_end(nested);
 	*isnull = sub->isnull;
 	return result;
 }

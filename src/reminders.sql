@@ -477,51 +477,23 @@ COMMENT ON VIEW @extschema@.item_status IS
 -------------------------------------------------------------------------------
 
 -- private: the interest of one item a letter dunns at a level that charges
--- it (the first branch of _item_charges).  A function of its own, called
--- only for those items: the planner counts a function call at its COST
--- and a correlated subquery at its whole price for every item, guarded or
--- not, and a proposal priced at several hundred thousand made PostgreSQL
+-- it (the first branch of _item_charges), from the proposal's _letter and
+-- from issuing's _item_charges.  A function of its own, called only for
+-- those items: the planner counts a function call at its COST and a
+-- correlated subquery at its whole price for every item, guarded or not,
+-- and a proposal priced at several hundred thousand made PostgreSQL
 -- optimize its JIT code for seconds (bench/README.md, "The first run and
--- the server's defaults").  PL/pgSQL: its two look-ups are plans cached for
--- the session, where an SQL function set up its query again for each item
--- (the proposal of a mature ledger charging 169,512 items their interest:
--- 8-9 s against 10-11 s), and Citus runs it on a shard (it refuses an SQL
--- function's parameters).
-CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint, open_amount numeric,
-                                           due_date date, as_of date, regime text,
-                                           annual_rate numeric, day_count text, post_charges boolean)
-RETURNS numeric
-LANGUAGE plpgsql STABLE PARALLEL SAFE COST 5
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    -- from the due date, or with post_charges from the last reminder that
-    -- charged the item interest
-    v_from date := $4;
-BEGIN
-    IF $9 THEN
-        v_from := greatest($4, (SELECT max(r.as_of)
-                                  FROM @extschema@.reminder_line rl
-                                  JOIN @extschema@.reminder r
-                                    ON r.customer_id = rl.customer_id
-                                   AND r.reminder_id = rl.reminder_id
-                                 WHERE rl.customer_id = $1
-                                   AND rl.entry_id = $2
-                                   AND rl.interest > 0
-                                   AND r.status <> 'cancelled'));
-    END IF;
-    -- on the open amount to the day, and on each payment since until its date
-    RETURN round(@extschema@._late_interest($3, v_from, $5, $6, $7, $8)
-                 + coalesce((SELECT sum(@extschema@._late_interest(a.amount, v_from, a.allocated_on,
-                                                                    $6, $7, $8))
-                               FROM @extschema@.allocation a
-                              WHERE a.customer_id = $1
-                                AND a.debit_id = $2
-                                AND a.allocated_on > v_from
-                                AND a.allocated_on <= $5), 0),
-                 2);
-END
-$$;
+-- the server's defaults").  In C (src/interest.c): an item nothing was
+-- paid on by the day reads no table, the others read their payments with
+-- a saved plan, where a PL/pgSQL function cost 52 us an item; Citus runs
+-- it on a shard (it refuses an SQL function's parameters).
+CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint, amount numeric,
+                                           open_amount numeric, due_date date, as_of date,
+                                           regime text, annual_rate numeric, day_count text,
+                                           post_charges boolean)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'dunning_item_interest'
+    LANGUAGE C STABLE PARALLEL SAFE COST 5;
 
 -- private: the interest and the flat compensation a letter charges on an
 -- item it dunns at a level (NULL: an item it only lists).
@@ -540,14 +512,14 @@ CREATE FUNCTION @extschema@._item_charges(customer_id text, entry_id bigint, kin
                                           policy_currency text, regime text,
                                           annual_rate numeric, day_count text,
                                           post_charges boolean, compensation numeric,
-                                          is_consumer boolean)
+                                          is_consumer boolean, amount numeric)
 RETURNS TABLE (interest numeric, compensation numeric)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
 SELECT CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
              AND $4 > 0 AND $12 IS NOT NULL
              AND @extschema@._level_interest($9, $10)
-            THEN @extschema@._item_interest($1, $2, $5, $6, $8, $12, $13, $14, $15)
+            THEN @extschema@._item_interest($1, $2, $18, $5, $6, $8, $12, $13, $14, $15)
             ELSE 0 END,
        CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
              AND $4 > 0
@@ -626,7 +598,8 @@ SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.d
  CROSS JOIN LATERAL @extschema@._item_charges(
         i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount, i.due_date,
         i.currency, i.as_of, i.policy_id, i.dun_level, i.policy_currency, i.interest_regime,
-        i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer) ch
+        i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer,
+        i.amount) ch
  WHERE i.on_letter
    AND (i.dun_level IS NOT NULL
         OR i.statement = 'account'

@@ -1,7 +1,7 @@
 -- pgTAP: the judgement of an item in C (src/proposal.c, _judge) against
 -- the SQL rules it replaces, and the proposal summed by the aggregate
 -- _letter against the same sums taken with sum(), max() and count() over
--- the judged items and _item_charges, serially and on parallel workers
+-- the judged items and 0.5.0's _item_charges, serially and on parallel workers
 -- (the aggregate's combine, serialize and deserialize functions).  A
 -- random ledger of every shape: amounts of 0 to 20 decimals and beyond the
 -- 128-bit integers, disputes whole and partial, blocked and litigated
@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(33);
+SELECT plan(35);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -57,6 +57,21 @@ SELECT customer_id, CASE WHEN amount > 0 THEN 'invoice' WHEN amount < -900 THEN 
                END AS amount
           FROM generate_series(1, 300) g, generate_series(1, 5 + (random() * 40)::int)) s
  WHERE amount <> 0;
+-- parts of overdue invoices paid after their due dates, once or twice
+-- (the interest runs on each part until its date)
+INSERT INTO entry (customer_id, kind, doc_date, amount, currency, ref)
+SELECT i.customer_id, 'payment', i.due_date + k * 40 - 30, - round(i.amount / 4, 2), i.currency,
+       'part ' || i.entry_id
+  FROM (SELECT DISTINCT ON (e.customer_id) e.*
+          FROM entry e JOIN customer c USING (customer_id)
+         WHERE c.policy_id IN ('fr', 'acct') AND substr(e.customer_id, 2)::int BETWEEN 40 AND 200
+           AND e.kind = 'invoice' AND e.status = 'open' AND e.due_date <= '2026-03-01'
+           AND e.amount BETWEEN 100 AND 5000
+         ORDER BY e.customer_id, e.entry_id) i,
+       generate_series(1, 1 + (i.entry_id % 2)::int) k;
+SELECT count(letter(p.customer_id, ARRAY[i.entry_id, p.entry_id]))
+  FROM entry p JOIN entry i ON i.customer_id = p.customer_id AND p.ref = 'part ' || i.entry_id
+ WHERE p.kind = 'payment';
 -- levels reached, reminders charged interest and compensation, some cancelled
 UPDATE entry SET level = 1 + (entry_id % 2)::int, reminder_count = 1,
                  last_reminded_on = date '2026-03-31' - (entry_id % 20)::int
@@ -110,6 +125,62 @@ SELECT k.customer_id, k.entry_id, k.hold, k.esc, k.customer_blocked, k.customer_
           LEFT JOIN dunning.policy p ON p.policy_id = i.policy_id) k
 $$;
 
+-- the 0.5.0 SQL of an item's charges (the interest with a query of its
+-- payments, whatever was paid), written out
+CREATE FUNCTION pg_temp.item_charges_sql(customer_id text, entry_id bigint, kind text,
+                                          days_overdue integer, open_amount numeric,
+                                          due_date date, currency text, as_of date,
+                                          policy_id text, level integer,
+                                          policy_currency text, regime text,
+                                          annual_rate numeric, day_count text,
+                                          post_charges boolean, compensation numeric,
+                                          is_consumer boolean)
+RETURNS TABLE (interest numeric, compensation numeric)
+LANGUAGE sql STABLE
+AS $$
+SELECT CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
+             AND $4 OPERATOR(pg_catalog.>) 0 AND $12 IS NOT NULL
+             AND dunning._level_interest($9, $10)
+            THEN pg_catalog.round(
+                   dunning._late_interest($5, f.from_date, $8, $12, $13, $14)
+                   OPERATOR(pg_catalog.+)
+                   coalesce((SELECT pg_catalog.sum(dunning._late_interest(
+                                        a.amount, f.from_date, a.allocated_on, $12, $13, $14))
+                               FROM dunning.allocation a
+                              WHERE a.customer_id OPERATOR(pg_catalog.=) $1
+                                AND a.debit_id OPERATOR(pg_catalog.=) $2
+                                AND a.allocated_on OPERATOR(pg_catalog.>) f.from_date
+                                AND a.allocated_on OPERATOR(pg_catalog.<=) $8), 0),
+                   2)
+            ELSE 0 END,
+       CASE WHEN $10 IS NOT NULL AND $3 OPERATOR(pg_catalog.=) 'invoice'
+             AND $4 OPERATOR(pg_catalog.>) 0
+             AND $16 OPERATOR(pg_catalog.>) 0 AND NOT $17
+             AND $7 OPERATOR(pg_catalog.=) $11
+             AND NOT EXISTS (SELECT 1
+                               FROM dunning.reminder_line rl
+                               JOIN dunning.reminder r
+                                 ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                              WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
+                                AND rl.entry_id OPERATOR(pg_catalog.=) $2
+                                AND rl.compensation OPERATOR(pg_catalog.>) 0
+                                AND r.status OPERATOR(pg_catalog.<>) 'cancelled')
+            THEN $16 ELSE 0 END
+  FROM (SELECT CASE WHEN $15
+                    THEN greatest($6,
+                                  (SELECT pg_catalog.max(r.as_of)
+                                     FROM dunning.reminder_line rl
+                                     JOIN dunning.reminder r
+                                       ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id
+                                      AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id
+                                    WHERE rl.customer_id OPERATOR(pg_catalog.=) $1
+                                      AND rl.entry_id OPERATOR(pg_catalog.=) $2
+                                      AND rl.interest OPERATOR(pg_catalog.>) 0
+                                      AND r.status OPERATOR(pg_catalog.<>) 'cancelled'))
+                    ELSE $6 END AS from_date) f
+$$;
+
 -- the 0.5.0 SQL of the proposal's sums, written out
 CREATE FUNCTION pg_temp.proposal_sql(d date)
 RETURNS TABLE (customer_id text, currency text, level integer, items integer, dunned_items integer,
@@ -125,7 +196,7 @@ SELECT g.customer_id, g.currency, g.letter_level, g.items, g.dunned_items, g.ove
                sum(ch.interest) AS interest, sum(ch.compensation) AS compensation,
                bool_or(j.customer_interval) AS customer_interval, max(j.min_balance) AS min_balance
           FROM dunning._judged(d, NULL, false, NULL) j
-         CROSS JOIN LATERAL dunning._item_charges(
+         CROSS JOIN LATERAL pg_temp.item_charges_sql(
                 j.customer_id, j.entry_id, j.kind, j.days_overdue, j.open_amount, j.due_date,
                 j.currency, j.as_of, j.policy_id, j.dun_level, j.policy_currency, j.interest_regime,
                 j.interest_rate, j.day_count, j.post_charges, j.compensation, j.is_consumer) ch
@@ -371,6 +442,53 @@ SELECT is_empty($$SELECT s.customer_id, s.entry_id, s.reason, s.explanation FROM
                   EXCEPT SELECT s.customer_id, s.entry_id, s.reason, s.explanation FROM item_status('2026-03-31') s$$,
                 'the dates of the explanations as DateStyle writes them, as format() does');
 RESET DateStyle;
+
+-- the charges issuing computes item by item (_item_charges, the interest
+-- in src/interest.c: no read for an item nothing was paid on) against
+-- 0.5.0's SQL, on items paid in part or not, charged from the due date or
+-- (a policy that posts its charges) from the last letter that charged it
+-- (letters at level 2 charge interest: their items' next letters charge it
+-- from their date)
+CREATE TEMP TABLE issued_2 AS
+SELECT * FROM issue_reminders('2026-03-30', level => 2,
+                              customers => ARRAY(SELECT customer_id FROM customer
+                                                  WHERE policy_id = 'fr'
+                                                    AND substr(customer_id, 2)::int BETWEEN 40 AND 200));
+CREATE TEMP TABLE charges_both AS
+SELECT d, 'c' AS way, i.customer_id, i.entry_id, i.amount <> i.open_amount AS paid,
+       i.post_charges AND EXISTS (SELECT 1 FROM reminder_line rl JOIN reminder r USING (customer_id, reminder_id)
+                                   WHERE rl.customer_id = i.customer_id AND rl.entry_id = i.entry_id
+                                     AND rl.interest > 0 AND r.status <> 'cancelled'
+                                     AND r.as_of > i.due_date) AS post_charges,
+       ch.interest, ch.compensation
+  FROM days, dunning._items(d, NULL, false, NULL) i,
+       LATERAL dunning._item_charges(i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount,
+                                     i.due_date, i.currency, i.as_of, i.policy_id, i.dun_level,
+                                     i.policy_currency, i.interest_regime, i.interest_rate, i.day_count,
+                                     i.post_charges, i.compensation, i.is_consumer, i.amount) ch
+UNION ALL
+SELECT d, 'sql', i.customer_id, i.entry_id, i.amount <> i.open_amount, NULL,
+       ch.interest, ch.compensation
+  FROM days, dunning._items(d, NULL, false, NULL) i,
+       LATERAL pg_temp.item_charges_sql(i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount,
+                                        i.due_date, i.currency, i.as_of, i.policy_id, i.dun_level,
+                                        i.policy_currency, i.interest_regime, i.interest_rate, i.day_count,
+                                        i.post_charges, i.compensation, i.is_consumer) ch;
+SELECT is((SELECT string_agg(format('%s %s: %s', CASE WHEN paid THEN 'paid in part' ELSE 'unpaid' END,
+                                    CASE WHEN post_charges THEN 'from a letter' ELSE 'from the due date' END,
+                                    CASE WHEN n >= 5 THEN '5 or more' ELSE n::text END), ', ' ORDER BY paid, post_charges)
+             FROM (SELECT paid, post_charges, count(*) AS n FROM charges_both
+                    WHERE way = 'c' AND interest > 0 GROUP BY 1, 2) x),
+          'unpaid from the due date: 5 or more, unpaid from a letter: 5 or more, paid in part from the due date: 5 or more, paid in part from a letter: 5 or more',
+          'items charged interest: paid in part or not, from the due date or (posting the charges) from the last letter that charged it');
+SELECT is_empty($$(SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'c'
+                   EXCEPT ALL
+                   SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'sql')
+                  UNION ALL
+                  (SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'sql'
+                   EXCEPT ALL
+                   SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'c')$$,
+                'every item is charged the interest and compensation of 0.5.0''s SQL, to the displayed decimals');
 
 SELECT * FROM finish();
 ROLLBACK;
