@@ -21,9 +21,7 @@
  *     have the session's settings (a change of dunning.as_of or
  *     dunning.time_zone discards this backend's cached plans);
  *   - (SELECT expression) with no FROM and no column of the query becomes
- *     the expression: Citus refuses such init plans beside an outer join;
- *   - _local_twin() is called at once: the twins that do not run
- *     distributed yet refuse now, not on a worker where it answers true.
+ *     the expression: Citus refuses such init plans beside an outer join.
  * And on any database with Citus, a call that Citus would delegate to the
  * customer's node, of a customer given as NULL, stays here
  * (hide_null_customer).  On one server, and for every query that calls
@@ -72,7 +70,6 @@ typedef struct InlineContext
 	Const	   *day;			/* what it returns now */
 	Oid			aged_balance[2];	/* aged_balance(date), (date, text[]) in C */
 	Oid			aged_balance_sql;	/* _aged_balance_sql(date, text[]) */
-	Oid			local_twin_fn;	/* _local_twin() */
 } InlineContext;
 
 static Node *inline_mutator(Node *node, InlineContext *cx);
@@ -343,9 +340,6 @@ inline_mutator(Node *node, InlineContext *cx)
 		return (Node *) inline_query((Query *) node, cx);
 	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == cx->as_of_fn)
 		return (Node *) copyObject(cx->day);
-	/* what does not run distributed yet says so now (_local_twin raises) */
-	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == cx->local_twin_fn)
-		return (Node *) makeBoolConst(DatumGetBool(OidFunctionCall0(cx->local_twin_fn)), false);
 	if (IsA(node, SubLink) && trivial_sublink((SubLink *) node))
 	{
 		Query	   *q = (Query *) ((SubLink *) node)->subselect;
@@ -481,7 +475,6 @@ dunning_planner(Query *parse, const char *query_string, int cursorOptions,
 		cx.aged_balance[0] = dunning_function("aged_balance", 1, day_arg);
 		cx.aged_balance[1] = dunning_function("aged_balance", 2, day_and_ids);
 		cx.aged_balance_sql = dunning_function("_aged_balance_sql", 2, day_and_ids);
-		cx.local_twin_fn = dunning_function("_local_twin", 0, no_args);
 		cx.day = makeConst(DATEOID, -1, InvalidOid, sizeof(DateADT),
 						   DateADTGetDatum(dunning_as_of_now()), false, true);
 		(void) inline_query(parse, &cx);

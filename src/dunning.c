@@ -387,45 +387,6 @@ dunning_as_of_arg(PG_FUNCTION_ARGS)
 										  PG_ARGISNULL(0)));
 }
 
-/*
- * dunning._local_twin(): true, or 0A000 on a Citus coordinator whose
- * dunning.entry is distributed.  reminder_proposal_item, which charges
- * each item's interest with a query of its own, would read the
- * coordinator's empty shells there and answer with no row at all; it calls
- * this once per query, as a one-time filter.  Without Citus it costs a
- * catalog look-up.
- */
-PG_FUNCTION_INFO_V1(dunning_local_twin);
-Datum
-dunning_local_twin(PG_FUNCTION_ARGS)
-{
-	bool		distributed = false;
-	int			ret;
-
-	if (!OidIsValid(get_extension_oid("citus", true)))
-		PG_RETURN_BOOL(true);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT pg_catalog.citus_is_coordinator() AND EXISTS ("
-					  "SELECT 1 FROM pg_catalog.pg_dist_partition p "
-					  " WHERE p.logicalrelid OPERATOR(pg_catalog.=) '" DUNNING_SCHEMA ".entry'::pg_catalog.regclass)",
-					  true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		distributed = !isnull && DatumGetBool(d);
-	}
-	SPI_finish();
-	if (distributed)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("reminder_proposal_item does not run distributed yet"),
-				 errdetail("dunning.entry is distributed by Citus, and this release would read the coordinator's empty copy of it: README \"Outgrowing one server\" says what runs distributed.")));
-	PG_RETURN_BOOL(true);
-}
-
 /* the checks of _as_of_arg, for the C functions that take an as_of */
 DateADT
 dunning_check_as_of(Datum arg, bool isnull)

@@ -46,13 +46,6 @@ CREATE FUNCTION @extschema@._as_of_arg(date) RETURNS date
     AS 'MODULE_PATHNAME', 'dunning_as_of_arg'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- private: true, or 0A000 on a Citus coordinator whose ledger is
--- distributed (README "Outgrowing one server"): a one-time filter of the
--- twins that would read the coordinator's empty shells there
-CREATE FUNCTION @extschema@._local_twin() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'dunning_local_twin'
-    LANGUAGE C STABLE PARALLEL SAFE;
-
 -- private: an address fit for an SMTP envelope and a mail header: one @,
 -- a dot in the domain, no space, control character, bracket or quote
 CREATE FUNCTION @extschema@._is_email(text) RETURNS boolean

@@ -518,3 +518,50 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_DATUM(round_cent(sum));
 }
+
+/*
+ * dunning._item_compensated(customer_id, entry_id): a letter not cancelled
+ * charged the item the flat compensation already (README "Charges": once
+ * per late invoice).  Issuing's _letter_items asks it of each item it would
+ * charge, with one saved plan; a function call rather than a correlated
+ * subquery, which Citus refuses in the query it runs on a shard, and whose
+ * read is local to the item's node there (distribute.c).  The proposal's
+ * _letter reads the same from a join of _item_inputs.
+ */
+static SPIPlanPtr compensated_plan;
+
+PG_FUNCTION_INFO_V1(dunning_item_compensated);
+Datum
+dunning_item_compensated(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		args[2];
+	int			nested;
+	bool		found;
+
+	/* no item: no letter charged it */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	nested = dunning_nested_reads_begin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(saved_plan(&compensated_plan,
+									"SELECT 1 FROM " DUNNING_SCHEMA ".reminder_line rl "
+									"JOIN " DUNNING_SCHEMA ".reminder r "
+									"ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id "
+									"AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id "
+									"WHERE rl.customer_id OPERATOR(pg_catalog.=) $1 "
+									"AND rl.entry_id OPERATOR(pg_catalog.=) $2 "
+									"AND rl.compensation OPERATOR(pg_catalog.>) 0 "
+									"AND r.status OPERATOR(pg_catalog.<>) 'cancelled' "
+									"LIMIT 1",
+									2, types),
+						 args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "the compensation of an item could not be read");
+	found = SPI_processed > 0;
+	SPI_finish();
+	dunning_nested_reads_end(nested);
+	PG_RETURN_BOOL(found);
+}

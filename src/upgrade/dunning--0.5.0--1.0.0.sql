@@ -490,13 +490,6 @@ BEGIN
 END
 $$;
 
--- private: true, or 0A000 on a Citus coordinator whose ledger is
--- distributed (README "Outgrowing one server"): a one-time filter of the
--- twins that would read the coordinator's empty shells there
-CREATE FUNCTION @extschema@._local_twin() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'dunning_local_twin'
-    LANGUAGE C STABLE PARALLEL SAFE;
-
 -- private: what the allocations dated after a day took from each entry
 -- (a debit's amount back, a credit's back as a negative amount)
 CREATE FUNCTION @extschema@._taken_back(as_of date)
@@ -1041,8 +1034,8 @@ COMMENT ON FUNCTION @extschema@.item_status(date) IS
     'every open debit on a day: the level it is due for, or the reason it is held back';
 
 -- private: the interest of one item a letter dunns at a level that charges
--- it (the first branch of _item_charges), from the proposal's _letter and
--- from issuing's _item_charges.  A function of its own, called only for
+-- it (_letter_items' interest), from the proposal's _letter and from
+-- issuing's _letter_items.  A function of its own, called only for
 -- those items: the planner counts a function call at its COST and a
 -- correlated subquery at its whole price for every item, guarded or not,
 -- and a proposal priced at several hundred thousand made PostgreSQL
@@ -1059,40 +1052,12 @@ CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint, am
     AS 'MODULE_PATHNAME', 'dunning_item_interest'
     LANGUAGE C STABLE PARALLEL SAFE COST 5;
 
--- _item_charges takes the item's amount (the interest of an item nothing
--- was paid on reads no payment); the 0.5.0 signature is dropped once
--- _letter_items calls the new one
-CREATE FUNCTION @extschema@._item_charges(customer_id text, entry_id bigint, kind text,
-                                          days_overdue integer, open_amount numeric,
-                                          due_date date, currency text, as_of date,
-                                          policy_id text, level integer,
-                                          policy_currency text, regime text,
-                                          annual_rate numeric, day_count text,
-                                          post_charges boolean, compensation numeric,
-                                          is_consumer boolean, amount numeric)
-RETURNS TABLE (interest numeric, compensation numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-SELECT CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
-             AND $4 > 0 AND $12 IS NOT NULL
-             AND @extschema@._level_interest($9, $10)
-            THEN @extschema@._item_interest($1, $2, $18, $5, $6, $8, $12, $13, $14, $15)
-            ELSE 0 END,
-       CASE WHEN $10 IS NOT NULL AND $3 = 'invoice'
-             AND $4 > 0
-             AND $16 > 0 AND NOT $17
-             AND $7 = $11
-             AND NOT EXISTS (SELECT 1
-                               FROM @extschema@.reminder_line rl
-                               JOIN @extschema@.reminder r
-                                 ON r.customer_id = rl.customer_id
-                                AND r.reminder_id = rl.reminder_id
-                              WHERE rl.customer_id = $1
-                                AND rl.entry_id = $2
-                                AND rl.compensation > 0
-                                AND r.status <> 'cancelled')
-            THEN $16 ELSE 0 END;
-END;
+-- private: a letter not cancelled charged the item the flat compensation
+-- already (src/interest.c)
+CREATE FUNCTION @extschema@._item_compensated(customer_id text, entry_id bigint)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'dunning_item_compensated'
+    LANGUAGE C STABLE PARALLEL SAFE COST 5;
 
 CREATE OR REPLACE FUNCTION @extschema@._letter_items(as_of date, force_level integer, reissue boolean,
                                           methods text[])
@@ -1144,17 +1109,30 @@ SELECT x.*,
 SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.doc_date,
        i.due_date, i.days_overdue, i.amount, i.open_amount, i.level,
        coalesce(i.dun_level, i.level) AS new_level, i.dun_level IS NOT NULL AS dunned, i.reason,
-       ch.interest, ch.compensation,
+       -- the charges of an item dunned at a level, in the query itself (a
+       -- function inlined as a subquery with no FROM is refused by Citus on
+       -- a shard).  interest: on an overdue invoice, when that level
+       -- charges interest and the policy has a regime (_item_interest);
+       -- compensation: once per late invoice, never to consumers, in the
+       -- policy's currency
+       CASE WHEN i.dun_level IS NOT NULL AND i.kind = 'invoice'
+             AND i.days_overdue > 0 AND i.interest_regime IS NOT NULL
+             AND @extschema@._level_interest(i.policy_id, i.dun_level)
+            THEN @extschema@._item_interest(i.customer_id, i.entry_id, i.amount, i.open_amount,
+                                            i.due_date, i.as_of, i.interest_regime,
+                                            i.interest_rate, i.day_count, i.post_charges)
+            ELSE 0 END AS interest,
+       CASE WHEN i.dun_level IS NOT NULL AND i.kind = 'invoice'
+             AND i.days_overdue > 0
+             AND i.compensation > 0 AND NOT i.is_consumer
+             AND i.currency = i.policy_currency
+             AND NOT @extschema@._item_compensated(i.customer_id, i.entry_id)
+            THEN i.compensation ELSE 0 END AS compensation,
        i.overdue_total, i.policy_id, i.manager_id, i.customer_reminders, i.customer_last,
        i.customer_level, i.as_of,
        i.name, i.language, i.post_charges,
        @extschema@._level_fee(i.policy_id, i.letter_level, i.currency)
   FROM @extschema@._items($1, $2, $3, $4) i
- CROSS JOIN LATERAL @extschema@._item_charges(
-        i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount, i.due_date,
-        i.currency, i.as_of, i.policy_id, i.dun_level, i.policy_currency, i.interest_regime,
-        i.interest_rate, i.day_count, i.post_charges, i.compensation, i.is_consumer,
-        i.amount) ch
  WHERE i.on_letter
    AND (i.dun_level IS NOT NULL
         OR i.statement = 'account'
@@ -1163,6 +1141,8 @@ SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.d
        ) x
 WINDOW w AS (PARTITION BY x.customer_id, x.currency);
 END;
+-- _letter_items computes the charges itself (Citus refuses the subquery
+-- with no FROM that _item_charges was inlined as)
 DROP FUNCTION @extschema@._item_charges(text, bigint, text, integer, numeric, date, text, date,
                                         text, integer, text, text, numeric, text, boolean,
                                         numeric, boolean);
@@ -1194,8 +1174,7 @@ SELECT li.customer_id, li.currency, li.letter_level, li.entry_id, li.kind, li.re
        li.doc_date, li.due_date, li.days_overdue, li.amount, li.open_amount,
        li.current_level, li.new_level, li.dunned, li.reason, li.interest,
        li.compensation, li.as_of
-  FROM @extschema@._letter_items($1, NULL, false, NULL) li
- WHERE (SELECT @extschema@._local_twin());
+  FROM @extschema@._letter_items($1, NULL, false, NULL) li;
 END;
 COMMENT ON FUNCTION @extschema@.reminder_proposal_item(date) IS
     'the items of each letter the proposal of a day would send';

@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(35);
+SELECT plan(36);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -443,8 +443,9 @@ SELECT is_empty($$SELECT s.customer_id, s.entry_id, s.reason, s.explanation FROM
                 'the dates of the explanations as DateStyle writes them, as format() does');
 RESET DateStyle;
 
--- the charges issuing computes item by item (_item_charges, the interest
--- in src/interest.c: no read for an item nothing was paid on) against
+-- the charges issuing computes item by item (_letter_items, with
+-- src/interest.c's _item_interest, which reads nothing for an item nothing
+-- was paid on, and _item_compensated) against
 -- 0.5.0's SQL, on items paid in part or not, charged from the due date or
 -- (a policy that posts its charges) from the last letter that charged it
 -- (letters at level 2 charge interest: their items' next letters charge it
@@ -455,17 +456,13 @@ SELECT * FROM issue_reminders('2026-03-30', level => 2,
                                                   WHERE policy_id = 'fr'
                                                     AND substr(customer_id, 2)::int BETWEEN 40 AND 200));
 CREATE TEMP TABLE charges_both AS
-SELECT d, 'c' AS way, i.customer_id, i.entry_id, i.amount <> i.open_amount AS paid,
-       i.post_charges AND EXISTS (SELECT 1 FROM reminder_line rl JOIN reminder r USING (customer_id, reminder_id)
-                                   WHERE rl.customer_id = i.customer_id AND rl.entry_id = i.entry_id
-                                     AND rl.interest > 0 AND r.status <> 'cancelled'
-                                     AND r.as_of > i.due_date) AS post_charges,
-       ch.interest, ch.compensation
-  FROM days, dunning._items(d, NULL, false, NULL) i,
-       LATERAL dunning._item_charges(i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount,
-                                     i.due_date, i.currency, i.as_of, i.policy_id, i.dun_level,
-                                     i.policy_currency, i.interest_regime, i.interest_rate, i.day_count,
-                                     i.post_charges, i.compensation, i.is_consumer, i.amount) ch
+SELECT d, 'c' AS way, li.customer_id, li.entry_id, li.amount <> li.open_amount AS paid,
+       li.post_charges AND EXISTS (SELECT 1 FROM reminder_line rl JOIN reminder r USING (customer_id, reminder_id)
+                                    WHERE rl.customer_id = li.customer_id AND rl.entry_id = li.entry_id
+                                      AND rl.interest > 0 AND r.status <> 'cancelled'
+                                      AND r.as_of > li.due_date) AS post_charges,
+       li.interest, li.compensation
+  FROM days, dunning._letter_items(d, NULL, false, NULL) li
 UNION ALL
 SELECT d, 'sql', i.customer_id, i.entry_id, i.amount <> i.open_amount, NULL,
        ch.interest, ch.compensation
@@ -473,7 +470,9 @@ SELECT d, 'sql', i.customer_id, i.entry_id, i.amount <> i.open_amount, NULL,
        LATERAL pg_temp.item_charges_sql(i.customer_id, i.entry_id, i.kind, i.days_overdue, i.open_amount,
                                         i.due_date, i.currency, i.as_of, i.policy_id, i.dun_level,
                                         i.policy_currency, i.interest_regime, i.interest_rate, i.day_count,
-                                        i.post_charges, i.compensation, i.is_consumer) ch;
+                                        i.post_charges, i.compensation, i.is_consumer) ch
+ WHERE i.on_letter
+   AND (i.dun_level IS NOT NULL OR i.statement = 'account' OR i.amount < 0 OR i.days_overdue > 0);
 SELECT is((SELECT string_agg(format('%s %s: %s', CASE WHEN paid THEN 'paid in part' ELSE 'unpaid' END,
                                     CASE WHEN post_charges THEN 'from a letter' ELSE 'from the due date' END,
                                     CASE WHEN n >= 5 THEN '5 or more' ELSE n::text END), ', ' ORDER BY paid, post_charges)
@@ -481,6 +480,13 @@ SELECT is((SELECT string_agg(format('%s %s: %s', CASE WHEN paid THEN 'paid in pa
                     WHERE way = 'c' AND interest > 0 GROUP BY 1, 2) x),
           'unpaid from the due date: 5 or more, unpaid from a letter: 5 or more, paid in part from the due date: 5 or more, paid in part from a letter: 5 or more',
           'items charged interest: paid in part or not, from the due date or (posting the charges) from the last letter that charged it');
+SELECT ok((SELECT count(*) FILTER (WHERE c.compensation > 0) >= 5
+                  AND count(*) FILTER (WHERE c.compensation = 0 AND i.dun_level IS NOT NULL AND i.kind = 'invoice'
+                                         AND i.days_overdue > 0 AND i.compensation > 0 AND NOT i.is_consumer
+                                         AND i.currency = i.policy_currency) >= 5
+             FROM charges_both c JOIN days USING (d), dunning._items(d, NULL, false, NULL) i
+            WHERE c.way = 'c' AND i.customer_id = c.customer_id AND i.entry_id = c.entry_id),
+          'items charged the compensation, and items it was charged on by a letter before');
 SELECT is_empty($$(SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'c'
                    EXCEPT ALL
                    SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'sql')
