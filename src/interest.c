@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "dunning.h"
@@ -523,45 +524,95 @@ dunning_item_interest(PG_FUNCTION_ARGS)
  * dunning._item_compensated(customer_id, entry_id): a letter not cancelled
  * charged the item the flat compensation already (README "Charges": once
  * per late invoice).  Issuing's _letter_items asks it of each item it would
- * charge, with one saved plan; a function call rather than a correlated
- * subquery, which Citus refuses in the query it runs on a shard, and whose
- * read is local to the item's node there (distribute.c).  The proposal's
- * _letter reads the same from a join of _item_inputs.
+ * charge: a function call rather than a correlated subquery, which Citus
+ * refuses in the query it runs on a shard, and whose read is local to the
+ * item's node there (distribute.c).  The items come customer by customer
+ * (the letters' window sorts them so), so the call reads the entries a
+ * customer was charged the compensation on once, with one saved plan, and
+ * answers that customer's other items from them: a month after a run,
+ * 100,000 reads for the backlog's 700,000 items rather than one each.  The
+ * proposal's _letter reads the same from a join of _item_inputs.
  */
+typedef struct CompensatedCache
+{
+	MemoryContext cxt;			/* the customer's, reset at the next */
+	text	   *customer_id;	/* NULL: none read yet */
+	int64	   *entry_ids;		/* ascending */
+	uint64		n;
+} CompensatedCache;
+
 static SPIPlanPtr compensated_plan;
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
 
 PG_FUNCTION_INFO_V1(dunning_item_compensated);
 Datum
 dunning_item_compensated(PG_FUNCTION_ARGS)
 {
-	Oid			types[2] = {TEXTOID, INT8OID};
-	Datum		args[2];
-	int			nested;
-	bool		found;
+	CompensatedCache *cache = (CompensatedCache *) fcinfo->flinfo->fn_extra;
+	text	   *customer;
+	int64		entry_id;
 
 	/* no item: no letter charged it */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	nested = dunning_nested_reads_begin();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(saved_plan(&compensated_plan,
-									"SELECT 1 FROM " DUNNING_SCHEMA ".reminder_line rl "
-									"JOIN " DUNNING_SCHEMA ".reminder r "
-									"ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id "
-									"AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id "
-									"WHERE rl.customer_id OPERATOR(pg_catalog.=) $1 "
-									"AND rl.entry_id OPERATOR(pg_catalog.=) $2 "
-									"AND rl.compensation OPERATOR(pg_catalog.>) 0 "
-									"AND r.status OPERATOR(pg_catalog.<>) 'cancelled' "
-									"LIMIT 1",
-									2, types),
-						 args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "the compensation of an item could not be read");
-	found = SPI_processed > 0;
-	SPI_finish();
-	dunning_nested_reads_end(nested);
-	PG_RETURN_BOOL(found);
+	customer = PG_GETARG_TEXT_PP(0);
+	entry_id = PG_GETARG_INT64(1);
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CompensatedCache));
+		cache->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "dunning compensated items",
+										   ALLOCSET_SMALL_SIZES);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->customer_id == NULL ||
+		VARSIZE_ANY_EXHDR(cache->customer_id) != VARSIZE_ANY_EXHDR(customer) ||
+		memcmp(VARDATA_ANY(cache->customer_id), VARDATA_ANY(customer),
+			   VARSIZE_ANY_EXHDR(customer)) != 0)
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		args[1] = {PointerGetDatum(customer)};
+		int			nested;
+		uint64		i;
+
+		MemoryContextReset(cache->cxt);
+		cache->customer_id = NULL;
+		nested = dunning_nested_reads_begin();
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_plan(saved_plan(&compensated_plan,
+										"SELECT rl.entry_id FROM " DUNNING_SCHEMA ".reminder_line rl "
+										"JOIN " DUNNING_SCHEMA ".reminder r "
+										"ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id "
+										"AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id "
+										"WHERE rl.customer_id OPERATOR(pg_catalog.=) $1 "
+										"AND rl.compensation OPERATOR(pg_catalog.>) 0 "
+										"AND r.status OPERATOR(pg_catalog.<>) 'cancelled'",
+										1, types),
+							 args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "the compensation of a customer's items could not be read");
+		cache->n = SPI_processed;
+		cache->entry_ids = MemoryContextAlloc(cache->cxt, sizeof(int64) * Max(cache->n, 1));
+		for (i = 0; i < cache->n; i++)
+		{
+			bool		isnull;
+
+			cache->entry_ids[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+															  SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		SPI_finish();
+		dunning_nested_reads_end(nested);
+		qsort(cache->entry_ids, cache->n, sizeof(int64), int64_cmp);
+		cache->customer_id = MemoryContextAlloc(cache->cxt, VARSIZE_ANY(customer));
+		memcpy(cache->customer_id, customer, VARSIZE_ANY(customer));
+	}
+	PG_RETURN_BOOL(cache->n > 0 &&
+				   bsearch(&entry_id, cache->entry_ids, cache->n, sizeof(int64), int64_cmp) != NULL);
 }
