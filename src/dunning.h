@@ -44,6 +44,7 @@ typedef struct DunningPolicyTerms
 } DunningPolicyTerms;
 
 extern int	dunning_text_array(Datum arr, char ***out);
+extern bool dunning_arg_is(FunctionCallInfo fcinfo, int k, const char *s);
 extern const DunningPolicyTerms *dunning_policy_terms(void **slot, MemoryContext cxt,
 													  text *policy_id);
 

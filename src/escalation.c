@@ -589,16 +589,17 @@ dunning_escalate_note(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
 }
 
-/* text argument k equals s (false for NULL) */
-static bool
-note_arg_is(FunctionCallInfo fcinfo, int k, const char *s)
+/* text argument k equals the C string s (false for NULL); proposal.c too */
+bool
+dunning_arg_is(FunctionCallInfo fcinfo, int k, const char *s)
 {
 	text	   *t;
+	size_t		len = strlen(s);
 
 	if (PG_ARGISNULL(k))
 		return false;
 	t = PG_GETARG_TEXT_PP(k);
-	return VARSIZE_ANY_EXHDR(t) == strlen(s) && memcmp(VARDATA_ANY(t), s, strlen(s)) == 0;
+	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), s, len) == 0;
 }
 
 /* text argument k as format('%s') writes it: nothing for NULL */
@@ -642,28 +643,28 @@ dunning_item_note(PG_FUNCTION_ARGS)
 	if (PG_NARGS() != NOTE_NARGS)
 		elog(ERROR, "dunning._item_note takes %d arguments", NOTE_NARGS);
 	initStringInfo(&s);
-	if (note_arg_is(fcinfo, NOTE_REASON, "excluded") && !PG_ARGISNULL(NOTE_HOLD))
+	if (dunning_arg_is(fcinfo, NOTE_REASON, "excluded") && !PG_ARGISNULL(NOTE_HOLD))
 		appendStringInfoString(&s, "the item is marked excluded");
-	else if (note_arg_is(fcinfo, NOTE_REASON, "source_excluded") ||
-			 note_arg_is(fcinfo, NOTE_REASON, "method_excluded"))
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "source_excluded") ||
+			 dunning_arg_is(fcinfo, NOTE_REASON, "method_excluded"))
 	{
-		bool		source = note_arg_is(fcinfo, NOTE_REASON, "source_excluded");
+		bool		source = dunning_arg_is(fcinfo, NOTE_REASON, "source_excluded");
 
 		appendStringInfoString(&s, source ? "source " : "payment method ");
 		append_text_arg(&s, fcinfo, source ? NOTE_SOURCE : NOTE_METHOD);
 		appendStringInfoString(&s, " is excluded by policy ");
 		append_text_arg(&s, fcinfo, 0);
 	}
-	else if (note_arg_is(fcinfo, NOTE_REASON, "disputed"))
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "disputed"))
 		appendStringInfoString(&s, "the item is disputed");
-	else if (note_arg_is(fcinfo, NOTE_REASON, "blocked"))
-		appendStringInfoString(&s, note_arg_is(fcinfo, NOTE_STATUS, "litigation")
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "blocked"))
+		appendStringInfoString(&s, dunning_arg_is(fcinfo, NOTE_STATUS, "litigation")
 							   ? "the item is in litigation" : "the item is blocked");
-	else if (note_arg_is(fcinfo, NOTE_REASON, "promise"))
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "promise"))
 		appendStringInfoString(&s, "an open promise to pay covers the item");
-	else if (note_arg_is(fcinfo, NOTE_REASON, "payment_plan"))
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "payment_plan"))
 		appendStringInfoString(&s, "a payment plan with no missed installment covers the item");
-	else if (note_arg_is(fcinfo, NOTE_REASON, "customer_interval"))
+	else if (dunning_arg_is(fcinfo, NOTE_REASON, "customer_interval"))
 	{
 		const Policy *p = PG_ARGISNULL(0) ? NULL : find_policy(get_cache(fcinfo), PG_GETARG_TEXT_PP(0));
 

@@ -101,19 +101,6 @@ typedef struct Judgement
 #define JNULL(k)	PG_ARGISNULL(base + (k))
 #define JARG(k)		PG_GETARG_DATUM(base + (k))
 
-/* text argument k equals the C string s */
-static bool
-arg_is(FunctionCallInfo fcinfo, int k, const char *s)
-{
-	text	   *t;
-	size_t		len = strlen(s);
-
-	if (PG_ARGISNULL(k))
-		return false;
-	t = PG_GETARG_TEXT_PP(k);
-	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), s, len) == 0;
-}
-
 /* text argument k is one of the n strings of list */
 static bool
 arg_in_list(FunctionCallInfo fcinfo, int k, char *const *list, int n)
@@ -228,14 +215,14 @@ judge_item(FunctionCallInfo fcinfo, int base, JudgeCache *cache, Judgement *r)
 		else if (arg_in_list(fcinfo, base + J_METHOD, r->policy->excluded_methods,
 							 r->policy->n_excluded_methods))
 			r->hold = "method_excluded";
-		else if (arg_is(fcinfo, base + J_STATUS, "disputed") &&
+		else if (dunning_arg_is(fcinfo, base + J_STATUS, "disputed") &&
 				 (JNULL(J_DISPUTED) ||
 				  (!JNULL(J_OPEN_AMOUNT) &&
 				   DatumGetBool(DirectFunctionCall2(numeric_ge, JARG(J_DISPUTED),
 													JARG(J_OPEN_AMOUNT))))))
 			r->hold = "disputed";
-		else if (arg_is(fcinfo, base + J_STATUS, "blocked") ||
-				 arg_is(fcinfo, base + J_STATUS, "litigation"))
+		else if (dunning_arg_is(fcinfo, base + J_STATUS, "blocked") ||
+				 dunning_arg_is(fcinfo, base + J_STATUS, "litigation"))
 			r->hold = "blocked";
 		else if (!JNULL(J_PLAN_HOLD))
 			r->plan_hold = DatumGetTextPP(JARG(J_PLAN_HOLD));
@@ -330,7 +317,7 @@ judge_item(FunctionCallInfo fcinfo, int base, JudgeCache *cache, Judgement *r)
 		{
 			Datum		part = JARG(J_OPEN_AMOUNT);
 
-			if (arg_is(fcinfo, base + J_STATUS, "disputed") && !JNULL(J_DISPUTED))
+			if (dunning_arg_is(fcinfo, base + J_STATUS, "disputed") && !JNULL(J_DISPUTED))
 				part = DirectFunctionCall2(numeric_sub, part, JARG(J_DISPUTED));
 			r->claimable = fixed_below_zero(part) ? cache->zero : part;
 		}
@@ -576,7 +563,7 @@ dunning_letter_accum(PG_FUNCTION_ARGS)
 		s->items++;
 
 	/* the charges of an item dunned at a level: an overdue invoice */
-	charged = r.has_dun && arg_is(fcinfo, base + C_KIND, "invoice") && r.debit && r.days > 0;
+	charged = r.has_dun && dunning_arg_is(fcinfo, base + C_KIND, "invoice") && r.debit && r.days > 0;
 	if (charged && r.policy && r.policy->interest_regime != NULL &&
 		dunning_level_charges_interest(&cache->policies, fcinfo->flinfo->fn_mcxt,
 									   DatumGetTextPP(JARG(J_POLICY_ID)), r.dun_level))
