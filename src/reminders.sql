@@ -571,7 +571,9 @@ SELECT i.customer_id, i.currency, i.letter_level, i.entry_id, i.kind, i.ref, i.d
              AND i.days_overdue > 0
              AND i.compensation > 0 AND NOT i.is_consumer
              AND i.currency = i.policy_currency
-             AND NOT @extschema@._item_compensated(i.customer_id, i.entry_id)
+             -- a customer with no letter (its counters) was charged nothing
+             AND (i.customer_last IS NULL
+                  OR NOT @extschema@._item_compensated(i.customer_id, i.entry_id))
             THEN i.compensation ELSE 0 END AS compensation,
        i.overdue_total, i.policy_id, i.manager_id, i.customer_reminders, i.customer_last,
        i.customer_level, i.as_of,
