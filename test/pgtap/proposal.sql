@@ -483,12 +483,15 @@ SELECT is((SELECT string_agg(format('%s %s: %s', CASE WHEN paid THEN 'paid in pa
                     WHERE way = 'c' AND interest > 0 GROUP BY 1, 2) x),
           'unpaid from the due date: 5 or more, unpaid from a letter: 5 or more, paid in part from the due date: 5 or more, paid in part from a letter: 5 or more',
           'items charged interest: paid in part or not, from the due date or (posting the charges) from the last letter that charged it');
+CREATE TEMP TABLE items_days AS SELECT days.d, i.* FROM days, dunning._items(days.d, NULL, false, NULL) i;
+ANALYZE charges_both, items_days;
 SELECT ok((SELECT count(*) FILTER (WHERE c.compensation > 0) >= 5
                   AND count(*) FILTER (WHERE c.compensation = 0 AND i.dun_level IS NOT NULL AND i.kind = 'invoice'
                                          AND i.days_overdue > 0 AND i.compensation > 0 AND NOT i.is_consumer
                                          AND i.currency = i.policy_currency) >= 5
-             FROM charges_both c JOIN days USING (d), dunning._items(d, NULL, false, NULL) i
-            WHERE c.way = 'c' AND i.customer_id = c.customer_id AND i.entry_id = c.entry_id),
+             FROM items_days i
+             JOIN charges_both c ON c.way = 'c' AND c.d = i.d
+                                AND c.customer_id = i.customer_id AND c.entry_id = i.entry_id),
           'items charged the compensation, and items it was charged on by a letter before');
 SELECT is_empty($$(SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'c'
                    EXCEPT ALL
