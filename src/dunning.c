@@ -16,8 +16,6 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "access/xact.h"
-#include "commands/extension.h"
-#include "executor/spi.h"
 #include "pgtime.h"
 #include "utils/guc.h"
 

@@ -383,7 +383,7 @@ dunning_late_interest_exact(PG_FUNCTION_ARGS)
  * Not strict: a NULL where _late_interest needs a value is its error.
  *
  * One call per item charged, from the proposal's _letter (src/proposal.c)
- * and from issuing's _item_charges.  An item nothing was paid on by the
+ * and from issuing's _letter_items.  An item nothing was paid on by the
  * day reads no table: its open amount is its amount less the allocations
  * dated up to the day, each above 0, so none falls in the period.  That
  * is nearly every item charged a month after a run; the others read their
@@ -414,8 +414,7 @@ PG_FUNCTION_INFO_V1(dunning_item_interest);
 Datum
 dunning_item_interest(PG_FUNCTION_ARGS)
 {
-	bool		fixed = PG_ARGISNULL(6) ||
-		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(6)), "fixed") == 0;
+	bool		fixed = PG_ARGISNULL(6) || dunning_arg_is(fcinfo, 6, "fixed");
 	bool		keyed = !PG_ARGISNULL(0) && !PG_ARGISNULL(1);
 	bool		post = !PG_ARGISNULL(9) && PG_GETARG_BOOL(9);
 	bool		paid;

@@ -461,7 +461,7 @@ letter_state(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const char *name)
 }
 
 /*
- * _item_charges' interest: dunning._item_interest(customer_id, entry_id,
+ * An item's interest: dunning._item_interest(customer_id, entry_id,
  * amount, open_amount, due_date, as_of, regime, annual_rate, day_count,
  * post_charges) (src/interest.c), called the way SQL calls it (NULL
  * arguments and result allowed).  Its result is in the caller's per-row
@@ -514,7 +514,8 @@ letter_interest(FunctionCallInfo fcinfo, JudgeCache *cache, const DunningPolicyT
  * One open entry: _judge's arguments, then kind, customer_id, entry_id,
  * due_date, is_consumer, currency, compensated (a letter not cancelled
  * charged it the compensation already), and the customer's name and
- * manager; the policy's terms come from the cache.  The item is judged, and its charges are _item_charges':
+ * manager; the policy's terms come from the cache.  The item is judged,
+ * and its charges are those of reminders.sql's _letter_items:
  *   interest: CASE WHEN dun_level IS NOT NULL AND kind = 'invoice' AND
  *   days_overdue > 0 AND regime IS NOT NULL AND _level_interest(policy_id,
  *   dun_level) THEN _item_interest(...) ELSE 0 END
