@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 #include "utils/builtins.h"
@@ -257,6 +258,13 @@ check_language(char **newval, void **extra, GucSource source)
 	return false;
 }
 
+/* on a distributed ledger the plans hold the language as a value */
+static void
+assign_language(const char *newval, void *extra)
+{
+	dunning_day_changed();
+}
+
 /*
  * Module load: define the settings.
  */
@@ -329,7 +337,7 @@ _PG_init(void)
 							   "Language of the labels the views carry (open_items.bucket_label).",
 							   "en or fr.",
 							   &language_setting, "en", PGC_USERSET, 0,
-							   check_language, NULL, NULL);
+							   check_language, assign_language, NULL);
 	/* daily_run (src/daily.sql) checks the names when it starts */
 	DefineCustomStringVariable("dunning.daily_strategies",
 							   "Lettering strategies of daily_run, in order.",
@@ -421,4 +429,24 @@ dunning_is_currency(PG_FUNCTION_ARGS)
 				   p[0] >= 'A' && p[0] <= 'Z' &&
 				   p[1] >= 'A' && p[1] <= 'Z' &&
 				   p[2] >= 'A' && p[2] <= 'Z');
+}
+
+/*
+ * A query of a C function prepared once per backend and kept: *plan holds
+ * it after the first call.
+ */
+SPIPlanPtr
+dunning_saved_plan(SPIPlanPtr *plan, const char *query, int nargs, Oid *types)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(query, nargs, types);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = p;
+	}
+	return *plan;
 }

@@ -17,6 +17,9 @@ extern void _PG_init(void);
 extern bool dunning_parse_iso_date(const char *s, DateADT *result);
 extern DateADT dunning_check_as_of(Datum arg, bool isnull);
 extern DateADT dunning_as_of_now(void);
+/* a C function's query, prepared once per backend (SPIPlanPtr) */
+extern struct _SPI_plan *dunning_saved_plan(struct _SPI_plan **plan, const char *query, int nargs,
+											Oid *types);
 
 /* distribute.c: the planner hook of a distributed ledger */
 extern void dunning_distribute_init(void);

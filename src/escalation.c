@@ -692,6 +692,56 @@ dunning_item_note(PG_FUNCTION_ARGS)
 }
 
 /*
+ * dunning._blocked_note(customer_id) RETURNS text: item_status's sentence
+ * for a customer blocked, with the date and the reason of the block as
+ * format('%s') writes them.  A read of the customer's row by key: in C,
+ * because on a distributed ledger item_status runs on the shards, where
+ * Citus refuses an SQL function's query of a distributed table; the read
+ * here is one of the nested reads distribute.c allows (the customer's row
+ * is on the node that runs the query).  No such customer: NULL.
+ */
+static SPIPlanPtr blocked_note_plan;
+
+PG_FUNCTION_INFO_V1(dunning_blocked_note);
+Datum
+dunning_blocked_note(PG_FUNCTION_ARGS)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+	int			nested;
+	text	   *result = NULL;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	args[0] = PG_GETARG_DATUM(0);
+	nested = dunning_nested_reads_begin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(dunning_saved_plan(&blocked_note_plan,
+											"SELECT pg_catalog.format('the customer is blocked until %s%s', "
+											"c.blocked_until, ': ' OPERATOR(pg_catalog.||) c.block_reason) "
+											"FROM " DUNNING_SCHEMA ".customer c "
+											"WHERE c.customer_id OPERATOR(pg_catalog.=) $1",
+											1, types),
+						 args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "the block of a customer could not be read");
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		/* copied out of SPI's memory before it is released */
+		if (!isnull)
+			result = (text *) SPI_datumTransfer(d, false, -1);
+	}
+	SPI_finish();
+	dunning_nested_reads_end(nested);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
  * The level lv of the policy of that id, or an error naming them.
  */
 static const Level *

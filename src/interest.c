@@ -394,22 +394,6 @@ dunning_late_interest_exact(PG_FUNCTION_ARGS)
 static SPIPlanPtr last_interest_plan;
 static SPIPlanPtr payments_plan;
 
-static SPIPlanPtr
-saved_plan(SPIPlanPtr *plan, const char *query, int nargs, Oid *types)
-{
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(query, nargs, types);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(p) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*plan = p;
-	}
-	return *plan;
-}
-
 PG_FUNCTION_INFO_V1(dunning_item_interest);
 Datum
 dunning_item_interest(PG_FUNCTION_ARGS)
@@ -446,7 +430,7 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 		bool		isnull;
 		Datum		last;
 
-		if (SPI_execute_plan(saved_plan(&last_interest_plan,
+		if (SPI_execute_plan(dunning_saved_plan(&last_interest_plan,
 										"SELECT pg_catalog.max(r.as_of) "
 										"FROM " DUNNING_SCHEMA ".reminder_line rl "
 										"JOIN " DUNNING_SCHEMA ".reminder r "
@@ -484,7 +468,7 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 	{
 		args[2] = DateADTGetDatum(from);
 		args[3] = PG_GETARG_DATUM(5);
-		if (SPI_execute_plan(saved_plan(&payments_plan,
+		if (SPI_execute_plan(dunning_saved_plan(&payments_plan,
 										"SELECT a.amount, a.allocated_on "
 										"FROM " DUNNING_SCHEMA ".allocation a "
 										"WHERE a.customer_id OPERATOR(pg_catalog.=) $1 "
@@ -586,7 +570,7 @@ dunning_item_compensated(PG_FUNCTION_ARGS)
 		nested = dunning_nested_reads_begin();
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute_plan(saved_plan(&compensated_plan,
+		if (SPI_execute_plan(dunning_saved_plan(&compensated_plan,
 										"SELECT rl.entry_id FROM " DUNNING_SCHEMA ".reminder_line rl "
 										"JOIN " DUNNING_SCHEMA ".reminder r "
 										"ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id "

@@ -410,13 +410,11 @@ END;
 -- rather than at a correlated subquery's price for every item (a query
 -- priced over 500,000 has PostgreSQL's default JIT optimize its code for
 -- seconds: bench/README.md, "The first run and the server's defaults")
+-- (_blocked_note is C, src/escalation.c: an SQL function's query of the
+-- customer is refused on a shard of a distributed ledger)
 CREATE FUNCTION @extschema@._blocked_note(customer_id text) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE COST 5
-BEGIN ATOMIC
-SELECT format('the customer is blocked until %s%s', c.blocked_until, ': ' || c.block_reason)
-  FROM @extschema@.customer c
- WHERE c.customer_id = $1;
-END;
+    AS 'MODULE_PATHNAME', 'dunning_blocked_note'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE COST 5;
 
 CREATE FUNCTION @extschema@.item_status(as_of date)
 RETURNS TABLE (
