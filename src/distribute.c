@@ -35,6 +35,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
@@ -68,6 +69,7 @@ typedef struct InlineContext
 	Oid			namespace;		/* dunning's schema */
 	Oid			as_of_fn;		/* dunning.as_of() */
 	Const	   *day;			/* what it returns now */
+	Const	   *language;		/* current_setting('dunning.language', true) now */
 	Oid			aged_balance[2];	/* aged_balance(date), (date, text[]) in C */
 	Oid			aged_balance_sql;	/* _aged_balance_sql(date, text[]) */
 } InlineContext;
@@ -331,6 +333,27 @@ inline_query(Query *query, InlineContext *cx)
 	return query_tree_mutator(query, inline_mutator, cx, QTW_DONT_COPY_QUERY);
 }
 
+/*
+ * Is this current_setting('dunning.language', true), which the open_items
+ * view reads for its labels?  A worker does not have the session's
+ * settings: the call becomes the value it returns now.
+ */
+static bool
+is_language_setting(Node *node)
+{
+	FuncExpr   *f;
+	Const	   *name;
+
+	if (!IsA(node, FuncExpr))
+		return false;
+	f = (FuncExpr *) node;
+	if (f->funcid != F_CURRENT_SETTING_TEXT_BOOL || !IsA(linitial(f->args), Const))
+		return false;
+	name = linitial_node(Const, f->args);
+	return !name->constisnull && name->consttype == TEXTOID &&
+		strcmp(TextDatumGetCString(name->constvalue), "dunning.language") == 0;
+}
+
 static Node *
 inline_mutator(Node *node, InlineContext *cx)
 {
@@ -340,6 +363,8 @@ inline_mutator(Node *node, InlineContext *cx)
 		return (Node *) inline_query((Query *) node, cx);
 	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == cx->as_of_fn)
 		return (Node *) copyObject(cx->day);
+	if (is_language_setting(node))
+		return (Node *) copyObject(cx->language);
 	if (IsA(node, SubLink) && trivial_sublink((SubLink *) node))
 	{
 		Query	   *q = (Query *) ((SubLink *) node)->subselect;
@@ -477,6 +502,14 @@ dunning_planner(Query *parse, const char *query_string, int cursorOptions,
 		cx.aged_balance_sql = dunning_function("_aged_balance_sql", 2, day_and_ids);
 		cx.day = makeConst(DATEOID, -1, InvalidOid, sizeof(DateADT),
 						   DateADTGetDatum(dunning_as_of_now()), false, true);
+		{
+			const char *language = GetConfigOption("dunning.language", true, false);
+
+			cx.language = language == NULL
+				? makeNullConst(TEXTOID, -1, DEFAULT_COLLATION_OID)
+				: makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+							CStringGetTextDatum(language), false, false);
+		}
 		(void) inline_query(parse, &cx);
 		folded_as_of = true;
 		inlined = true;
