@@ -43,12 +43,17 @@ $$;
 CREATE FUNCTION @extschema@._daily_error(daily_run_id bigint, customer_id text, step text,
                                          sqlstate text, message text, detail text)
 RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-INSERT INTO @extschema@.daily_run_error (daily_run_id, customer_id, step, sqlstate, message, detail)
-VALUES ($1, $2, $3, $4, $5, nullif($6, ''));
-UPDATE @extschema@.daily_run r SET errors = r.errors + 1 WHERE r.daily_run_id = $1;
-END;
+-- PL/pgSQL, not SQL: Citus plans no SQL function's parameters in a write
+-- of a reference table (daily_run is one on a distributed ledger)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO @extschema@.daily_run_error (daily_run_id, customer_id, step, sqlstate, message, detail)
+    VALUES ($1, $2, $3, $4, $5, nullif($6, ''));
+    UPDATE @extschema@.daily_run r SET errors = r.errors + 1 WHERE r.daily_run_id = $1;
+END
+$$;
 
 -- daily_run, step 0: the day checked and the run recorded
 CREATE FUNCTION @extschema@._daily_start(as_of date)
@@ -354,6 +359,9 @@ AS $$
 DECLARE
     v_issued integer;
     v_step jsonb;
+    v_review bigint;
+    v_review_amount numeric;
+    v_runs jsonb;
 BEGIN
     IF to_regclass('pg_temp.dunning_daily_review') IS NOT NULL THEN
         DROP TABLE pg_temp.dunning_daily_review;
@@ -361,15 +369,21 @@ BEGIN
     CREATE TEMP TABLE dunning_daily_review (customer_id text, currency text, level integer,
                                             channel text, total numeric, manager_id text);
     v_issued := @extschema@._daily_issue($1, $2, NULL);
+    -- the review and the runs first, then the reminders' sums: Citus takes
+    -- no subquery beside the aggregates of a distributed table
+    SELECT count(*), coalesce(sum(v.total), 0) INTO v_review, v_review_amount
+      FROM pg_temp.dunning_daily_review v;
+    SELECT coalesce(jsonb_agg(u.run_id ORDER BY u.run_id), '[]') INTO v_runs
+      FROM @extschema@.run u
+     WHERE u.options ->> 'daily_run_id' = $1::text;
     SELECT jsonb_build_object(
                'reminders', v_issued,
                'amount', coalesce(sum(m.total_overdue + m.fees + m.interest + m.compensation), 0),
                'emails', count(*) FILTER (WHERE m.status = 'queued'),
                'letters', count(*) FILTER (WHERE m.status = 'issued'),
-               'review', (SELECT count(*) FROM pg_temp.dunning_daily_review),
-               'review_amount', (SELECT coalesce(sum(v.total), 0) FROM pg_temp.dunning_daily_review v),
-               'runs', (SELECT coalesce(jsonb_agg(u.run_id ORDER BY u.run_id), '[]') FROM @extschema@.run u
-                         WHERE u.options ->> 'daily_run_id' = $1::text))
+               'review', v_review,
+               'review_amount', v_review_amount,
+               'runs', v_runs)
       INTO v_step
       FROM @extschema@.reminder m
       JOIN @extschema@.run u ON u.run_id = m.run_id
@@ -383,16 +397,23 @@ $$;
 CREATE FUNCTION @extschema@._daily_step(daily_run_id bigint, step text, did jsonb,
                                         started timestamptz, last boolean DEFAULT false)
 RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-UPDATE @extschema@.daily_run r
-   SET steps = jsonb_set(r.steps, ARRAY[$2],
-                         $3 || jsonb_build_object('seconds',
-                                   round(extract(epoch FROM clock_timestamp() - $4), 3))),
-       status = CASE WHEN $5 THEN 'done' ELSE r.status END,
-       finished_at = CASE WHEN $5 THEN clock_timestamp() END
- WHERE r.daily_run_id = $1;
-END;
+-- PL/pgSQL, not SQL: as _daily_error; and the clock read before the
+-- UPDATE (Citus takes no volatile function in an UPDATE of its tables)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_now timestamptz := clock_timestamp();
+BEGIN
+    UPDATE @extschema@.daily_run r
+       SET steps = jsonb_set(r.steps, ARRAY[$2],
+                             $3 || jsonb_build_object('seconds',
+                                       round(extract(epoch FROM v_now - $4), 3))),
+           status = CASE WHEN $5 THEN 'done' ELSE r.status END,
+           finished_at = CASE WHEN $5 THEN v_now END
+     WHERE r.daily_run_id = $1;
+END
+$$;
 
 -- The day: lettering, issuing the automatic levels, the summaries; each
 -- step committed and recorded on the run.  No SET clause: a procedure that
@@ -404,14 +425,18 @@ DECLARE
     v_id bigint;
     v_t timestamptz;
 BEGIN
+    PERFORM @extschema@._one_connection_per_node();
     v_id := @extschema@._daily_start(as_of);
     COMMIT;
+    PERFORM @extschema@._one_connection_per_node();
     v_t := pg_catalog.clock_timestamp();
     PERFORM @extschema@._daily_step(v_id, 'lettering', @extschema@._daily_letter(v_id), v_t);
     COMMIT;
+    PERFORM @extschema@._one_connection_per_node();
     v_t := pg_catalog.clock_timestamp();
     PERFORM @extschema@._daily_step(v_id, 'issue', @extschema@._daily_issue_all(v_id, as_of), v_t);
     COMMIT;
+    PERFORM @extschema@._one_connection_per_node();
     v_t := pg_catalog.clock_timestamp();
     PERFORM @extschema@._daily_step(v_id, 'summaries', @extschema@._daily_digests(v_id, as_of), v_t, true);
     COMMIT;

@@ -61,6 +61,37 @@ END
 $d$ $c$
 $fn$;
 
+-- private: is this ledger distributed (dunning.distribute() called on a
+-- Citus coordinator)?  False on a server without Citus.
+CREATE FUNCTION @extschema@._distributed() RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                    WHERE logicalrelid = '@extschema@.customer'::pg_catalog.regclass);
+END
+$$;
+
+-- private: on a distributed ledger, the rest of the transaction over one
+-- connection per node.  Citus refuses to write a reference table that
+-- distributed tables refer to (run, daily_run) once the transaction has
+-- read a distributed table over several connections; issuing and each
+-- step of the daily run call this first.  Nothing on one server.
+CREATE FUNCTION @extschema@._one_connection_per_node() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF @extschema@._distributed() THEN
+        PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    END IF;
+END
+$$;
+
 CREATE FUNCTION @extschema@.distribute(shard_count integer DEFAULT NULL)
 RETURNS TABLE (table_name pg_catalog.regclass, distribution text)
 LANGUAGE plpgsql VOLATILE
@@ -170,7 +201,13 @@ BEGIN
         FOREACH t IN ARRAY v_fks LOOP
             EXECUTE t;
         END LOOP;
-        PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => true)
+        -- A call on its own is sent to the customer's node; one inside a
+        -- transaction block runs here, each of its statements on the
+        -- customer's shard.  Not forced into the node inside transaction
+        -- blocks too: Citus 13.2 then refuses some statements about the
+        -- customer (letter_pdf of a customer with no company among
+        -- several: "queries must filter by the distribution argument").
+        PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => false)
            FROM pg_catalog.unnest(@extschema@._customer_functions()) f;
     END IF;
 

@@ -401,6 +401,7 @@ DECLARE
     nxt     @extschema@.installment;
     v_paid  numeric;
     v_due   numeric;
+    v_count bigint;
 BEGIN
     SELECT * INTO pl FROM @extschema@.payment_plan x
      WHERE x.customer_id = $1 AND x.plan_id = $2
@@ -448,12 +449,14 @@ BEGIN
        AND i.seq > inst.seq
      ORDER BY i.seq LIMIT 1;
     IF nxt.seq IS NOT NULL THEN
+        -- the plan's installments counted first: Citus takes no subquery
+        -- in an INSERT's VALUES
+        SELECT pg_catalog.count(*) INTO v_count FROM @extschema@.installment i
+         WHERE i.customer_id = $1
+           AND i.plan_id = pl.plan_id;
         INSERT INTO @extschema@.action (customer_id, kind, entry_ids, due_on, owner, title, plan_id)
         VALUES ($1, 'installment_check', pl.entry_ids, nxt.due_on, $3,
-                pg_catalog.format('installment %s of %s: %s %s', nxt.seq,
-                                  (SELECT pg_catalog.count(*) FROM @extschema@.installment i
-                                    WHERE i.customer_id = $1
-                                      AND i.plan_id = pl.plan_id),
+                pg_catalog.format('installment %s of %s: %s %s', nxt.seq, v_count,
                                   nxt.amount, pl.currency),
                 pl.plan_id);
     ELSE

@@ -77,6 +77,7 @@ AS $$
 DECLARE
     v_bad       text;
     v_date      date;
+    v_found     text[];
 BEGIN
     IF d IS NULL OR v_reissue IS NULL OR v_dry IS NULL THEN
         RAISE EXCEPTION 'as_of, reissue and dry_run must not be null'
@@ -91,10 +92,15 @@ BEGIN
     END IF;
     IF v_customers IS NOT NULL THEN
         PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');
+        -- the customers that exist, read by key, then the first one given
+        -- that is not among them: two statements, not a correlated
+        -- subquery beside unnest(), which Citus refuses on a distributed
+        -- customer table
+        v_found := ARRAY(SELECT c.customer_id FROM @extschema@.customer c
+                          WHERE c.customer_id = ANY (v_customers));
         SELECT u INTO v_bad
           FROM pg_catalog.unnest(v_customers) u
-         WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
-                            WHERE c.customer_id = u)
+         WHERE u <> ALL (v_found)
          LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'unknown customer "%"', v_bad
@@ -219,20 +225,42 @@ BEGIN
     -- since the letters were computed was reminded by another session
     -- meanwhile: it is left out (READ COMMITTED re-reads the locked row
     -- and the condition no longer holds).
-    CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
-    SELECT x.customer_id
-      FROM (SELECT c.customer_id
-              FROM @extschema@.customer c
-              JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
+    IF NOT @extschema@._distributed() THEN
+        CREATE TEMP TABLE dunning_issue_locked ON COMMIT DROP AS
+        SELECT x.customer_id
+          FROM (SELECT c.customer_id
+                  FROM @extschema@.customer c
+                  JOIN (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
+                                        l.customer_level
+                          FROM pg_temp.dunning_issue_letters l) s
+                    ON s.customer_id = c.customer_id
+                 WHERE c.reminder_count = s.customer_reminders
+                   AND (c.last_reminded_on IS NULL) = (s.customer_last IS NULL)
+                   AND coalesce(c.last_reminded_on = s.customer_last, true)
+                   AND c.level = s.customer_level
+                 ORDER BY c.customer_id
+                   FOR UPDATE OF c) x;
+    ELSE
+        -- Citus locks no rows with FOR UPDATE across shards: an UPDATE
+        -- that changes nothing locks them, on each shard, with the same
+        -- re-read of a row another session changed meanwhile.  (Its order
+        -- is the shards', not the customers': two runs at once over the
+        -- same customers can deadlock, and Citus then cancels one.)
+        CREATE TEMP TABLE dunning_issue_locked (customer_id text) ON COMMIT DROP;
+        WITH u AS (
+            UPDATE @extschema@.customer c
+               SET level = c.level
+              FROM (SELECT DISTINCT l.customer_id, l.customer_reminders, l.customer_last,
                                     l.customer_level
                       FROM pg_temp.dunning_issue_letters l) s
-                ON s.customer_id = c.customer_id
-             WHERE c.reminder_count = s.customer_reminders
+             WHERE s.customer_id = c.customer_id
+               AND c.reminder_count = s.customer_reminders
                AND (c.last_reminded_on IS NULL) = (s.customer_last IS NULL)
                AND coalesce(c.last_reminded_on = s.customer_last, true)
                AND c.level = s.customer_level
-             ORDER BY c.customer_id
-               FOR UPDATE OF c) x;
+            RETURNING c.customer_id)
+        INSERT INTO pg_temp.dunning_issue_locked SELECT u.customer_id FROM u;
+    END IF;
     DELETE FROM pg_temp.dunning_issue_letters l
      WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dunning_issue_locked k
                         WHERE k.customer_id = l.customer_id);
@@ -387,6 +415,7 @@ AS $$
 DECLARE
     v_run       bigint;
 BEGIN
+    PERFORM @extschema@._one_connection_per_node();
     PERFORM @extschema@._issue_check($1, $2, $3, $4, $5, $6, $7, $8);
     IF NOT $8 THEN
         INSERT INTO @extschema@.run (as_of, options, dry_run)
