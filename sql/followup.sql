@@ -86,15 +86,18 @@ INSERT INTO dunning.entry (customer_id, entry_id, kind, ref, doc_date, amount, c
 VALUES ('C2', 11, 'payment', 'VIR G-1', '2025-03-10', -600, 'EUR');
 SELECT count(*) AS lettered FROM dunning.auto_letter('C2');
 SET dunning.as_of = '2025-03-12';
-SELECT dunning.complete_action('C2', (SELECT action_id FROM dunning.action WHERE customer_id = 'C2'),
-                               'paid in full') AS next_action;
+-- (each action's id read first, then given as a value: on a distributed
+-- ledger Citus would run a statement that reads a customer's rows, the call
+-- with it, on the customer's node; README "Outgrowing one server")
+SELECT action_id AS c2_action FROM dunning.action WHERE customer_id = 'C2' \gset
+SELECT dunning.complete_action('C2', :c2_action, 'paid in full') AS next_action;
 SELECT status FROM dunning.promise WHERE customer_id = 'C2';
 
 -- C3 paid nothing: the promise is broken, the invoice is dunned again at
 -- its level, and the next call stands on 14 March
-SELECT dunning.complete_action('C3', (SELECT action_id FROM dunning.action
-                                       WHERE customer_id = 'C3' AND kind = 'promise_check'),
-                               'no payment received', next_on => '2025-03-14') IS NOT NULL AS next_scheduled;
+SELECT action_id AS c3_check FROM dunning.action WHERE customer_id = 'C3' AND kind = 'promise_check' \gset
+SELECT dunning.complete_action('C3', :c3_check, 'no payment received',
+                               next_on => '2025-03-14') IS NOT NULL AS next_scheduled;
 SELECT status FROM dunning.promise WHERE customer_id = 'C3';
 SELECT e.ref, e.status, s.reason FROM dunning.entry e JOIN dunning.item_status s USING (customer_id, entry_id)
  WHERE customer_id = 'C3';
@@ -155,19 +158,20 @@ SELECT count(*) AS lettered FROM dunning.auto_letter('PL');
 SELECT d, reason FROM unnest('{2025-12-21,2026-01-21}'::date[]) d,
        LATERAL dunning.item_status(d) s WHERE s.customer_id = 'PL';
 SET dunning.as_of = '2025-12-20';
-SELECT dunning.complete_action('PL', (SELECT action_id FROM dunning.action WHERE customer_id = 'PL'),
-                               'first installment received');
+SELECT action_id AS pl_action FROM dunning.action WHERE customer_id = 'PL' \gset
+SELECT dunning.complete_action('PL', :pl_action, 'first installment received');
 SELECT kind, due_on, title FROM dunning.followup_schedule WHERE customer_id = 'PL';
 SELECT seq, paid_on FROM dunning.installment WHERE plan_id = :plan_id ORDER BY seq;
 -- nothing on 20 January: the installment is missed, the plan broken, the
 -- rest of the invoice dunned again
 SET dunning.as_of = '2026-01-22';
-SELECT dunning.complete_action('PL', (SELECT max(action_id) FROM dunning.action WHERE customer_id = 'PL'),
-                               'nothing received');
+SELECT max(action_id) AS pl_action FROM dunning.action WHERE customer_id = 'PL' \gset
+SELECT dunning.complete_action('PL', :pl_action, 'nothing received');
 SELECT status FROM dunning.payment_plan WHERE plan_id = :plan_id;
 SELECT ref, open_amount, reason, next_level FROM dunning.item_status WHERE customer_id = 'PL';
 SELECT kind, summary FROM dunning.customer_history WHERE customer_id = 'PL';
-SELECT dunning.mark_message_sent('PL', (SELECT message_id FROM dunning.message WHERE customer_id = 'PL'));
+SELECT message_id AS pl_message FROM dunning.message WHERE customer_id = 'PL' \gset
+SELECT dunning.mark_message_sent('PL', :pl_message);
 SELECT count(*) AS still_queued FROM dunning.outbox WHERE customer_id = 'PL';
 SET dunning.as_of = '2025-12-01';
 
@@ -178,7 +182,7 @@ SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2025-12-10}', '{50
 SELECT dunning.create_payment_plan('PL', '{40}', '{2025-11-20,2025-12-20}', '{500,500}');
 SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2026-01-20}', '{500}');
 SELECT dunning.create_payment_plan('PL', '{40}', '{2025-12-20,2026-01-20}', '{1000,-500}');
-SELECT dunning.mark_message_sent('PL', (SELECT message_id FROM dunning.message WHERE customer_id = 'PL'));
+SELECT dunning.mark_message_sent('PL', :pl_message);
 SELECT dunning.kpi('2025-03-31', '2025-01-01', 'CHF');
 SELECT dunning.kpi(NULL, '2025-01-01', 'CHF');
 SELECT dunning.kpi('2025-01-01', '2025-03-31', 'euro');
@@ -189,8 +193,9 @@ SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-20', NULL);
 SELECT dunning.log_contact('C3', 'phone', 'x', '2025-03-20', -5);
 SELECT dunning.log_contact('C3', 'phone', 'x', next_action_on => '2025-03-01');
 SELECT dunning.log_contact('C3', 'phone', 'x', entry_ids => '{10}');
-SELECT dunning.complete_action('C3', (SELECT min(action_id) FROM dunning.action WHERE customer_id = 'C3'), 'again');
+SELECT min(action_id) AS c3_first, max(action_id) AS c3_last FROM dunning.action WHERE customer_id = 'C3' \gset
+SELECT dunning.complete_action('C3', :c3_first, 'again');
 SELECT dunning.complete_action('C3', -1, 'x');
-SELECT dunning.complete_action('C3', (SELECT max(action_id) FROM dunning.action WHERE customer_id = 'C3'), NULL);
+SELECT dunning.complete_action('C3', :c3_last, NULL);
 \set VERBOSITY default
 RESET dunning.as_of;

@@ -59,17 +59,29 @@ SELECT 'missing' AS side, count(*) FROM (SELECT * FROM expected EXCEPT SELECT * 
 UNION ALL
 SELECT 'extra', count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM expected) y;
 
--- The same invoices, item by item, on the last day of every month.
+-- The same invoices, item by item, on the last day of every month: one
+-- statement a day (on a distributed ledger Citus runs each on the shards;
+-- it takes no subquery per day over the ledger)
+CREATE TEMP TABLE month_ends (as_of date, ok boolean);
+DO $$
+DECLARE
+    d date;
+    v_got text[];
+    v_want text[];
+BEGIN
+    FOR d IN SELECT (g + interval '1 month' - interval '1 day')::date
+               FROM generate_series('2012-01-01'::date, '2013-12-01', '1 month') g LOOP
+        v_got := ARRAY(SELECT o.ref FROM dunning.open_items(d) o
+                        WHERE o.kind = 'invoice' ORDER BY o.ref);
+        v_want := ARRAY(SELECT s.invoice_number FROM ar_sample s
+                         WHERE s.invoice_date <= d AND s.settled_date > d ORDER BY s.invoice_number);
+        INSERT INTO month_ends VALUES (d, v_got = v_want);
+    END LOOP;
+END
+$$;
 SELECT count(*) AS month_ends_checked,
        count(*) FILTER (WHERE ok) AS month_ends_equal
-  FROM (SELECT m.as_of,
-               (SELECT array_agg(ref ORDER BY ref) FROM dunning.open_items(m.as_of) o
-                 WHERE o.kind = 'invoice')
-               IS NOT DISTINCT FROM
-               (SELECT array_agg(invoice_number ORDER BY invoice_number) FROM ar_sample s
-                 WHERE s.invoice_date <= m.as_of AND s.settled_date > m.as_of) AS ok
-          FROM (SELECT (g + interval '1 month' - interval '1 day')::date AS as_of
-                  FROM generate_series('2012-01-01'::date, '2013-12-01', '1 month') g) m) c;
+  FROM month_ends;
 
 -- Payments never stand open: each is lettered with its invoice on its own date.
 SELECT count(*) AS open_payments FROM dunning.open_items('2013-06-30') WHERE amount < 0;
