@@ -61,6 +61,32 @@ END
 $d$ $c$
 $fn$;
 
+-- private: the policies of the workers' own copies of the tables, which
+-- CREATE EXTENSION made there in their one-server form (subqueries): a
+-- query that a C function or a policy test makes on a worker, for a role
+-- subject to row security, reads them, and Citus refused it ("complex
+-- joins are only supported when ...").  Set in their Citus form on every
+-- worker, each in a transaction of its own: distribute() calls it before
+-- it distributes the tables (once they are, its own transaction holds
+-- them on the workers), or at a later call for a node added since.
+CREATE FUNCTION @extschema@._citus_worker_policies() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_failed text;
+BEGIN
+    SELECT pg_catalog.string_agg(w.nodename || ':' || w.nodeport || ': ' || w.result, '; ') INTO v_failed
+      FROM run_command_on_workers('SET citus.enable_ddl_propagation TO off; SELECT @extschema@._citus_policies()') w
+     WHERE NOT w.success;
+    IF v_failed IS NOT NULL THEN
+        RAISE EXCEPTION 'the row security policies could not be set on every worker'
+              USING ERRCODE = '55000', DETAIL = v_failed;
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._citus_worker_policies() FROM PUBLIC;
+
 -- private: is this ledger distributed (dunning.distribute() called on a
 -- Citus coordinator)?  False on a server without Citus.
 CREATE FUNCTION @extschema@._distributed() RETURNS boolean
@@ -103,6 +129,7 @@ DECLARE
     v_triggers text[];
     v_truncate text[];
     t text;
+    v_first boolean;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
         RAISE EXCEPTION 'dunning.distribute() needs Citus'
@@ -128,13 +155,15 @@ BEGIN
                     DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may distribute them.';
     END IF;
 
-    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '@extschema@.customer'::regclass) THEN
+    v_first := NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '@extschema@.customer'::regclass);
+    IF v_first THEN
         -- Citus turns a local table that references a reference table into
         -- a table of its own kind, dropping and re-creating the views on it,
         -- which an extension's views do not allow: the foreign keys between
         -- the extension's tables go first and come back once every table
         -- has its place.
         PERFORM @extschema@._citus_policies();
+        PERFORM @extschema@._citus_worker_policies();
         FOR v_fk IN
             SELECT k.conrelid::regclass AS tab, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
               FROM pg_catalog.pg_constraint k
@@ -209,6 +238,32 @@ BEGIN
         -- several: "queries must filter by the distribution argument").
         PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => false)
            FROM pg_catalog.unnest(@extschema@._customer_functions()) f;
+        -- The privileges granted before: the workers' copies of the schema
+        -- and tables came from CREATE EXTENSION there, without them (a
+        -- manager's role read nothing on a shard: "permission denied for
+        -- table credit_manager").  Granted again here, Citus sends each
+        -- grant to every node and shard; a grant made after distribute()
+        -- reaches them by itself.
+        FOR v_fk IN
+            SELECT pg_catalog.format('GRANT %s ON SCHEMA @extschema@ TO %s%s', a.privilege_type,
+                                     CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                          ELSE pg_catalog.quote_ident(a.grantee::regrole::text) END,
+                                     CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS def
+              FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+             WHERE n.nspname = '@extschema@' AND a.grantee <> n.nspowner
+            UNION ALL
+            SELECT pg_catalog.format('GRANT %s ON @extschema@.%I TO %s%s', a.privilege_type, c.relname,
+                                     CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                          ELSE pg_catalog.quote_ident(a.grantee::regrole::text) END,
+                                     CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+              FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid = ANY (SELECT pg_catalog.format('@extschema@.%I', n)::regclass
+                                  FROM pg_catalog.unnest(@extschema@._reference_tables()
+                                                         || @extschema@._customer_tables()) n)
+               AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE v_fk.def;
+        END LOOP;
     END IF;
 
     -- Each node's copy of the extension's sequences gives ids of its own:
@@ -221,6 +276,12 @@ BEGIN
     -- the next call.
     PERFORM run_command_on_workers(@extschema@._sequence_range_command());
     EXECUTE @extschema@._sequence_range_command();
+
+    -- a node added since the first call: the policies of its copies of the
+    -- tables (below)
+    IF NOT v_first THEN
+        PERFORM @extschema@._citus_worker_policies();
+    END IF;
 
     RETURN QUERY
     SELECT p.logicalrelid,

@@ -349,6 +349,48 @@ BEGIN
 END
 $$;
 
+-- private: on a distributed ledger, the rows of a query written into a
+-- table as multi-row INSERTs of their values, a thousand rows a statement.
+-- Citus writes an INSERT ... SELECT of the coordinator's rows to the
+-- shards with COPY, which PostgreSQL refuses under row security ("COPY
+-- FROM not supported with row-level security"): an INSERT of values goes
+-- to each shard as an INSERT, its policy checked there.  The query's
+-- columns are named as the table's.  Returns how many rows it wrote.
+CREATE FUNCTION @extschema@._insert_values(target regclass, query text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cols text;
+    v_expr text;
+    v_stmt text;
+    v_n bigint;
+    v_total bigint := 0;
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.dunning_insert_rows') IS NOT NULL THEN
+        DROP TABLE pg_temp.dunning_insert_rows;
+    END IF;
+    EXECUTE 'CREATE TEMP TABLE dunning_insert_rows ON COMMIT DROP AS ' || query;
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
+           pg_catalog.string_agg(pg_catalog.format('pg_catalog.quote_nullable(t.%I::text)', a.attname),
+                                 ' OPERATOR(pg_catalog.||) '','' OPERATOR(pg_catalog.||) ' ORDER BY a.attnum)
+      INTO v_cols, v_expr
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = 'pg_temp.dunning_insert_rows'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+    FOR v_stmt IN EXECUTE pg_catalog.format(
+            'SELECT %L OPERATOR(pg_catalog.||) pg_catalog.string_agg(''('' OPERATOR(pg_catalog.||) %s OPERATOR(pg_catalog.||) '')'', '', '') '
+            'FROM (SELECT t.*, (pg_catalog.row_number() OVER () OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000 AS dunning_chunk '
+            'FROM pg_temp.dunning_insert_rows t) t GROUP BY t.dunning_chunk',
+            pg_catalog.format('INSERT INTO %s (%s) VALUES ', target, v_cols), v_expr) LOOP
+        EXECUTE v_stmt;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_total := v_total + v_n;
+    END LOOP;
+    DROP TABLE pg_temp.dunning_insert_rows;
+    RETURN v_total;
+END
+$$;
+
 CREATE FUNCTION @extschema@._issue_post(v_run bigint, d date)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -358,37 +400,66 @@ AS $$
 DECLARE
     v_count     integer;
 BEGIN
-    -- the lines: their triggers move the items' counters
-    INSERT INTO @extschema@.reminder_line
-        (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
-         interest, compensation, dunned)
-    SELECT i.customer_id, l.rid, i.entry_id, i.new_level, coalesce(i.days_overdue, 0),
-           i.open_amount, i.interest, i.compensation, i.dunned
-      FROM pg_temp.dunning_issue_items i
-      JOIN pg_temp.dunning_issue_letters l
-        ON l.customer_id = i.customer_id
-       AND l.currency = i.currency;
+    IF NOT @extschema@._distributed() THEN
+        -- the lines: their triggers move the items' counters
+        INSERT INTO @extschema@.reminder_line
+            (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+             interest, compensation, dunned)
+        SELECT i.customer_id, l.rid, i.entry_id, i.new_level, coalesce(i.days_overdue, 0),
+               i.open_amount, i.interest, i.compensation, i.dunned
+          FROM pg_temp.dunning_issue_items i
+          JOIN pg_temp.dunning_issue_letters l
+            ON l.customer_id = i.customer_id
+           AND l.currency = i.currency;
 
-    -- with post_charges, fees, interest and compensation on the account
-    INSERT INTO @extschema@.entry
-        (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
-    SELECT l.customer_id, x.entry_id, x.kind,
-           pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
-      FROM pg_temp.dunning_issue_letters l,
-           LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
-                           (l.interest_entry, 'interest', 'interest', l.letter_interest),
-                           (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
-                   ) x(entry_id, kind, what, amount)
-     WHERE x.entry_id IS NOT NULL;
+        -- with post_charges, fees, interest and compensation on the account
+        INSERT INTO @extschema@.entry
+            (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
+        SELECT l.customer_id, x.entry_id, x.kind,
+               pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
+          FROM pg_temp.dunning_issue_letters l,
+               LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
+                               (l.interest_entry, 'interest', 'interest', l.letter_interest),
+                               (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
+                       ) x(entry_id, kind, what, amount)
+         WHERE x.entry_id IS NOT NULL;
 
-    -- the history
-    INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
-    SELECT l.customer_id, 'reminder',
-           pg_catalog.format('level %s reminder (%s): %s %s overdue', l.letter_level, l.channel,
-                             pg_catalog.round(l.overdue_total, 2), l.currency),
-           pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', v_run,
-                                         'level', l.letter_level, 'as_of', l.as_of)
-      FROM pg_temp.dunning_issue_letters l;
+        -- the history
+        INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+        SELECT l.customer_id, 'reminder',
+               pg_catalog.format('level %s reminder (%s): %s %s overdue', l.letter_level, l.channel,
+                                 pg_catalog.round(l.overdue_total, 2), l.currency),
+               pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', v_run,
+                                             'level', l.letter_level, 'as_of', l.as_of)
+          FROM pg_temp.dunning_issue_letters l;
+    ELSE
+        -- the same rows, as INSERTs of values (_insert_values)
+        PERFORM @extschema@._insert_values('@extschema@.reminder_line', $q$
+            SELECT i.customer_id, l.rid AS reminder_id, i.entry_id, i.new_level AS level,
+                   coalesce(i.days_overdue, 0) AS days_overdue, i.open_amount, i.interest,
+                   i.compensation, i.dunned
+              FROM pg_temp.dunning_issue_items i
+              JOIN pg_temp.dunning_issue_letters l
+                ON l.customer_id = i.customer_id
+               AND l.currency = i.currency$q$);
+        PERFORM @extschema@._insert_values('@extschema@.entry', pg_catalog.format($q$
+            SELECT l.customer_id, x.entry_id, x.kind,
+                   pg_catalog.format('reminder %%s %%s', l.rid, x.what) AS ref, %1$L::date AS doc_date,
+                   %1$L::date AS due_date, x.amount, l.currency, 'dunning' AS source
+              FROM pg_temp.dunning_issue_letters l,
+                   LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
+                                   (l.interest_entry, 'interest', 'interest', l.letter_interest),
+                                   (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
+                           ) x(entry_id, kind, what, amount)
+             WHERE x.entry_id IS NOT NULL$q$, d));
+        PERFORM @extschema@._insert_values('@extschema@.activity', pg_catalog.format($q$
+            SELECT l.customer_id, 'reminder' AS kind,
+                   pg_catalog.format('level %%s reminder (%%s): %%s %%s overdue', l.letter_level, l.channel,
+                                     pg_catalog.round(l.overdue_total, 2), l.currency) AS summary,
+                   pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', %1$s::bigint,
+                                                 'level', l.letter_level, 'as_of', l.as_of) AS refs
+              FROM pg_temp.dunning_issue_letters l$q$, v_run));
+    END IF;
 
     SELECT pg_catalog.count(*)::integer INTO v_count FROM pg_temp.dunning_issue_letters;
     UPDATE @extschema@.run SET reminders = v_count WHERE run_id = v_run;
@@ -1705,6 +1776,7 @@ DECLARE
     v_actions   bigint[] := '{}';
     v_id        bigint;
     c           record;
+    v_line      record;
 BEGIN
     PERFORM @extschema@._check_customer(v_customer);
     IF v_channel IS NULL OR v_note IS NULL OR v_counts IS NULL THEN
@@ -1768,11 +1840,19 @@ BEGIN
             VALUES (v_customer, d, c.level, v_channel, c.currency, c.total, 'sent', v_note,
                     pg_catalog.now())
             RETURNING reminder_id INTO v_id;
-            INSERT INTO @extschema@.reminder_line (customer_id, reminder_id, entry_id, level,
-                                                   days_overdue, open_amount)
-            SELECT v_customer, v_id, i.entry_id, greatest(i.level, 1), i.days_overdue, i.open_amount
-              FROM @extschema@._contact_items(v_customer, v_ids, d) i
-             WHERE i.currency = c.currency;
+            -- one INSERT of values a line, not INSERT ... SELECT: on a
+            -- distributed ledger Citus would write that with COPY, which
+            -- PostgreSQL refuses under row security
+            FOR v_line IN
+                SELECT i.entry_id, greatest(i.level, 1) AS level, i.days_overdue, i.open_amount
+                  FROM @extschema@._contact_items(v_customer, v_ids, d) i
+                 WHERE i.currency = c.currency
+            LOOP
+                INSERT INTO @extschema@.reminder_line (customer_id, reminder_id, entry_id, level,
+                                                       days_overdue, open_amount)
+                VALUES (v_customer, v_id, v_line.entry_id, v_line.level, v_line.days_overdue,
+                        v_line.open_amount);
+            END LOOP;
             v_reminders := v_reminders || v_id;
         END LOOP;
     END IF;
@@ -2136,9 +2216,11 @@ BEGIN
     INSERT INTO @extschema@.payment_plan (customer_id, entry_ids, currency, agreed_on, note)
     VALUES (v_customer, v_ids, v_currency, d, v_note)
     RETURNING plan_id INTO v_plan;
-    INSERT INTO @extschema@.installment (customer_id, plan_id, seq, due_on, amount)
-    SELECT v_customer, v_plan, i, v_dates[i], v_amounts[i]
-      FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_dates)) i;
+    -- one INSERT of values an installment (as log_contact's lines)
+    FOR i IN 1 .. pg_catalog.cardinality(v_dates) LOOP
+        INSERT INTO @extschema@.installment (customer_id, plan_id, seq, due_on, amount)
+        VALUES (v_customer, v_plan, i, v_dates[i], v_amounts[i]);
+    END LOOP;
     UPDATE @extschema@.entry e SET status = 'payment_plan', status_note = v_note
      WHERE e.customer_id = v_customer
        AND e.entry_id = ANY (v_ids);
@@ -4650,6 +4732,32 @@ END
 $d$ $c$
 $fn$;
 
+-- private: the policies of the workers' own copies of the tables, which
+-- CREATE EXTENSION made there in their one-server form (subqueries): a
+-- query that a C function or a policy test makes on a worker, for a role
+-- subject to row security, reads them, and Citus refused it ("complex
+-- joins are only supported when ...").  Set in their Citus form on every
+-- worker, each in a transaction of its own: distribute() calls it before
+-- it distributes the tables (once they are, its own transaction holds
+-- them on the workers), or at a later call for a node added since.
+CREATE FUNCTION @extschema@._citus_worker_policies() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_failed text;
+BEGIN
+    SELECT pg_catalog.string_agg(w.nodename || ':' || w.nodeport || ': ' || w.result, '; ') INTO v_failed
+      FROM run_command_on_workers('SET citus.enable_ddl_propagation TO off; SELECT @extschema@._citus_policies()') w
+     WHERE NOT w.success;
+    IF v_failed IS NOT NULL THEN
+        RAISE EXCEPTION 'the row security policies could not be set on every worker'
+              USING ERRCODE = '55000', DETAIL = v_failed;
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@._citus_worker_policies() FROM PUBLIC;
+
 -- private: is this ledger distributed (dunning.distribute() called on a
 -- Citus coordinator)?  False on a server without Citus.
 CREATE FUNCTION @extschema@._distributed() RETURNS boolean
@@ -4692,6 +4800,7 @@ DECLARE
     v_triggers text[];
     v_truncate text[];
     t text;
+    v_first boolean;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
         RAISE EXCEPTION 'dunning.distribute() needs Citus'
@@ -4717,13 +4826,15 @@ BEGIN
                     DETAIL = 'Only the owner of the extension''s tables (the role that created the extension) or a superuser may distribute them.';
     END IF;
 
-    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '@extschema@.customer'::regclass) THEN
+    v_first := NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = '@extschema@.customer'::regclass);
+    IF v_first THEN
         -- Citus turns a local table that references a reference table into
         -- a table of its own kind, dropping and re-creating the views on it,
         -- which an extension's views do not allow: the foreign keys between
         -- the extension's tables go first and come back once every table
         -- has its place.
         PERFORM @extschema@._citus_policies();
+        PERFORM @extschema@._citus_worker_policies();
         FOR v_fk IN
             SELECT k.conrelid::regclass AS tab, k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
               FROM pg_catalog.pg_constraint k
@@ -4798,6 +4909,32 @@ BEGIN
         -- several: "queries must filter by the distribution argument").
         PERFORM create_distributed_function(f, '$1', colocate_with => '@extschema@.customer', force_delegation => false)
            FROM pg_catalog.unnest(@extschema@._customer_functions()) f;
+        -- The privileges granted before: the workers' copies of the schema
+        -- and tables came from CREATE EXTENSION there, without them (a
+        -- manager's role read nothing on a shard: "permission denied for
+        -- table credit_manager").  Granted again here, Citus sends each
+        -- grant to every node and shard; a grant made after distribute()
+        -- reaches them by itself.
+        FOR v_fk IN
+            SELECT pg_catalog.format('GRANT %s ON SCHEMA @extschema@ TO %s%s', a.privilege_type,
+                                     CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                          ELSE pg_catalog.quote_ident(a.grantee::regrole::text) END,
+                                     CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS def
+              FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+             WHERE n.nspname = '@extschema@' AND a.grantee <> n.nspowner
+            UNION ALL
+            SELECT pg_catalog.format('GRANT %s ON @extschema@.%I TO %s%s', a.privilege_type, c.relname,
+                                     CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                          ELSE pg_catalog.quote_ident(a.grantee::regrole::text) END,
+                                     CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+              FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+             WHERE c.oid = ANY (SELECT pg_catalog.format('@extschema@.%I', n)::regclass
+                                  FROM pg_catalog.unnest(@extschema@._reference_tables()
+                                                         || @extschema@._customer_tables()) n)
+               AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE v_fk.def;
+        END LOOP;
     END IF;
 
     -- Each node's copy of the extension's sequences gives ids of its own:
@@ -4810,6 +4947,12 @@ BEGIN
     -- the next call.
     PERFORM run_command_on_workers(@extschema@._sequence_range_command());
     EXECUTE @extschema@._sequence_range_command();
+
+    -- a node added since the first call: the policies of its copies of the
+    -- tables (below)
+    IF NOT v_first THEN
+        PERFORM @extschema@._citus_worker_policies();
+    END IF;
 
     RETURN QUERY
     SELECT p.logicalrelid,
@@ -4863,14 +5006,26 @@ END;
 -- the node that runs it, hence the permission for a query inside a shard's
 -- query.  They are called once a row (the policies of one server test once
 -- a query): README "Outgrowing one server".
+-- private: the roles the caller is a member of (pg_has_role MEMBER),
+-- read apart: Citus sends a shard the query of a policy test with the
+-- views it names expanded, and pg_roles expanded is pg_authid, which only
+-- a superuser reads ("permission denied for table pg_authid" for a
+-- manager); a call of this function is sent as a call
+CREATE FUNCTION @extschema@._rls_roles() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT pg_catalog.array_agg(r.rolname::text) FROM pg_catalog.pg_roles r
+ WHERE pg_catalog.pg_has_role(r.oid, 'MEMBER')
+$$;
+
 CREATE FUNCTION @extschema@._rls_all() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET citus.allow_nested_distributed_execution = on
 AS $$
 SELECT NOT EXISTS (SELECT 1 FROM @extschema@.row_security s WHERE s.enabled)
-    OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
-                WHERE r.rolname = 'dunning_admin' AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+    OR 'dunning_admin' OPERATOR(pg_catalog.=) ANY (@extschema@._rls_roles())
 $$;
 
 CREATE FUNCTION @extschema@._rls_manager(manager_id text) RETURNS boolean
@@ -4880,20 +5035,24 @@ SET citus.allow_nested_distributed_execution = on
 AS $$
 SELECT @extschema@._rls_all()
     OR EXISTS (SELECT 1 FROM @extschema@.credit_manager m
-                 JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
-                WHERE m.manager_id = $1 AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+                WHERE m.manager_id = $1
+                  AND m.role_name OPERATOR(pg_catalog.=) ANY (@extschema@._rls_roles()))
 $$;
 
+-- (PL/pgSQL: Citus plans no SQL function's parameters in a query of a
+-- distributed table, here the customer's row)
 CREATE FUNCTION @extschema@._rls_customer(customer_id text) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET citus.allow_nested_distributed_execution = on
 AS $$
-SELECT @extschema@._rls_all()
-    OR EXISTS (SELECT 1 FROM @extschema@.customer c
-                 JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
-                 JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
-                WHERE c.customer_id = $1 AND pg_catalog.pg_has_role(r.oid, 'MEMBER'))
+BEGIN
+    RETURN @extschema@._rls_all()
+        OR EXISTS (SELECT 1 FROM @extschema@.customer c
+                     JOIN @extschema@.credit_manager m ON m.manager_id = c.manager_id
+                    WHERE c.customer_id = $1
+                      AND m.role_name = ANY (@extschema@._rls_roles()));
+END
 $$;
 
 -- private: the policies in their Citus form (distribute.sql's
