@@ -136,6 +136,17 @@ BEGIN
               USING ERRCODE = '0A000',
                     DETAIL = 'The extension citus is not installed in this database: on a Citus coordinator, CREATE EXTENSION citus before CREATE EXTENSION dunning, then call dunning.distribute().';
     END IF;
+    -- Citus makes the extension's tables on the workers, and distribute()
+    -- changes them there, in transactions of their own, which do not see
+    -- an extension created in this one (its keys then came twice: "constraint
+    -- level_policy_id_fkey ... already exists")
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension x
+                WHERE x.extname = 'dunning'
+                  AND x.xmin = pg_catalog.xid(pg_catalog.pg_current_xact_id_if_assigned())) THEN
+        RAISE EXCEPTION 'dunning.distribute() cannot run in the transaction that created the extension'
+              USING ERRCODE = '55000',
+                    DETAIL = 'Commit CREATE EXTENSION dunning first, then call dunning.distribute() in a transaction of its own.';
+    END IF;
     IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
         RAISE EXCEPTION 'shard_count % is out of range', shard_count
               USING ERRCODE = '22023', DETAIL = 'A table has 1 to 64000 shards; NULL takes citus.shard_count.';
