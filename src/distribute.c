@@ -19,7 +19,9 @@
  *     grouped by customer in SQL, which runs on the shards;
  *   - dunning.as_of() becomes the day it returns now: the workers do not
  *     have the session's settings (a change of dunning.as_of or
- *     dunning.time_zone discards this backend's cached plans);
+ *     dunning.time_zone discards this backend's cached plans); so does
+ *     current_setting('dunning.language', true), the language of
+ *     open_items' labels (and a change of dunning.language);
  *   - (SELECT expression) with no FROM and no column of the query becomes
  *     the expression: Citus refuses such init plans beside an outer join.
  * And on any database with Citus, a call that Citus would delegate to the

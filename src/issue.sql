@@ -92,16 +92,27 @@ BEGIN
     END IF;
     IF v_customers IS NOT NULL THEN
         PERFORM @extschema@._check_array(v_customers, 'customers', 'a customer_id');
-        -- the customers that exist, read by key, then the first one given
-        -- that is not among them: two statements, not a correlated
-        -- subquery beside unnest(), which Citus refuses on a distributed
-        -- customer table
-        v_found := ARRAY(SELECT c.customer_id FROM @extschema@.customer c
-                          WHERE c.customer_id = ANY (v_customers));
-        SELECT u INTO v_bad
-          FROM pg_catalog.unnest(v_customers) u
-         WHERE u <> ALL (v_found)
-         LIMIT 1;
+        IF NOT @extschema@._distributed() THEN
+            SELECT u INTO v_bad
+              FROM pg_catalog.unnest(v_customers) u
+             WHERE NOT EXISTS (SELECT 1 FROM @extschema@.customer c
+                                WHERE c.customer_id = u)
+             LIMIT 1;
+        ELSE
+            -- Citus refuses that correlated subquery beside unnest(): the
+            -- customers that exist are read by key, those given and not
+            -- found are a set difference (hashed), and the first of them in
+            -- the order given is named
+            v_found := ARRAY(SELECT c.customer_id FROM @extschema@.customer c
+                              WHERE c.customer_id = ANY (v_customers));
+            v_found := ARRAY(SELECT pg_catalog.unnest(v_customers)
+                             EXCEPT SELECT pg_catalog.unnest(v_found));
+            SELECT u.c INTO v_bad
+              FROM pg_catalog.unnest(v_customers) WITH ORDINALITY u(c, n)
+             WHERE u.c = ANY (v_found)
+             ORDER BY u.n
+             LIMIT 1;
+        END IF;
         IF FOUND THEN
             RAISE EXCEPTION 'unknown customer "%"', v_bad
                 USING ERRCODE = '22023', DETAIL = 'Table dunning.customer has no such customer_id.';
