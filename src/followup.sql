@@ -225,7 +225,6 @@ DECLARE
     v_actions   bigint[] := '{}';
     v_id        bigint;
     c           record;
-    v_line      record;
 BEGIN
     PERFORM @extschema@._check_customer(v_customer);
     IF v_channel IS NULL OR v_note IS NULL OR v_counts IS NULL THEN
@@ -289,19 +288,13 @@ BEGIN
             VALUES (v_customer, d, c.level, v_channel, c.currency, c.total, 'sent', v_note,
                     pg_catalog.now())
             RETURNING reminder_id INTO v_id;
-            -- one INSERT of values a line, not INSERT ... SELECT: on a
-            -- distributed ledger Citus would write that with COPY, which
-            -- PostgreSQL refuses under row security
-            FOR v_line IN
-                SELECT i.entry_id, greatest(i.level, 1) AS level, i.days_overdue, i.open_amount
-                  FROM @extschema@._contact_items(v_customer, v_ids, d) i
-                 WHERE i.currency = c.currency
-            LOOP
-                INSERT INTO @extschema@.reminder_line (customer_id, reminder_id, entry_id, level,
-                                                       days_overdue, open_amount)
-                VALUES (v_customer, v_id, v_line.entry_id, v_line.level, v_line.days_overdue,
-                        v_line.open_amount);
-            END LOOP;
+            -- (_insert_values: on a distributed ledger an INSERT ... SELECT
+            -- would reach the shards as COPY, refused under row security)
+            PERFORM @extschema@._insert_values('@extschema@.reminder_line',
+                '{customer_id,reminder_id,entry_id,level,days_overdue,open_amount}', pg_catalog.format($q$
+                SELECT %1$L::text, %2$s::bigint, i.entry_id, greatest(i.level, 1), i.days_overdue, i.open_amount
+                  FROM @extschema@._contact_items(%1$L, %3$L::bigint[], %4$L::date) i
+                 WHERE i.currency = %5$L$q$, v_customer, v_id, v_ids, d, c.currency));
             v_reminders := v_reminders || v_id;
         END LOOP;
     END IF;
@@ -811,11 +804,12 @@ BEGIN
     INSERT INTO @extschema@.payment_plan (customer_id, entry_ids, currency, agreed_on, note)
     VALUES (v_customer, v_ids, v_currency, d, v_note)
     RETURNING plan_id INTO v_plan;
-    -- one INSERT of values an installment (as log_contact's lines)
-    FOR i IN 1 .. pg_catalog.cardinality(v_dates) LOOP
-        INSERT INTO @extschema@.installment (customer_id, plan_id, seq, due_on, amount)
-        VALUES (v_customer, v_plan, i, v_dates[i], v_amounts[i]);
-    END LOOP;
+    -- (_insert_values, as log_contact's lines)
+    PERFORM @extschema@._insert_values('@extschema@.installment', '{customer_id,plan_id,seq,due_on,amount}',
+        pg_catalog.format($q$
+        SELECT %1$L::text, %2$s::bigint, i, (%3$L::date[])[i], (%4$L::numeric[])[i]
+          FROM pg_catalog.generate_series(1, pg_catalog.cardinality(%3$L::date[])) i$q$,
+        v_customer, v_plan, v_dates, v_amounts));
     UPDATE @extschema@.entry e SET status = 'payment_plan', status_note = v_note
      WHERE e.customer_id = v_customer
        AND e.entry_id = ANY (v_ids);

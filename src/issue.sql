@@ -349,45 +349,40 @@ BEGIN
 END
 $$;
 
--- private: on a distributed ledger, the rows of a query written into a
--- table as multi-row INSERTs of their values, a thousand rows a statement.
--- Citus writes an INSERT ... SELECT of the coordinator's rows to the
--- shards with COPY, which PostgreSQL refuses under row security ("COPY
--- FROM not supported with row-level security"): an INSERT of values goes
--- to each shard as an INSERT, its policy checked there.  The query's
--- columns are named as the table's.  Returns how many rows it wrote.
-CREATE FUNCTION @extschema@._insert_values(target regclass, query text) RETURNS bigint
+-- private: the rows of a query (its columns those of the table named in
+-- columns, in that order) inserted into a table.  On one server, one INSERT ...
+-- SELECT.  On a distributed ledger, multi-row INSERTs of their values, a
+-- thousand rows a statement: Citus writes an INSERT ... SELECT of the
+-- coordinator's rows to the shards with COPY, which PostgreSQL refuses
+-- under row security ("COPY FROM not supported with row-level security"),
+-- while an INSERT of values goes to each shard as an INSERT, its policy
+-- checked there.
+CREATE FUNCTION @extschema@._insert_values(target regclass, columns text[], query text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_cols text;
-    v_expr text;
+    v_cols text := (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY n)
+                      FROM pg_catalog.unnest(columns) WITH ORDINALITY u(c, n));
+    v_row text;
     v_stmt text;
-    v_n bigint;
-    v_total bigint := 0;
 BEGIN
-    IF pg_catalog.to_regclass('pg_temp.dunning_insert_rows') IS NOT NULL THEN
-        DROP TABLE pg_temp.dunning_insert_rows;
+    IF NOT @extschema@._distributed() THEN
+        EXECUTE pg_catalog.format('INSERT INTO %s (%s) %s', target, v_cols, query);
+        RETURN;
     END IF;
-    EXECUTE 'CREATE TEMP TABLE dunning_insert_rows ON COMMIT DROP AS ' || query;
-    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum),
-           pg_catalog.string_agg(pg_catalog.format('pg_catalog.quote_nullable(t.%I::text)', a.attname),
-                                 ' OPERATOR(pg_catalog.||) '','' OPERATOR(pg_catalog.||) ' ORDER BY a.attnum)
-      INTO v_cols, v_expr
-      FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid = 'pg_temp.dunning_insert_rows'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+    -- each row as the text of its values: (quote_nullable(q.c1::text), ...)
+    SELECT pg_catalog.string_agg(pg_catalog.format('pg_catalog.quote_nullable(q.%I::text)', c),
+                                 ' OPERATOR(pg_catalog.||) '','' OPERATOR(pg_catalog.||) ' ORDER BY n)
+      INTO v_row
+      FROM pg_catalog.unnest(columns) WITH ORDINALITY u(c, n);
     FOR v_stmt IN EXECUTE pg_catalog.format(
             'SELECT %L OPERATOR(pg_catalog.||) pg_catalog.string_agg(''('' OPERATOR(pg_catalog.||) %s OPERATOR(pg_catalog.||) '')'', '', '') '
-            'FROM (SELECT t.*, (pg_catalog.row_number() OVER () OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000 AS dunning_chunk '
-            'FROM pg_temp.dunning_insert_rows t) t GROUP BY t.dunning_chunk',
-            pg_catalog.format('INSERT INTO %s (%s) VALUES ', target, v_cols), v_expr) LOOP
+            'FROM (SELECT q.*, (pg_catalog.row_number() OVER () OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog./) 1000 AS dunning_chunk '
+            'FROM (%s) q(%s)) q GROUP BY q.dunning_chunk',
+            pg_catalog.format('INSERT INTO %s (%s) VALUES ', target, v_cols), v_row, query, v_cols) LOOP
         EXECUTE v_stmt;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_total := v_total + v_n;
     END LOOP;
-    DROP TABLE pg_temp.dunning_insert_rows;
-    RETURN v_total;
 END
 $$;
 
@@ -403,66 +398,38 @@ AS $$
 DECLARE
     v_count     integer;
 BEGIN
-    IF NOT @extschema@._distributed() THEN
-        -- the lines: their triggers move the items' counters
-        INSERT INTO @extschema@.reminder_line
-            (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
-             interest, compensation, dunned)
+    -- the lines: their triggers move the items' counters
+    PERFORM @extschema@._insert_values('@extschema@.reminder_line',
+        '{customer_id,reminder_id,entry_id,level,days_overdue,open_amount,interest,compensation,dunned}', $q$
         SELECT i.customer_id, l.rid, i.entry_id, i.new_level, coalesce(i.days_overdue, 0),
                i.open_amount, i.interest, i.compensation, i.dunned
           FROM pg_temp.dunning_issue_items i
           JOIN pg_temp.dunning_issue_letters l
             ON l.customer_id = i.customer_id
-           AND l.currency = i.currency;
+           AND l.currency = i.currency$q$);
 
-        -- with post_charges, fees, interest and compensation on the account
-        INSERT INTO @extschema@.entry
-            (customer_id, entry_id, kind, ref, doc_date, due_date, amount, currency, source)
+    -- with post_charges, fees, interest and compensation on the account
+    PERFORM @extschema@._insert_values('@extschema@.entry',
+        '{customer_id,entry_id,kind,ref,doc_date,due_date,amount,currency,source}', pg_catalog.format($q$
         SELECT l.customer_id, x.entry_id, x.kind,
-               pg_catalog.format('reminder %s %s', l.rid, x.what), d, d, x.amount, l.currency, 'dunning'
+               pg_catalog.format('reminder %%s %%s', l.rid, x.what), %1$L::date, %1$L::date, x.amount,
+               l.currency, 'dunning'
           FROM pg_temp.dunning_issue_letters l,
                LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
                                (l.interest_entry, 'interest', 'interest', l.letter_interest),
                                (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
                        ) x(entry_id, kind, what, amount)
-         WHERE x.entry_id IS NOT NULL;
+         WHERE x.entry_id IS NOT NULL$q$, d));
 
-        -- the history
-        INSERT INTO @extschema@.activity (customer_id, kind, summary, refs)
+    -- the history
+    PERFORM @extschema@._insert_values('@extschema@.activity', '{customer_id,kind,summary,refs}',
+        pg_catalog.format($q$
         SELECT l.customer_id, 'reminder',
-               pg_catalog.format('level %s reminder (%s): %s %s overdue', l.letter_level, l.channel,
+               pg_catalog.format('level %%s reminder (%%s): %%s %%s overdue', l.letter_level, l.channel,
                                  pg_catalog.round(l.overdue_total, 2), l.currency),
-               pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', v_run,
+               pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', %1$s::bigint,
                                              'level', l.letter_level, 'as_of', l.as_of)
-          FROM pg_temp.dunning_issue_letters l;
-    ELSE
-        -- the same rows, as INSERTs of values (_insert_values)
-        PERFORM @extschema@._insert_values('@extschema@.reminder_line', $q$
-            SELECT i.customer_id, l.rid AS reminder_id, i.entry_id, i.new_level AS level,
-                   coalesce(i.days_overdue, 0) AS days_overdue, i.open_amount, i.interest,
-                   i.compensation, i.dunned
-              FROM pg_temp.dunning_issue_items i
-              JOIN pg_temp.dunning_issue_letters l
-                ON l.customer_id = i.customer_id
-               AND l.currency = i.currency$q$);
-        PERFORM @extschema@._insert_values('@extschema@.entry', pg_catalog.format($q$
-            SELECT l.customer_id, x.entry_id, x.kind,
-                   pg_catalog.format('reminder %%s %%s', l.rid, x.what) AS ref, %1$L::date AS doc_date,
-                   %1$L::date AS due_date, x.amount, l.currency, 'dunning' AS source
-              FROM pg_temp.dunning_issue_letters l,
-                   LATERAL (VALUES (l.fee_entry, 'fee', 'fee', l.fees),
-                                   (l.interest_entry, 'interest', 'interest', l.letter_interest),
-                                   (l.compensation_entry, 'fee', 'compensation', l.letter_compensation)
-                           ) x(entry_id, kind, what, amount)
-             WHERE x.entry_id IS NOT NULL$q$, d));
-        PERFORM @extschema@._insert_values('@extschema@.activity', pg_catalog.format($q$
-            SELECT l.customer_id, 'reminder' AS kind,
-                   pg_catalog.format('level %%s reminder (%%s): %%s %%s overdue', l.letter_level, l.channel,
-                                     pg_catalog.round(l.overdue_total, 2), l.currency) AS summary,
-                   pg_catalog.jsonb_build_object('reminder_id', l.rid, 'run_id', %1$s::bigint,
-                                                 'level', l.letter_level, 'as_of', l.as_of) AS refs
-              FROM pg_temp.dunning_issue_letters l$q$, v_run));
-    END IF;
+          FROM pg_temp.dunning_issue_letters l$q$, v_run));
 
     SELECT pg_catalog.count(*)::integer INTO v_count FROM pg_temp.dunning_issue_letters;
     UPDATE @extschema@.run SET reminders = v_count WHERE run_id = v_run;
