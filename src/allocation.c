@@ -57,9 +57,9 @@ numeric_text(Datum n)
  * dunning.entry_open_amount(): BEFORE INSERT OR UPDATE on entry.  A new
  * entry is open for its whole amount, in no lettering group and never
  * reminded; an update keeps the open amount, letter code and lettering date
- * the allocations give it and the level, reminder count and last reminder
- * date the reminders give it, and refuses to change an allocated entry's amount, currency,
- * date or keys.
+ * the allocations give it and the level, reminder count, last reminder date
+ * and compensation charged that the reminders give it, and refuses to
+ * change an allocated entry's amount, currency, date or keys.
  */
 PG_FUNCTION_INFO_V1(dunning_entry_open_amount);
 Datum
@@ -70,9 +70,10 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	HeapTuple	newtuple;
 	int			amount_col;
 	Size		i;
-	int			cols[6];
-	Datum		vals[6] = {0, 0, 0, Int32GetDatum(0), Int32GetDatum(0), 0};
-	bool		nulls[6] = {false, true, true, false, false, true};
+	int			cols[7];
+	int			ncols;
+	Datum		vals[7] = {0, 0, 0, Int32GetDatum(0), Int32GetDatum(0), 0, BoolGetDatum(false)};
+	bool		nulls[7] = {false, true, true, false, false, true, false};
 
 	/* our own writes of the maintained columns pass as they are */
 	if ((dunning_maintaining || dunning_bulk_writes) &&
@@ -86,6 +87,9 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 	cols[3] = dunning_column_number(tupdesc, "level");
 	cols[4] = dunning_column_number(tupdesc, "reminder_count");
 	cols[5] = dunning_column_number(tupdesc, "last_reminded_on");
+	/* none in a 0.5.0 database not yet updated (ALTER EXTENSION UPDATE) */
+	cols[6] = SPI_fnumber(tupdesc, "compensated");
+	ncols = cols[6] > 0 ? 7 : 6;
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -126,7 +130,7 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 		 * the lettering columns stay what the allocations made them, the
 		 * reminder counters what the reminders made them
 		 */
-		for (i = 1; i < lengthof(cols); i++)
+		for (i = 1; i < (Size) ncols; i++)
 			vals[i] = heap_getattr(oldtuple, cols[i], tupdesc, &nulls[i]);
 	}
 	else
@@ -134,7 +138,7 @@ dunning_entry_open_amount(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"entry_open_amount\" must be fired for INSERT or UPDATE")));
 
-	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, lengthof(cols), cols, vals, nulls);
+	newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, ncols, cols, vals, nulls);
 	return PointerGetDatum(newtuple);
 }
 

@@ -11,6 +11,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -37,6 +38,8 @@
  *	reminder_count		how many (an entry: how many lines dunned it)
  *	last_reminded_on	the latest as_of
  *	level				the highest level among those of that latest date
+ *	compensated			(an entry) whether a line charged it the flat
+ *						compensation, which is charged once
  *
  * A new reminder or line moves the counters by one step; a cancelled,
  * changed or deleted one makes them counted again from the reminders, so
@@ -53,6 +56,12 @@
 	"OR " t ".level OPERATOR(pg_catalog.<>) s.lvl " \
 	"OR (" t ".last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL) " \
 	"OR " t ".last_reminded_on OPERATOR(pg_catalog.<>) s.last)"
+/* an entry's, which also has compensated (s.comp) */
+#define ENTRY_COUNTERS_DIFFER(t) \
+	"(" COUNTERS_DIFFER(t) " OR " t ".compensated OPERATOR(pg_catalog.<>) s.comp)"
+/* whether the lines l charged the compensation */
+#define LINES_COMPENSATED(l) \
+	"coalesce(pg_catalog.bool_or(" l ".compensation OPERATOR(pg_catalog.>) 0), false)"
 
 /* the level of the latest reminders: max of [days since 2000, level] */
 #define LATEST_LEVEL(asof, lvl) \
@@ -85,6 +94,7 @@ typedef struct Pending
 	Datum	   *id;				/* reminder_id (lines) or as_of (reminders) */
 	Datum	   *entry;			/* entry_id (lines) */
 	Datum	   *level;			/* int4 */
+	Datum	   *comp;			/* bool: a line that charged the compensation */
 	SubTransactionId *subid;	/* the subtransaction that noted it */
 } Pending;
 
@@ -133,10 +143,11 @@ pending_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 }
 
 /*
- * Note a row: its customer (copied), an id, an entry id and a level.
+ * Note a row: its customer (copied), an id, an entry id, a level and
+ * whether it charged the compensation (a line).
  */
 static void
-pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
+pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level, bool comp)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 
@@ -156,6 +167,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 			p->id = palloc(sizeof(Datum) * size);
 			p->entry = palloc(sizeof(Datum) * size);
 			p->level = palloc(sizeof(Datum) * size);
+			p->comp = palloc(sizeof(Datum) * size);
 			p->subid = palloc(sizeof(SubTransactionId) * size);
 		}
 		else
@@ -164,6 +176,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 			p->id = repalloc_huge(p->id, sizeof(Datum) * size);
 			p->entry = repalloc_huge(p->entry, sizeof(Datum) * size);
 			p->level = repalloc_huge(p->level, sizeof(Datum) * size);
+			p->comp = repalloc_huge(p->comp, sizeof(Datum) * size);
 			p->subid = repalloc_huge(p->subid, sizeof(SubTransactionId) * size);
 		}
 		p->size = size;
@@ -172,6 +185,7 @@ pending_add(Pending *p, Datum customer, Datum id, Datum entry, Datum level)
 	p->id[p->n] = id;			/* int8 and date are passed by value */
 	p->entry[p->n] = entry;
 	p->level[p->n] = level;
+	p->comp[p->n] = BoolGetDatum(comp);
 	p->subid[p->n] = GetCurrentSubTransactionId();
 	p->n++;
 	MemoryContextSwitchTo(old);
@@ -186,6 +200,20 @@ pending_array(Datum *values, int n, Oid type)
 
 	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
 	return PointerGetDatum(construct_array(values, n, type, typlen, typbyval, typalign));
+}
+
+/*
+ * Did a reminder line charge the compensation (compensation > 0)?
+ */
+static bool
+line_compensated(HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		v = heap_getattr(tuple, dunning_column_number(tupdesc, "compensation"), tupdesc, &isnull);
+
+	return !isnull &&
+		DatumGetBool(DirectFunctionCall2(numeric_gt, v,
+										 DirectFunctionCall1(int4_numeric, Int32GetDatum(0))));
 }
 
 /*
@@ -248,16 +276,73 @@ recount_customer(Datum customer)
 }
 
 /*
+ * The entries' recounts: one entry ($2), or those a reminder ($2) lists.
+ * set_comp, comp_col and differ add compensated where the entry has it.
+ */
+#define RECOUNT_ENTRY(set_comp, comp_col, differ) \
+	"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, " \
+	"last_reminded_on = s.last, level = s.lvl" set_comp " " \
+	"FROM (SELECT pg_catalog.count(r.reminder_id)::integer AS n, " \
+	"             pg_catalog.max(r.as_of) AS last, " \
+	LATEST_LEVEL("r.as_of", "l.level") " AS lvl" comp_col " " \
+	"        FROM " DUNNING_SCHEMA ".reminder_line l " \
+	"        JOIN " DUNNING_SCHEMA ".reminder r " \
+	"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id " \
+	"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id " \
+	"       WHERE l.customer_id OPERATOR(pg_catalog.=) $1 " \
+	"         AND l.entry_id OPERATOR(pg_catalog.=) $2 AND l.dunned " \
+	"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s " \
+	"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.entry_id OPERATOR(pg_catalog.=) $2 " \
+	"AND " differ
+#define RECOUNT_REMINDER(set_comp, comp_col, differ) \
+	"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, " \
+	"last_reminded_on = s.last, level = s.lvl" set_comp " " \
+	"FROM (SELECT t.entry_id, pg_catalog.count(r.reminder_id)::integer AS n, " \
+	"             pg_catalog.max(r.as_of) AS last, " \
+	LATEST_LEVEL("r.as_of", "l.level") " AS lvl" comp_col " " \
+	"        FROM (SELECT DISTINCT x.entry_id FROM " DUNNING_SCHEMA ".reminder_line x " \
+	"               WHERE x.customer_id OPERATOR(pg_catalog.=) $1 " \
+	"                 AND x.reminder_id OPERATOR(pg_catalog.=) $2) t " \
+	"        LEFT JOIN (" DUNNING_SCHEMA ".reminder_line l " \
+	"                   JOIN " DUNNING_SCHEMA ".reminder r " \
+	"                     ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id " \
+	"                    AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id " \
+	"                    AND r.status OPERATOR(pg_catalog.<>) 'cancelled') " \
+	"          ON l.customer_id OPERATOR(pg_catalog.=) $1 " \
+	"         AND l.entry_id OPERATOR(pg_catalog.=) t.entry_id AND l.dunned " \
+	"       GROUP BY t.entry_id) s " \
+	"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 " \
+	"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id " \
+	"AND " differ
+
+/*
+ * Does dunning.entry have compensated?  Not in a 0.5.0 database whose
+ * library is already 1.0.0's (between make install and ALTER EXTENSION
+ * UPDATE): its counters are kept without it until the update, which counts
+ * it.
+ */
+static int
+entry_keeps_compensated(void)
+{
+	Oid			nsp = get_namespace_oid(DUNNING_SCHEMA, true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("entry", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "compensated") != InvalidAttrNumber;
+}
+
+/*
  * Count again the entries of a customer that a reminder lists (entry_id
  * NULL), or one entry.
  */
 static void
 recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 {
-	static SPIPlanPtr reminder_plan = NULL;
-	static SPIPlanPtr entry_plan = NULL;
+	static SPIPlanPtr reminder_plan[2];
+	static SPIPlanPtr entry_plan[2];
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		args[2] = {customer, one ? entry_id : reminder_id};
+	int			comp = entry_keeps_compensated();
 	static SPIPlanPtr entry_lock = NULL;
 	static SPIPlanPtr reminder_lock = NULL;
 
@@ -273,43 +358,17 @@ recount_entries(Datum customer, Datum reminder_id, Datum entry_id, bool one)
 			  "   WHERE x.customer_id OPERATOR(pg_catalog.=) $1 AND x.reminder_id OPERATOR(pg_catalog.=) $2) "
 			  "ORDER BY e.entry_id FOR NO KEY UPDATE",
 			  2, types, args);
-	dunning_cascade_run(one ? &entry_plan : &reminder_plan,
+	dunning_cascade_run(one ? &entry_plan[comp] : &reminder_plan[comp],
 				one ?
-				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "
-				"last_reminded_on = s.last, level = s.lvl "
-				"FROM (SELECT pg_catalog.count(r.reminder_id)::integer AS n, "
-				"             pg_catalog.max(r.as_of) AS last, "
-				LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
-				"        FROM " DUNNING_SCHEMA ".reminder_line l "
-				"        JOIN " DUNNING_SCHEMA ".reminder r "
-				"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
-				"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
-				"       WHERE l.customer_id OPERATOR(pg_catalog.=) $1 "
-				"         AND l.entry_id OPERATOR(pg_catalog.=) $2 AND l.dunned "
-				"         AND r.status OPERATOR(pg_catalog.<>) 'cancelled') s "
-				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
-				"AND e.entry_id OPERATOR(pg_catalog.=) $2 "
-				"AND " COUNTERS_DIFFER("e")
+				(comp ?
+				 RECOUNT_ENTRY(", compensated = s.comp", ", " LINES_COMPENSATED("l") " AS comp",
+							   ENTRY_COUNTERS_DIFFER("e")) :
+				 RECOUNT_ENTRY("", "", COUNTERS_DIFFER("e")))
 				:
-				"UPDATE " DUNNING_SCHEMA ".entry e SET reminder_count = s.n, "
-				"last_reminded_on = s.last, level = s.lvl "
-				"FROM (SELECT t.entry_id, pg_catalog.count(r.reminder_id)::integer AS n, "
-				"             pg_catalog.max(r.as_of) AS last, "
-				LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
-				"        FROM (SELECT DISTINCT x.entry_id FROM " DUNNING_SCHEMA ".reminder_line x "
-				"               WHERE x.customer_id OPERATOR(pg_catalog.=) $1 "
-				"                 AND x.reminder_id OPERATOR(pg_catalog.=) $2) t "
-				"        LEFT JOIN (" DUNNING_SCHEMA ".reminder_line l "
-				"                   JOIN " DUNNING_SCHEMA ".reminder r "
-				"                     ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
-				"                    AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
-				"                    AND r.status OPERATOR(pg_catalog.<>) 'cancelled') "
-				"          ON l.customer_id OPERATOR(pg_catalog.=) $1 "
-				"         AND l.entry_id OPERATOR(pg_catalog.=) t.entry_id AND l.dunned "
-				"       GROUP BY t.entry_id) s "
-				"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
-				"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id "
-				"AND " COUNTERS_DIFFER("e"),
+				(comp ?
+				 RECOUNT_REMINDER(", compensated = s.comp", ", " LINES_COMPENSATED("l") " AS comp",
+								  ENTRY_COUNTERS_DIFFER("e")) :
+				 RECOUNT_REMINDER("", "", COUNTERS_DIFFER("e"))),
 				2, types, args, false, SPI_OK_UPDATE);
 }
 
@@ -340,7 +399,8 @@ dunning_reminder_counters(PG_FUNCTION_ARGS)
 						dunning_column_value(oldtuple, tupdesc, cust_col),
 						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "as_of")),
 						(Datum) 0,
-						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "level")));
+						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "level")),
+						false);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -398,7 +458,8 @@ dunning_reminder_line_counters(PG_FUNCTION_ARGS)
 						dunning_column_value(oldtuple, tupdesc, cust_col),
 						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "reminder_id")),
 						dunning_column_value(oldtuple, tupdesc, entry_col),
-						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "level")));
+						dunning_column_value(oldtuple, tupdesc, dunning_column_number(tupdesc, "level")),
+						line_compensated(oldtuple, tupdesc));
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
 			 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
@@ -424,6 +485,33 @@ dunning_reminder_line_counters(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The entries' counts of new lines $1 to $4 (and $5, whether each charged
+ * the compensation, where the entry has compensated) on the entry table %s,
+ * with their reminders in %s.
+ */
+#define FLUSH_ENTRIES(set_comp, comp_col, comp_unnest, comp_alias) \
+	"UPDATE %s e SET " \
+	"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) s.n, " \
+	"last_reminded_on = greatest(e.last_reminded_on, s.last), " \
+	"level = CASE WHEN e.last_reminded_on IS NULL " \
+	"               OR s.last OPERATOR(pg_catalog.>) e.last_reminded_on THEN s.lvl " \
+	"             WHEN s.last OPERATOR(pg_catalog.=) e.last_reminded_on " \
+	"             THEN greatest(e.level, s.lvl) ELSE e.level END" set_comp " " \
+	"FROM (SELECT l.customer_id, l.entry_id, pg_catalog.count(*)::integer AS n, " \
+	"             pg_catalog.max(r.as_of) AS last, " \
+	LATEST_LEVEL("r.as_of", "l.level") " AS lvl" comp_col " " \
+	"        FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), " \
+	"                        pg_catalog.unnest($3), pg_catalog.unnest($4)" comp_unnest ") " \
+	"             l(customer_id, reminder_id, entry_id, level" comp_alias ") " \
+	"        JOIN %s r " \
+	"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id " \
+	"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id " \
+	"       WHERE r.status OPERATOR(pg_catalog.<>) 'cancelled' " \
+	"       GROUP BY l.customer_id, l.entry_id) s " \
+	"WHERE e.customer_id OPERATOR(pg_catalog.=) s.customer_id " \
+	"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id"
+
+/*
  * dunning.reminder_flush(): AFTER INSERT on reminder (argument 'customer')
  * or reminder_line ('entry'), for each statement.  Applies the counts the
  * row triggers noted: the customers' counters for new reminders, the
@@ -435,9 +523,10 @@ Datum
 dunning_reminder_flush(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr customer_plan = NULL;
-	static SPIPlanPtr entry_plan = NULL;
+	static SPIPlanPtr entry_plan[2];
 	TriggerData *trigdata = dunning_trigger_check(fcinfo, "reminder_flush", false, false);
 	bool		customers;
+	int			comp;
 	Pending    *p;
 	int			first;
 	int			n;
@@ -488,41 +577,28 @@ dunning_reminder_flush(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			types[4] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
-		Datum		args[4];
+		Oid			types[5] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
+		Datum		args[5];
 
 		args[0] = pending_array(p->customer + first, n, TEXTOID);
 		args[1] = pending_array(p->id + first, n, INT8OID);
 		args[2] = pending_array(p->entry + first, n, INT8OID);
 		args[3] = pending_array(p->level + first, n, INT4OID);
+		args[4] = pending_array(p->comp + first, n, BOOLOID);
 		p->n = first;
 		place = dunning_trigger_place(trigdata->tg_relation, "reminder_line", "entry", &target);
 		if (place == DUNNING_SHARD)
 			(void) dunning_trigger_place(trigdata->tg_relation, "reminder_line", "reminder", &reminders);
 		else
 			reminders = DUNNING_SCHEMA ".reminder";
-		dunning_placed_run(&entry_plan, place,
-					"UPDATE %s e SET "
-					"reminder_count = e.reminder_count OPERATOR(pg_catalog.+) s.n, "
-					"last_reminded_on = greatest(e.last_reminded_on, s.last), "
-					"level = CASE WHEN e.last_reminded_on IS NULL "
-					"               OR s.last OPERATOR(pg_catalog.>) e.last_reminded_on THEN s.lvl "
-					"             WHEN s.last OPERATOR(pg_catalog.=) e.last_reminded_on "
-					"             THEN greatest(e.level, s.lvl) ELSE e.level END "
-					"FROM (SELECT l.customer_id, l.entry_id, pg_catalog.count(*)::integer AS n, "
-					"             pg_catalog.max(r.as_of) AS last, "
-					LATEST_LEVEL("r.as_of", "l.level") " AS lvl "
-					"        FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-					"                        pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-					"             l(customer_id, reminder_id, entry_id, level) "
-					"        JOIN %s r "
-					"          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id "
-					"         AND r.reminder_id OPERATOR(pg_catalog.=) l.reminder_id "
-					"       WHERE r.status OPERATOR(pg_catalog.<>) 'cancelled' "
-					"       GROUP BY l.customer_id, l.entry_id) s "
-					"WHERE e.customer_id OPERATOR(pg_catalog.=) s.customer_id "
-					"AND e.entry_id OPERATOR(pg_catalog.=) s.entry_id",
-					target, reminders, 4, types, args, SPI_OK_UPDATE);
+		comp = entry_keeps_compensated();
+		dunning_placed_run(&entry_plan[comp], place,
+						   comp ?
+						   FLUSH_ENTRIES(", compensated = e.compensated OR s.comp",
+										 ", pg_catalog.bool_or(l.comp) AS comp",
+										 ", pg_catalog.unnest($5)", ", comp") :
+						   FLUSH_ENTRIES("", "", "", ""),
+						   target, reminders, 5, types, args, SPI_OK_UPDATE);
 	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
@@ -537,7 +613,7 @@ Datum
 dunning_reminder_truncated(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr customer_plan = NULL;
-	static SPIPlanPtr entry_plan = NULL;
+	static SPIPlanPtr entry_plan[2];
 	TriggerData *trigdata = dunning_trigger_check(fcinfo, "reminder_truncated", false, false);
 	bool		customers;
 	DunningPlace place;
@@ -553,11 +629,23 @@ dunning_reminder_truncated(PG_FUNCTION_ARGS)
 	place = dunning_trigger_place(trigdata->tg_relation,
 								   customers ? "reminder" : "reminder_line",
 								   customers ? "customer" : "entry", &target);
-	dunning_placed_run(customers ? &customer_plan : &entry_plan, place,
+	dunning_placed_run(customers ? &customer_plan : &entry_plan[entry_keeps_compensated()], place,
+					   customers ?
 					   "UPDATE %s SET reminder_count = 0, "
 					   "last_reminded_on = NULL, level = 0 "
 					   "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
-					   "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0",
+					   "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0"
+					   : !entry_keeps_compensated() ?
+					   "UPDATE %s SET reminder_count = 0, "
+					   "last_reminded_on = NULL, level = 0 "
+					   "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+					   "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0"
+					   :
+					   "UPDATE %s SET reminder_count = 0, "
+					   "last_reminded_on = NULL, level = 0, compensated = false "
+					   "WHERE reminder_count OPERATOR(pg_catalog.<>) 0 "
+					   "OR last_reminded_on IS NOT NULL OR level OPERATOR(pg_catalog.<>) 0 "
+					   "OR compensated",
 					   target, NULL, 0, NULL, NULL, SPI_OK_UPDATE);
 	SPI_finish();
 	return PointerGetDatum(NULL);

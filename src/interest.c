@@ -506,7 +506,8 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 /*
  * dunning._item_compensated(customer_id, entry_id): a letter not cancelled
  * charged the item the flat compensation already (README "Charges": once
- * per late invoice).  Issuing's _letter_items asks it of each item it would
+ * per late invoice), as the entry's counter says (entry.compensated,
+ * src/counters.c).  Issuing's _letter_items asks it of each item it would
  * charge: a function call rather than a correlated subquery, which Citus
  * refuses in the query it runs on a shard, and whose read is local to the
  * item's node there (distribute.c).  The items come customer by customer
@@ -514,7 +515,7 @@ dunning_item_interest(PG_FUNCTION_ARGS)
  * customer was charged the compensation on once, with one saved plan, and
  * answers that customer's other items from them: a month after a run,
  * 100,000 reads for the backlog's 700,000 items rather than one each.  The
- * proposal's _letter reads the same from a join of _item_inputs.
+ * proposal's _letter reads the column itself, from _item_inputs.
  */
 typedef struct CompensatedCache
 {
@@ -571,13 +572,9 @@ dunning_item_compensated(PG_FUNCTION_ARGS)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		if (SPI_execute_plan(dunning_saved_plan(&compensated_plan,
-										"SELECT rl.entry_id FROM " DUNNING_SCHEMA ".reminder_line rl "
-										"JOIN " DUNNING_SCHEMA ".reminder r "
-										"ON r.customer_id OPERATOR(pg_catalog.=) rl.customer_id "
-										"AND r.reminder_id OPERATOR(pg_catalog.=) rl.reminder_id "
-										"WHERE rl.customer_id OPERATOR(pg_catalog.=) $1 "
-										"AND rl.compensation OPERATOR(pg_catalog.>) 0 "
-										"AND r.status OPERATOR(pg_catalog.<>) 'cancelled'",
+										"SELECT e.entry_id FROM " DUNNING_SCHEMA ".entry e "
+										"WHERE e.customer_id OPERATOR(pg_catalog.=) $1 "
+										"AND e.compensated",
 										1, types),
 							 args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "the compensation of a customer's items could not be read");

@@ -222,6 +222,7 @@ CREATE TABLE @extschema@.entry (
     reminder_count      integer NOT NULL DEFAULT 0,    -- maintained
     last_reminded_on    date,                          -- maintained
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    compensated         boolean NOT NULL DEFAULT false, -- maintained
     PRIMARY KEY (customer_id, entry_id),
     -- a debit is positive, a credit negative; adjustments go either way
     CONSTRAINT entry_sign CHECK (
@@ -251,9 +252,11 @@ CREATE TABLE @extschema@.entry (
 -- that its rows' new versions fit beside them (with 85 %, a fifth of the
 -- updates were HOT; with 50 %, all).
 WITH (fillfactor = 50);
-COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count and last_reminded_on are maintained';
+COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count, last_reminded_on and compensated are maintained';
 COMMENT ON COLUMN @extschema@.entry.due_date IS 'due date of a debit; NULL means due on doc_date';
 COMMENT ON COLUMN @extschema@.entry.open_amount IS 'amount less allocations, kept by triggers on allocation';
+COMMENT ON COLUMN @extschema@.entry.compensated IS
+    'a reminder not cancelled charged this invoice the flat compensation (policy.compensation), which is charged once; kept by triggers on reminder and reminder_line';
 CREATE INDEX entry_ref_idx ON @extschema@.entry (customer_id, ref);
 -- the items in litigation, a hold of credit control (credit.sql); lettering
 -- never changes status, so its updates stay heap-only

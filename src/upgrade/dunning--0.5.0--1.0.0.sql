@@ -664,9 +664,20 @@ END;
 COMMENT ON FUNCTION @extschema@.aged_buckets(date, @extschema@.aging[], text) IS
     'open debits per customer, currency and bucket of any scheme, one row per bucket, labelled';
 
+-- entry.compensated: a reminder not cancelled charged the invoice the flat
+-- compensation, a counter the triggers keep (src/counters.c) and the
+-- proposal reads; filled where the counters are counted again, below.
+ALTER TABLE @extschema@.entry
+    ADD COLUMN compensated boolean NOT NULL DEFAULT false;
+COMMENT ON TABLE @extschema@.entry IS 'a line on a customer account; open_amount, letter_code, lettered_on, level, reminder_count, last_reminded_on and compensated are maintained';
+COMMENT ON COLUMN @extschema@.entry.compensated IS
+    'a reminder not cancelled charged this invoice the flat compensation (policy.compensation), which is charged once; kept by triggers on reminder and reminder_line';
+
 -- private: the open entries on a day, for the proposal: open_items'
--- columns that the judgement reads.
-CREATE OR REPLACE FUNCTION @extschema@._open_entries(as_of date)
+-- columns that the judgement reads, and whether a letter charged the
+-- compensation.  It replaces 0.5.0's _open_entries (dropped below, once
+-- nothing reads it), which had no such column.
+CREATE FUNCTION @extschema@._open_entries_on(as_of date)
 RETURNS TABLE (
     customer_id         text,
     entry_id            bigint,
@@ -686,7 +697,8 @@ RETURNS TABLE (
     level               integer,
     reminder_count      integer,
     last_reminded_on    date,
-    as_of               date
+    as_of               date,
+    compensated         boolean
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
@@ -709,7 +721,7 @@ SELECT e.customer_id, e.entry_id, e.kind, e.ref, e.doc_date, coalesce(e.due_date
        CASE WHEN e.amount > 0
             THEN @extschema@._as_of_arg($1) - coalesce(e.due_date, e.doc_date) END,
        e.status, e.disputed_amount, e.excluded, e.payment_method, e.source, e.level,
-       e.reminder_count, e.last_reminded_on, @extschema@._as_of_arg($1)
+       e.reminder_count, e.last_reminded_on, @extschema@._as_of_arg($1), e.compensated
   FROM @extschema@.entry e
   LEFT JOIN @extschema@._taken_back($1) l
     ON l.customer_id = e.customer_id
@@ -785,7 +797,10 @@ END;
 
 -- private: every open entry on a day with what its judgement reads: its
 -- customer, the customer's policy, the promise or plan that holds it, and
--- whether a letter not cancelled charged it the compensation already.
+-- whether a letter not cancelled charged it the compensation already (the
+-- entry's counter: a join of the letters' lines, which each parallel
+-- worker hashed on its own, cost a month after a run 1.2 s of the
+-- backlog's 3.8 s proposal, bench/README.md).
 CREATE FUNCTION @extschema@._item_inputs(as_of date)
 RETURNS TABLE (
     customer_id         text,
@@ -838,8 +853,8 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date, o.curre
        p.day_count, p.compensation, p.post_charges,
        CASE WHEN hp.entry_id IS NOT NULL THEN 'promise'
             WHEN hl.entry_id IS NOT NULL THEN 'payment_plan' END,
-       cp.entry_id IS NOT NULL
-  FROM @extschema@._open_entries($1) o
+       o.compensated
+  FROM @extschema@._open_entries_on($1) o
   JOIN @extschema@.customer c
     ON c.customer_id = o.customer_id
   LEFT JOIN @extschema@.policy p
@@ -850,16 +865,7 @@ SELECT o.customer_id, o.entry_id, o.kind, o.ref, o.doc_date, o.due_date, o.curre
    AND hp.entry_id = o.entry_id
   LEFT JOIN @extschema@._plan_holds($1) hl
     ON hl.customer_id = o.customer_id
-   AND hl.entry_id = o.entry_id
-  LEFT JOIN (SELECT DISTINCT rl.customer_id, rl.entry_id
-               FROM @extschema@.reminder_line rl
-               JOIN @extschema@.reminder r
-                 ON r.customer_id = rl.customer_id
-                AND r.reminder_id = rl.reminder_id
-              WHERE rl.compensation > 0
-                AND r.status <> 'cancelled') cp
-    ON cp.customer_id = o.customer_id
-   AND cp.entry_id = o.entry_id;
+   AND hl.entry_id = o.entry_id;
 END;
 
 -- private: one open entry judged (src/proposal.c): the hold of an item
@@ -1136,7 +1142,7 @@ CREATE FUNCTION @extschema@._item_interest(customer_id text, entry_id bigint, am
     LANGUAGE C STABLE PARALLEL SAFE COST 5;
 
 -- private: a letter not cancelled charged the item the flat compensation
--- already (src/interest.c)
+-- already: the entry's counter (src/interest.c)
 CREATE FUNCTION @extschema@._item_compensated(customer_id text, entry_id bigint)
     RETURNS boolean
     AS 'MODULE_PATHNAME', 'dunning_item_compensated'
@@ -2310,21 +2316,23 @@ $$;
 -- Counters that 0.5.0 may have left behind (a subtransaction rolled back in
 -- the middle of a statement dropped the statement's pending counts): the
 -- entries' and customers' counters are counted again from the non-cancelled
--- reminders, as the triggers of src/counters.c count them.  Only rows that
--- differ are written.  The BEFORE triggers that keep users from writing the
+-- reminders, as the triggers of src/counters.c count them, and the new
+-- entry.compensated with them.  Only rows that differ are written.  The BEFORE triggers that keep users from writing the
 -- counters stand aside meanwhile.
 -------------------------------------------------------------------------------
 ALTER TABLE @extschema@.entry DISABLE TRIGGER entry_open_amount;
 UPDATE @extschema@.entry e
-   SET reminder_count = s.n, last_reminded_on = s.last, level = s.lvl
+   SET reminder_count = s.n, last_reminded_on = s.last, level = s.lvl, compensated = s.comp
   FROM (SELECT x.customer_id, x.entry_id,
-               coalesce(c.n, 0) AS n, c.last, coalesce(c.lvl, 0) AS lvl
+               coalesce(c.n, 0) AS n, c.last, coalesce(c.lvl, 0) AS lvl,
+               coalesce(c.comp, false) AS comp
           FROM @extschema@.entry x
           LEFT JOIN (SELECT l.customer_id, l.entry_id,
                             pg_catalog.count(*)::integer AS n,
                             pg_catalog.max(r.as_of) AS last,
                             (pg_catalog.max(ARRAY[r.as_of OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date,
-                                                  l.level]))[2] AS lvl
+                                                  l.level]))[2] AS lvl,
+                            pg_catalog.bool_or(l.compensation OPERATOR(pg_catalog.>) 0) AS comp
                        FROM @extschema@.reminder_line l
                        JOIN @extschema@.reminder r
                          ON r.customer_id OPERATOR(pg_catalog.=) l.customer_id
@@ -2338,7 +2346,8 @@ UPDATE @extschema@.entry e
    AND (e.reminder_count OPERATOR(pg_catalog.<>) s.n
         OR e.level OPERATOR(pg_catalog.<>) s.lvl
         OR (e.last_reminded_on IS NULL) OPERATOR(pg_catalog.<>) (s.last IS NULL)
-        OR e.last_reminded_on OPERATOR(pg_catalog.<>) s.last);
+        OR e.last_reminded_on OPERATOR(pg_catalog.<>) s.last
+        OR e.compensated OPERATOR(pg_catalog.<>) s.comp);
 ALTER TABLE @extschema@.entry ENABLE TRIGGER entry_open_amount;
 
 ALTER TABLE @extschema@.customer DISABLE TRIGGER customer_counters;
@@ -5116,3 +5125,7 @@ SELECT c.customer_id, c.name, c.manager_id, o.currency,
  -- with other lines on the shards only then (credit_status)
  GROUP BY c.customer_id, c.name, c.manager_id, o.currency;
 END;
+
+-- 0.5.0's open entries, replaced by _open_entries_on (above): nothing
+-- reads it any more
+DROP FUNCTION @extschema@._open_entries(date);

@@ -86,14 +86,17 @@ INSERT INTO dunning.customer (customer_id, name, policy_id) VALUES ('C1', 'Clien
 INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
     VALUES ('C1', 'invoice', 'F1', '2025-01-01', '2025-01-31', 100, 'EUR');
 -- counters as 0.5.0 could leave them (a subtransaction rolled back in the
--- middle of a statement): a hand-made reminder whose line was not counted
+-- middle of a statement): a hand-made reminder whose line was not counted;
+-- the line charged the compensation (1.0.0's entry.compensated, counted by
+-- the update)
 INSERT INTO dunning.customer (customer_id, name, policy_id) VALUES ('C2', 'Other', 'std');
 INSERT INTO dunning.entry (customer_id, kind, ref, doc_date, due_date, amount, currency)
     VALUES ('C2', 'invoice', 'F2', '2025-01-01', '2025-01-31', 50, 'EUR');
 INSERT INTO dunning.reminder (customer_id, as_of, level, channel, currency)
     VALUES ('C2', '2025-03-01', 2, 'letter', 'EUR');
-INSERT INTO dunning.reminder_line (customer_id, reminder_id, entry_id, level, days_overdue, open_amount)
-    SELECT 'C2', r.reminder_id, e.entry_id, 2, 29, 50
+INSERT INTO dunning.reminder_line (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+                                   compensation)
+    SELECT 'C2', r.reminder_id, e.entry_id, 2, 29, 50, 40
       FROM dunning.reminder r, dunning.entry e WHERE r.customer_id = 'C2' AND e.customer_id = 'C2';
 ALTER TABLE dunning.entry DISABLE TRIGGER entry_open_amount;
 ALTER TABLE dunning.customer DISABLE TRIGGER customer_counters;
@@ -106,7 +109,8 @@ $P -d dunning_upgraded -c "ALTER EXTENSION dunning UPDATE"
 facts=$($P -d dunning_upgraded <<SQL
 SELECT extversion FROM pg_extension WHERE extname = 'dunning';
 SELECT count(*) FROM public.late_customers WHERE customer_id = 'C1';
-SELECT string_agg(e.customer_id || ':' || e.reminder_count || ':' || coalesce(e.last_reminded_on::text, '-') || ':' || e.level, ' ' ORDER BY e.customer_id)
+SELECT string_agg(e.customer_id || ':' || e.reminder_count || ':' || coalesce(e.last_reminded_on::text, '-') || ':' || e.level
+                  || ':' || e.compensated, ' ' ORDER BY e.customer_id)
   FROM dunning.entry e;
 SELECT string_agg(c.customer_id || ':' || c.reminder_count || ':' || c.level, ' ' ORDER BY c.customer_id)
   FROM dunning.customer c;
@@ -126,7 +130,7 @@ dropdb dunning_upgraded
 psql -X -q -c "DROP ROLE $role" >/dev/null
 expected="$(head -1 /tmp/dunning_installed.txt | cut -d' ' -f2)
 1
-C1:0:-:0 C2:1:2025-03-01:2
+C1:0:-:0:false C2:1:2025-03-01:2:true
 C1:0:0 C2:1:2
 1
 t|t|t|t
@@ -137,6 +141,6 @@ if [ "$facts" != "$expected" ]; then
     diff <(echo "$expected") <(echo "$facts") >&2 || true
     status=1
 else
-    echo "user views and grants made on 0.5.0 survive the update: the view on aged_balance reads 100 overdue, the dashboard gains its credit columns under a user's view, the role keeps its grants; counters left wrong by 0.5.0 are counted again"
+    echo "user views and grants made on 0.5.0 survive the update: the view on aged_balance reads 100 overdue, the dashboard gains its credit columns under a user's view, the role keeps its grants; counters left wrong by 0.5.0 are counted again, entry.compensated with them"
 fi
 exit $status

@@ -2,7 +2,7 @@
 -- inputs (SQLSTATE, nothing changed) and the counter invariant after a
 -- random mix of issue, cancel and delete.
 \i test/pgtap/setup.psql
-SELECT plan(203);
+SELECT plan(205);
 
 SELECT has_function('dunning', 'issue_reminders',
     ARRAY['date', 'text[]', 'text[]', 'numeric', 'integer', 'boolean', 'text', 'boolean']);
@@ -314,7 +314,10 @@ SELECT is((SELECT reminder_count FROM dunning.customer WHERE customer_id = 'K1')
 -------------------------------------------------------------------------------
 -- the invariant: after a random mix of issue, cancel, delete and hand-made
 -- reminders, a recount from the non-cancelled reminders equals the counters
+-- (entry.compensated too: the policy charges the flat compensation, and the
+-- hand-made lines charge it at random)
 -------------------------------------------------------------------------------
+UPDATE dunning.policy SET compensation = 40 WHERE policy_id = 'p';
 SELECT setseed(0.4711);
 DO $$
 DECLARE
@@ -340,12 +343,20 @@ BEGIN
             SELECT c.customer_id, greatest(d, c.last_reminded_on), 1 + (random() * 2)::int, 'phone', 'EUR'
               FROM dunning.customer c ORDER BY random() LIMIT 1
             RETURNING customer_id, reminder_id INTO r;
-            INSERT INTO dunning.reminder_line (customer_id, reminder_id, entry_id, level, days_overdue, open_amount)
-            SELECT r.customer_id, r.reminder_id, e.entry_id, 1 + (random() * 2)::int, 10, e.open_amount
+            INSERT INTO dunning.reminder_line (customer_id, reminder_id, entry_id, level, days_overdue, open_amount,
+                                               compensation)
+            SELECT r.customer_id, r.reminder_id, e.entry_id, 1 + (random() * 2)::int, 10, e.open_amount,
+                   CASE WHEN random() < 0.3 THEN 40 ELSE 0 END
               FROM dunning.entry e WHERE e.customer_id = r.customer_id AND random() < 0.7;
             DELETE FROM dunning.reminder_line WHERE (customer_id, reminder_id, entry_id) IN
                 (SELECT customer_id, reminder_id, entry_id FROM dunning.reminder_line ORDER BY random() LIMIT 1);
-            UPDATE dunning.reminder_line SET level = 3 WHERE (customer_id, reminder_id, entry_id) IN
+            -- (a hand-made line's compensation switched on or off)
+            UPDATE dunning.reminder_line l SET level = 3,
+                   compensation = CASE WHEN (SELECT x.run_id FROM dunning.reminder x
+                                              WHERE x.customer_id = l.customer_id
+                                                AND x.reminder_id = l.reminder_id) IS NULL
+                                       THEN 40 - l.compensation ELSE l.compensation END
+             WHERE (customer_id, reminder_id, entry_id) IN
                 (SELECT customer_id, reminder_id, entry_id FROM dunning.reminder_line ORDER BY random() LIMIT 1);
         END CASE;
     END LOOP;
@@ -356,6 +367,16 @@ SELECT ok((SELECT count(*) FROM dunning.reminder WHERE status = 'cancelled') > 3
 SELECT is(pg_temp.entries_off(), 0, 'every entry''s counters equal the recount');
 SELECT is(pg_temp.customers_off(), 0, 'every customer''s counters equal the recount');
 SELECT ok((SELECT count(*) FROM dunning.entry WHERE reminder_count > 1) > 20, 'items were reminded more than once');
+SELECT ok((SELECT count(*) FROM dunning.entry WHERE compensated) > 20
+          AND (SELECT count(*) FROM dunning.entry e WHERE NOT e.compensated AND EXISTS
+                 (SELECT 1 FROM dunning.reminder_line l WHERE l.customer_id = e.customer_id
+                     AND l.entry_id = e.entry_id AND l.compensation > 0)) > 0,
+          'items were charged the compensation, some on a letter since cancelled or deleted');
+SELECT is((SELECT count(*)::int FROM dunning.reminder_line l
+             JOIN dunning.reminder r USING (customer_id, reminder_id)
+            WHERE r.status <> 'cancelled' AND l.compensation > 0 AND r.run_id IS NOT NULL
+            GROUP BY l.customer_id, l.entry_id HAVING count(*) > 1 LIMIT 1), NULL,
+          'issuing charged no item the compensation twice');
 
 -- the proposal (summed in one pass) and its items (judged letter by
 -- letter, as issuing does) agree, day after day
@@ -373,7 +394,8 @@ SELECT is((SELECT count(*)::int
 
 -- truncating the reminders resets every counter
 TRUNCATE dunning.reminder_line, dunning.reminder CASCADE;
-SELECT is((SELECT count(*)::int FROM dunning.entry WHERE reminder_count <> 0 OR level <> 0 OR last_reminded_on IS NOT NULL),
+SELECT is((SELECT count(*)::int FROM dunning.entry
+            WHERE reminder_count <> 0 OR level <> 0 OR last_reminded_on IS NOT NULL OR compensated),
           0, 'truncate resets the entries');
 SELECT is((SELECT count(*)::int FROM dunning.customer WHERE reminder_count <> 0 OR level <> 0 OR last_reminded_on IS NOT NULL),
           0, 'truncate resets the customers');
