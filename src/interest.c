@@ -8,7 +8,11 @@
  * plus the regime's points.  The sum is kept exact (numeric) and divided
  * once; the public functions round it to the cent once.
  *
- * The reference rates a call site needs are read once into fn_extra.
+ * The reference rates a call site needs are read once into fn_extra, and
+ * so are the sums of rate times days of the periods its items ask for:
+ * the interest is the amount times that sum, divided once, so the items
+ * due on the same day share one sum (a first run's items fall due on a few
+ * hundred days).
  */
 #include "postgres.h"
 
@@ -20,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
@@ -43,7 +48,26 @@ typedef struct RateCache
 {
 	bool		loaded[2];
 	RateSeries	series[2];		/* 0 ecb_mro, 1 de_base */
+	HTAB	   *sums;			/* SumKey -> SumEntry, NULL until asked */
 } RateCache;
+
+/* a period's sum of rate times days under a statutory regime */
+typedef struct SumKey
+{
+	DateADT		due;
+	DateADT		until;
+	int32		regime;			/* index in regimes */
+	int32		dc;				/* DayCount */
+} SumKey;
+
+typedef struct SumEntry
+{
+	SumKey		key;
+	Datum		sum;			/* numeric, in fn_mcxt */
+} SumEntry;
+
+/* the sums kept per call site, at most (memory stays bounded) */
+#define MAX_SUMS 4096
 
 static const char *const series_name[2] = {"ecb_mro", "de_base"};
 
@@ -108,6 +132,20 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 	cache->loaded[s] = true;
 }
 
+/* the call site's cache (fn_extra) */
+static RateCache *
+rate_cache(FunctionCallInfo fcinfo)
+{
+	RateCache  *cache = (RateCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RateCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
 /*
  * The reference rate of a series in force on a day, or an error naming the
  * series and the day.
@@ -115,16 +153,11 @@ series_load(FunctionCallInfo fcinfo, RateCache *cache, int s)
 static Datum
 rate_on(FunctionCallInfo fcinfo, int s, DateADT day)
 {
-	RateCache  *cache = (RateCache *) fcinfo->flinfo->fn_extra;
+	RateCache  *cache = rate_cache(fcinfo);
 	RateSeries *rs;
 	int			lo,
 				hi;
 
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RateCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
 	if (!cache->loaded[s])
 		series_load(fcinfo, cache, s);
 	rs = &cache->series[s];
@@ -199,29 +232,16 @@ count_days(DayCount dc, DateADT a, DateADT b)
 }
 
 /*
- * The interest, unrounded.  regime NULL: the fixed annual_rate applies.
+ * The sum over the period from the day after due to until of each
+ * semester's rate times its days (exact).  regime NULL: the fixed
+ * annual_rate applies.
  */
 static Datum
-interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
-		 const Regime *regime, Datum annual_rate, DayCount dc)
+rate_days(FunctionCallInfo fcinfo, DateADT due, DateADT until,
+		  const Regime *regime, Datum annual_rate, DayCount dc)
 {
 	Datum		sum = int_numeric(0);
-	Datum		basis;
 	DateADT		cur;
-
-	if (DATE_NOT_FINITE(due) || DATE_NOT_FINITE(until))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("dates of late interest must be finite"),
-				 errdetail("Interest runs from the day after the due date to the end date.")));
-	if (DatumGetBool(DirectFunctionCall2(numeric_lt, amount, int_numeric(0))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("amount of late interest must not be negative"),
-				 errdetail("Interest runs on an open debit, %s here.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, amount)))));
-	if (until <= due)
-		return int_numeric(0);
 
 	for (cur = due + 1; cur <= until;)
 	{
@@ -259,6 +279,80 @@ interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
 														  int_numeric(count_days(dc, cur - 1, end))));
 		cur = next;
 	}
+	return sum;
+}
+
+/*
+ * rate_days under a statutory regime, kept per call site: the same period
+ * asked again (items due on the same day) is not summed again.  The sum
+ * is exact, so the kept one is the one computed.
+ */
+static Datum
+regime_rate_days(FunctionCallInfo fcinfo, DateADT due, DateADT until,
+				 const Regime *regime, DayCount dc)
+{
+	RateCache  *cache = rate_cache(fcinfo);
+	SumKey		key;
+	SumEntry   *entry;
+	Datum		sum;
+
+	if (cache->sums == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(SumKey);
+		ctl.entrysize = sizeof(SumEntry);
+		ctl.hcxt = fcinfo->flinfo->fn_mcxt;
+		cache->sums = hash_create("dunning interest sums", 256, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	memset(&key, 0, sizeof(key));
+	key.due = due;
+	key.until = until;
+	key.regime = (int32) (regime - regimes);
+	key.dc = (int32) dc;
+	entry = (SumEntry *) hash_search(cache->sums, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->sum;
+	sum = rate_days(fcinfo, due, until, regime, (Datum) 0, dc);
+	if (hash_get_num_entries(cache->sums) < MAX_SUMS)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		Datum		kept = PointerGetDatum(DatumGetNumericCopy(sum));
+
+		MemoryContextSwitchTo(old);
+		entry = (SumEntry *) hash_search(cache->sums, &key, HASH_ENTER, NULL);
+		entry->sum = kept;
+	}
+	return sum;
+}
+
+/*
+ * The interest, unrounded.  regime NULL: the fixed annual_rate applies.
+ */
+static Datum
+interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
+		 const Regime *regime, Datum annual_rate, DayCount dc)
+{
+	Datum		sum;
+	Datum		basis;
+
+	if (DATE_NOT_FINITE(due) || DATE_NOT_FINITE(until))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("dates of late interest must be finite"),
+				 errdetail("Interest runs from the day after the due date to the end date.")));
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, amount, int_numeric(0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount of late interest must not be negative"),
+				 errdetail("Interest runs on an open debit, %s here.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, amount)))));
+	if (until <= due)
+		return int_numeric(0);
+
+	sum = regime == NULL ? rate_days(fcinfo, due, until, NULL, annual_rate, dc)
+		: regime_rate_days(fcinfo, due, until, regime, dc);
 	basis = int_numeric(dc == DC_ACT_365 ? 36500 : 36000);
 	return DirectFunctionCall2(numeric_div,
 							   DirectFunctionCall2(numeric_mul, amount, sum), basis);
