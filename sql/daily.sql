@@ -76,7 +76,20 @@ SELECT daily_run_id, as_of, errors FROM dunning.daily_run ORDER BY daily_run_id;
 -- refused, and nothing done
 SELECT count(*) AS runs FROM dunning.daily_run;
 CALL dunning.daily_run('2025-03-20');
-CALL dunning.daily_run('2999-01-01');
+-- (a day to come: its detail names today, written here as (today))
+DO $$
+DECLARE
+    st text;
+    msg text;
+    det text;
+BEGIN
+    CALL dunning.daily_run('2999-01-01');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+    RAISE WARNING '%: %', st, msg;
+    RAISE WARNING 'detail: %', replace(det, dunning._today()::text, '(today)');
+END
+$$;
 CALL dunning.daily_run(NULL);
 CALL dunning.daily_run('infinity');
 SET dunning.daily_strategies = 'reference, fifo, magic';
