@@ -16,7 +16,7 @@ MODULE_big  = dunning
 OBJS        = src/dunning.o src/fixed.o src/aging.o src/terms.o src/triggers.o \
               src/allocation.o src/counters.o src/lettering.o src/balance.o \
               src/escalation.o src/interest.o src/render.o src/proposal.o \
-              src/distribute.o
+              src/distribute.o src/security.o
 
 # The second library, dunning_delivery: the printed letter (cairo, pango,
 # libqrencode) and the SMTP client (libcurl).  Only the delivery functions
