@@ -3,7 +3,7 @@
 -- updates, deletes and function calls of another manager's customers are
 -- invisible or refused; an administrator sees all.
 \i test/pgtap/setup.psql
-SELECT plan(79);
+SELECT plan(83);
 -- pgTAP keeps its results in temporary tables; the roles below write to them
 DO $$
 DECLARE r record;
@@ -137,6 +137,23 @@ SET ROLE carol;
 SELECT results_eq('SELECT customer_id FROM dunning.customer ORDER BY 1', ARRAY['G1', 'N1', 'N2', 'S1', 'X1'],
                   'a member of dunning_admin sees every customer, with or without a manager');
 SELECT is((SELECT count(*)::int FROM dunning.entry), 7, 'and every entry');
+RESET ROLE;
+
+-- the row tests that replace the policies on a distributed ledger
+-- (src/security.c) pass the same rows, asked of every entry and manager
+-- (the snapshot and the list are under no policy)
+CREATE FUNCTION pg_temp.rls_rows() RETURNS text LANGUAGE sql AS $$
+SELECT coalesce((SELECT string_agg(entry_id::text, ',' ORDER BY entry_id) FROM snapshot
+                  WHERE dunning._rls_customer(customer_id)), '-') || ' / ' ||
+       coalesce((SELECT string_agg(m, ',' ORDER BY m)
+                   FROM unnest(ARRAY['north', 'south', 'ghost', NULL]) m
+                  WHERE dunning._rls_manager(m)), '-') || ' / ' || dunning._rls_all()
+$$;
+SELECT is(x.got, x.want, 'the row tests of the Citus policies, as ' || x.who)
+  FROM (VALUES ('alice', '1,2,3 / north / false'), ('bob', '4,5 / south / false'),
+               ('eve', '- / - / false'), ('carol', '1,2,3,4,5,6,7 / ghost,north,south / true')) w(who, want),
+       LATERAL (SELECT set_config('role', w.who, true)) r,
+       LATERAL (SELECT w.who, w.want, pg_temp.rls_rows() AS got) x;
 RESET ROLE;
 
 -------------------------------------------------------------------------------
