@@ -55,10 +55,12 @@ cstring_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* is value (NULL: none) one of the n sorted values */
 static bool
 sorted_has(char **values, int n, const char *value)
 {
-	return n > 0 && bsearch(&value, values, n, sizeof(char *), cstring_cmp) != NULL;
+	return value != NULL && n > 0 &&
+		bsearch(&value, values, n, sizeof(char *), cstring_cmp) != NULL;
 }
 
 /* is the user a member of a role, by name (no such role: no) */
