@@ -74,7 +74,7 @@ member_of(const char *role)
 
 /*
  * The call site's cache: whether every row passes and the user's managers,
- * read at its first call.  Needs SPI connected.
+ * read at its first call.
  */
 static RlsCache *
 rls_cache(FunctionCallInfo fcinfo)
@@ -83,9 +83,13 @@ rls_cache(FunctionCallInfo fcinfo)
 	MemoryContext old;
 	uint64		i;
 	bool		isnull;
+	int			nested;
 
 	if (cache != NULL)
 		return cache;
+	nested = dunning_nested_reads_begin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 	cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RlsCache));
 	cache->cxt = fcinfo->flinfo->fn_mcxt;
 
@@ -113,13 +117,15 @@ rls_cache(FunctionCallInfo fcinfo)
 		}
 		qsort(cache->managers, cache->nmanagers, sizeof(char *), cstring_cmp);
 	}
+	SPI_finish();
+	dunning_nested_reads_end(nested);
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
 }
 
 /*
- * Does a customer pass: its manager is one of the user's.  Needs SPI
- * connected.
+ * Does a customer pass: its manager is one of the user's.  The same
+ * customer as the last one asked is answered without a read.
  */
 static bool
 customer_passes(RlsCache *cache, text *customer_id)
@@ -128,9 +134,16 @@ customer_passes(RlsCache *cache, text *customer_id)
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1] = {PointerGetDatum(customer_id)};
 	bool		passes;
+	int			nested;
 
 	if (cache->last_customer != NULL && strcmp(cache->last_customer, id) == 0)
+	{
+		pfree(id);
 		return cache->last_passes;
+	}
+	nested = dunning_nested_reads_begin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_plan(dunning_saved_plan(&customer_plan,
 											"SELECT c.manager_id FROM " DUNNING_SCHEMA ".customer c "
 											"WHERE c.customer_id OPERATOR(pg_catalog.=) $1",
@@ -140,10 +153,13 @@ customer_passes(RlsCache *cache, text *customer_id)
 	passes = SPI_processed == 1 &&
 		sorted_has(cache->managers, cache->nmanagers,
 				   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	dunning_nested_reads_end(nested);
 	if (cache->last_customer != NULL)
 		pfree(cache->last_customer);
 	cache->last_customer = MemoryContextStrdup(cache->cxt, id);
 	cache->last_passes = passes;
+	pfree(id);
 	return passes;
 }
 
@@ -155,19 +171,7 @@ PG_FUNCTION_INFO_V1(dunning_rls_all);
 Datum
 dunning_rls_all(PG_FUNCTION_ARGS)
 {
-	RlsCache   *cache = (RlsCache *) fcinfo->flinfo->fn_extra;
-	int			nested;
-
-	if (cache == NULL)
-	{
-		nested = dunning_nested_reads_begin();
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		cache = rls_cache(fcinfo);
-		SPI_finish();
-		dunning_nested_reads_end(nested);
-	}
-	PG_RETURN_BOOL(cache->all);
+	PG_RETURN_BOOL(rls_cache(fcinfo)->all);
 }
 
 /*
@@ -177,20 +181,10 @@ PG_FUNCTION_INFO_V1(dunning_rls_manager);
 Datum
 dunning_rls_manager(PG_FUNCTION_ARGS)
 {
-	RlsCache   *cache = (RlsCache *) fcinfo->flinfo->fn_extra;
+	RlsCache   *cache = rls_cache(fcinfo);
 	char	   *manager;
 	bool		passes;
-	int			nested;
 
-	if (cache == NULL)
-	{
-		nested = dunning_nested_reads_begin();
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		cache = rls_cache(fcinfo);
-		SPI_finish();
-		dunning_nested_reads_end(nested);
-	}
 	if (cache->all)
 		PG_RETURN_BOOL(true);
 	if (PG_ARGISNULL(0))
@@ -208,23 +202,11 @@ PG_FUNCTION_INFO_V1(dunning_rls_customer);
 Datum
 dunning_rls_customer(PG_FUNCTION_ARGS)
 {
-	RlsCache   *cache = (RlsCache *) fcinfo->flinfo->fn_extra;
-	bool		passes;
-	int			nested;
+	RlsCache   *cache = rls_cache(fcinfo);
 
-	if (cache != NULL && cache->all)
+	if (cache->all)
 		PG_RETURN_BOOL(true);
-	if (cache != NULL && (cache->nmanagers == 0 || PG_ARGISNULL(0)))
+	if (cache->nmanagers == 0 || PG_ARGISNULL(0))
 		PG_RETURN_BOOL(false);
-	nested = dunning_nested_reads_begin();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (cache == NULL)
-		cache = rls_cache(fcinfo);
-	passes = cache->all ||
-		(cache->nmanagers > 0 && !PG_ARGISNULL(0) &&
-		 customer_passes(cache, PG_GETARG_TEXT_PP(0)));
-	SPI_finish();
-	dunning_nested_reads_end(nested);
-	PG_RETURN_BOOL(passes);
+	PG_RETURN_BOOL(customer_passes(cache, PG_GETARG_TEXT_PP(0)));
 }
