@@ -59,12 +59,26 @@ fixed_is_zero(Datum d)
 		len <= (int) (FIXED_IS_SHORT(header) ? sizeof(uint16) : 2 * sizeof(uint16));
 }
 
-/* amount < 0, for the amounts the integer sums do not read */
+/*
+ * amount < 0, as numeric_lt(amount, 0) says it, from the header alone: a
+ * negative sign with digits (a negative sign without any is a zero), or
+ * -Infinity; NaN sorts above every number.
+ */
 bool
 fixed_below_zero(Datum amount)
 {
-	return DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
-											NumericGetDatum(int64_to_numeric(0))));
+	const char *p;
+	int			len;
+	uint16		header;
+
+	if (!fixed_header(amount, &header, &p, &len))
+		return DatumGetBool(DirectFunctionCall2(numeric_lt, amount,
+												NumericGetDatum(int64_to_numeric(0))));
+	if (FIXED_IS_SPECIAL(header))
+		return (header & FIXED_SPECIAL_MASK) == FIXED_SPECIAL_NINF;
+	if (FIXED_IS_SHORT(header))
+		return (header & FIXED_SHORT_NEGATIVE) != 0 && len > (int) sizeof(uint16);
+	return (header & FIXED_FORM_MASK) == FIXED_FORM_NEGATIVE && len > 2 * (int) sizeof(uint16);
 }
 
 #ifdef HAVE_INT128
@@ -382,6 +396,25 @@ fixed_sum_add(FixedSum *s, Datum num, MemoryContext cxt)
 #endif
 	fixed_sum_add_slow(s, num, cxt);
 }
+
+#ifdef HAVE_INT128
+/* add a value already read by fixed_read (v in 10^-FIXED_SCALE) */
+void
+fixed_sum_add_value(FixedSum *s, int128 v, int dscale, MemoryContext cxt)
+{
+	int128		sum;
+
+	s->count++;
+	if (!__builtin_add_overflow(s->isum, v, &sum))
+	{
+		s->isum = sum;
+		if (dscale > s->dscale)
+			s->dscale = dscale;
+		return;
+	}
+	fixed_sum_add_slow(s, fixed_numeric(v, dscale), cxt);
+}
+#endif
 
 void
 fixed_sum_combine(FixedSum *into, const FixedSum *from, MemoryContext cxt)

@@ -21,6 +21,9 @@
 #define FIXED_FORM_SHORT		0x8000	/* short form: all in the header */
 #define FIXED_FORM_SPECIAL		0xC000	/* NaN or an infinity */
 
+#define FIXED_SPECIAL_MASK		0xF000	/* special: which one */
+#define FIXED_SPECIAL_NINF		0xF000	/* -Infinity */
+
 #define FIXED_LONG_DSCALE_MASK	0x3FFF	/* long form: display scale */
 
 #define FIXED_SHORT_NEGATIVE	0x2000	/* short form: sign */
@@ -78,6 +81,9 @@ typedef struct FixedSum
 } FixedSum;
 
 extern void fixed_sum_add(FixedSum *s, Datum num, MemoryContext cxt);
+#ifdef HAVE_INT128
+extern void fixed_sum_add_value(FixedSum *s, int128 v, int dscale, MemoryContext cxt);
+#endif
 extern void fixed_sum_combine(FixedSum *into, const FixedSum *from, MemoryContext cxt);
 extern Datum fixed_sum_result(const FixedSum *s, bool *isnull);
 extern void fixed_sum_serialize(StringInfo buf, const FixedSum *s);

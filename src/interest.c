@@ -29,6 +29,7 @@
 #include "utils/numeric.h"
 
 #include "dunning.h"
+#include "fixed.h"
 
 typedef enum DayCount
 {
@@ -90,7 +91,7 @@ static const Regime regimes[] = {
 static Datum
 int_numeric(int32 v)
 {
-	return DirectFunctionCall1(int4_numeric, Int32GetDatum(v));
+	return NumericGetDatum(int64_to_numeric(v));
 }
 
 static void
@@ -187,23 +188,20 @@ rate_on(FunctionCallInfo fcinfo, int s, DateADT day)
 static DayCount
 day_count_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *dc;
-
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("day count must not be null"),
 				 errdetail("Use 'act/365', 'act/360' or '30/360'.")));
-	dc = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	if (strcmp(dc, "act/365") == 0)
+	if (dunning_arg_is(fcinfo, argno, "act/365"))
 		return DC_ACT_365;
-	if (strcmp(dc, "act/360") == 0)
+	if (dunning_arg_is(fcinfo, argno, "act/360"))
 		return DC_ACT_360;
-	if (strcmp(dc, "30/360") == 0)
+	if (dunning_arg_is(fcinfo, argno, "30/360"))
 		return DC_30_360;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown day count \"%s\"", dc),
+			 errmsg("unknown day count \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(argno))),
 			 errdetail("Use 'act/365', 'act/360' or '30/360'.")));
 	return DC_ACT_365;			/* not reached */
 }
@@ -342,7 +340,7 @@ interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("dates of late interest must be finite"),
 				 errdetail("Interest runs from the day after the due date to the end date.")));
-	if (DatumGetBool(DirectFunctionCall2(numeric_lt, amount, int_numeric(0))))
+	if (fixed_below_zero(amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount of late interest must not be negative"),
@@ -377,15 +375,14 @@ require_args(FunctionCallInfo fcinfo, int rate_arg, const char *what)
 static const Regime *
 regime_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	Size		i;
 
 	for (i = 0; i < lengthof(regimes); i++)
-		if (strcmp(regimes[i].name, name) == 0)
+		if (dunning_arg_is(fcinfo, argno, regimes[i].name))
 			return &regimes[i];
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown interest regime \"%s\"", name),
+			 errmsg("unknown interest regime \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(argno))),
 			 errdetail("Regimes are fr (ECB rate + 10), eu (ECB + 8), be (ECB + 8, rounded up to a half point), de (base rate + 9) and de_b2c (base rate + 5); for a fixed rate pass the rate as a number.")));
 	return NULL;				/* not reached */
 }
@@ -508,9 +505,27 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 	int			nested = 0;
 	uint64		i;
 
-	/* something paid by the day: the amount is not the open amount */
-	paid = PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-		!DatumGetBool(DirectFunctionCall2(numeric_eq, PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)));
+	/*
+	 * something paid by the day: the amount is not the open amount (compared
+	 * as integers where fixed.c reads both, as numeric_eq otherwise)
+	 */
+	paid = PG_ARGISNULL(2) || PG_ARGISNULL(3);
+	if (!paid)
+	{
+#ifdef HAVE_INT128
+		int128		a,
+					o;
+		int			ascale,
+					oscale;
+
+		if (fixed_read(PG_GETARG_DATUM(2), &a, &ascale) &&
+			fixed_read(PG_GETARG_DATUM(3), &o, &oscale))
+			paid = (a != o);
+		else
+#endif
+			paid = !DatumGetBool(DirectFunctionCall2(numeric_eq, PG_GETARG_DATUM(2),
+													 PG_GETARG_DATUM(3)));
+	}
 	if (keyed && (post || paid))
 	{
 		nested = dunning_nested_reads_begin();

@@ -5,7 +5,7 @@
 -- changes.  (days_overdue and kpi pass core's own 22008 "cannot subtract
 -- infinite dates" through, without a detail.)
 \i test/pgtap/setup.psql
-SELECT plan(132);
+SELECT plan(140);
 
 INSERT INTO dunning.policy (policy_id, name, currency, interest_regime, compensation, post_charges)
 VALUES ('b2b', 'B2B', 'EUR', 'fr', 40, true);
@@ -181,6 +181,15 @@ INSERT INTO bad (call, state, what) VALUES
 ($$UPDATE dunning.policy SET interest_rate = 'NaN' WHERE policy_id = 'b2b'$$, '23514', 'a NaN interest rate'),
 ($$INSERT INTO dunning.reference_rate (series, valid_from, rate) VALUES ('x', '2025-01-01', 'NaN')$$, '23514', 'a NaN reference rate'),
 ($$UPDATE dunning.allocation SET amount = 'Infinity'$$, '23514', 'an infinite allocation'),
+-- 1.0.0: the proposal's private aggregate fed values _letter_item did not write
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES (''::bytea)) v(x)$$, '22P03', '_letter: an empty item'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x40'::bytea)) v(x)$$, '22P03', '_letter: unknown flags'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x0003'::bytea)) v(x)$$, '22P03', '_letter: an unknown amount tag'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x000000'::bytea)) v(x)$$, '22P03', '_letter: bytes after the fields'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x0101'::bytea)) v(x)$$, '22P03', '_letter: a level cut short'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x0001ffffffffffffff7f09'::bytea)) v(x)$$, '22P03', '_letter: a display scale over 8'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x0002ffffff7f31'::bytea)) v(x)$$, '22P03', '_letter: a numeric longer than the item'),
+($$SELECT dunning._letter(x, 'b2b', 'EUR', 'n', 'm') FROM (VALUES ('\x000203000000616263'::bytea)) v(x)$$, '22P03', '_letter: a numeric that is not a number'),
 ($$SELECT * FROM dunning.kpi('2025-01-01', 'infinity', 'EUR')$$, '22008', 'kpi: infinite to');
 
 CREATE TEMP TABLE before AS SELECT pg_temp.fingerprint() AS f;

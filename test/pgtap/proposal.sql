@@ -270,24 +270,26 @@ END $$;
 -- temporary one, which workers cannot read): the plan must sum on workers
 CREATE TABLE public.inputs AS SELECT * FROM dunning._item_inputs('2026-03-31');
 ANALYZE public.inputs;
+-- each item's part of its letter (_letter_item), then the parts summed (a
+-- table of public's, as inputs: the parallel workers read no temporary one)
+CREATE TABLE public.parts AS
+SELECT customer_id, currency, policy_id, name, manager_id,
+       _letter_item(policy_id, amount, open_amount, days_overdue, level, last_reminded_on, as_of,
+                    excluded, source, payment_method, status, disputed_amount, plan_hold,
+                    blocked_until, customer_last, NULL, false, NULL, kind, customer_id, entry_id,
+                    due_date, is_consumer, currency, compensated) AS item
+  FROM public.inputs;
+ANALYZE public.parts;
 CREATE FUNCTION pg_temp.sums() RETURNS SETOF text LANGUAGE sql AS $$
 SELECT customer_id || ' ' || currency || ' ' ||
-       coalesce(_letter(policy_id, amount, open_amount, days_overdue, level, last_reminded_on, as_of,
-                        excluded, source, payment_method, status, disputed_amount, plan_hold,
-                        blocked_until, customer_last, NULL, false, NULL, kind, customer_id, entry_id,
-                        due_date, is_consumer, currency, compensated, name, manager_id)::text,
-                'no letter')
-  FROM public.inputs GROUP BY customer_id, currency
+       coalesce(_letter(item, policy_id, currency, name, manager_id)::text, 'no letter')
+  FROM public.parts GROUP BY customer_id, currency
 $$;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial_sums AS SELECT * FROM pg_temp.sums() s;
 SET LOCAL max_parallel_workers_per_gather = 2;
-SELECT matches(pg_temp.plan_of($$SELECT customer_id, currency, _letter(policy_id, amount, open_amount,
-                   days_overdue, level, last_reminded_on, as_of, excluded, source, payment_method,
-                   status, disputed_amount, plan_hold, blocked_until, customer_last, NULL, false,
-                   NULL, kind, customer_id, entry_id, due_date, is_consumer, currency, compensated,
-                   name, manager_id)
-                 FROM public.inputs GROUP BY customer_id, currency$$),
+SELECT matches(pg_temp.plan_of($$SELECT customer_id, currency, _letter(item, policy_id, currency, name, manager_id)
+                 FROM public.parts GROUP BY customer_id, currency$$),
                'Partial GroupAggregate', 'the letters can be summed on the parallel workers');
 SELECT is_empty($$SELECT * FROM pg_temp.sums() EXCEPT SELECT * FROM serial_sums$$,
                 'their partial sums, serialized and combined, are the letters summed in one process');
