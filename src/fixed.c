@@ -83,7 +83,7 @@ fixed_below_zero(Datum amount)
 
 #ifdef HAVE_INT128
 /* 10^0 .. 10^36 */
-static int128 pow10_128[37];
+static int128 pow10_128[FIXED_POW10_MAX + 1];
 
 void
 fixed_init(void)
@@ -95,6 +95,14 @@ fixed_init(void)
 	pow10_128[0] = 1;
 	for (i = 1; i < (int) lengthof(pow10_128); i++)
 		pow10_128[i] = pow10_128[i - 1] * 10;
+}
+
+/* 10^e for 0 <= e <= FIXED_POW10_MAX */
+int128
+fixed_pow10(int e)
+{
+	Assert(e >= 0 && e <= FIXED_POW10_MAX);
+	return pow10_128[e];
 }
 
 /*

@@ -53,6 +53,8 @@ extern bool fixed_is_zero(Datum d);
 extern bool fixed_below_zero(Datum d);
 
 #ifdef HAVE_INT128
+#define FIXED_POW10_MAX			36	/* the largest power of ten kept */
+extern int128 fixed_pow10(int e);
 extern bool fixed_read(Datum d, int128 *value, int *dscale);
 extern Datum fixed_numeric(int128 v, int dscale);
 #endif

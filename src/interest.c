@@ -13,6 +13,11 @@
  * the interest is the amount times that sum, divided once, so the items
  * due on the same day share one sum (a first run's items fall due on a few
  * hundred days).
+ *
+ * _item_interest, called for every item a letter charges interest, does the
+ * multiplication, the division and the rounding in 128-bit integers at the
+ * scales numeric arithmetic would use, to the same digit (interest_scaled),
+ * and falls back to numerics for what the integers do not hold.
  */
 #include "postgres.h"
 
@@ -61,11 +66,28 @@ typedef struct SumKey
 	int32		dc;				/* DayCount */
 } SumKey;
 
+#ifdef HAVE_INT128
+/* a value >= 0 as an integer and its decimal scale: v 10^-scale */
+typedef struct Scaled
+{
+	int128		v;
+	int			scale;
+} Scaled;
+#endif
+
 typedef struct SumEntry
 {
 	SumKey		key;
 	Datum		sum;			/* numeric, in fn_mcxt */
+#ifdef HAVE_INT128
+	bool		scaled_ok;		/* the sum fits a Scaled, kept here */
+	Scaled		scaled;
+#endif
 } SumEntry;
+
+#ifdef HAVE_INT128
+static bool scaled_read(Datum d, Scaled *out);
+#endif
 
 /* the sums kept per call site, at most (memory stays bounded) */
 #define MAX_SUMS 4096
@@ -283,16 +305,16 @@ rate_days(FunctionCallInfo fcinfo, DateADT due, DateADT until,
 /*
  * rate_days under a statutory regime, kept per call site: the same period
  * asked again (items due on the same day) is not summed again.  The sum
- * is exact, so the kept one is the one computed.
+ * is exact, so the kept one is the one computed.  found, when not NULL,
+ * gets the entry (its integer form too), kept or not.
  */
 static Datum
 regime_rate_days(FunctionCallInfo fcinfo, DateADT due, DateADT until,
-				 const Regime *regime, DayCount dc)
+				 const Regime *regime, DayCount dc, SumEntry *found)
 {
 	RateCache  *cache = rate_cache(fcinfo);
 	SumKey		key;
 	SumEntry   *entry;
-	Datum		sum;
 
 	if (cache->sums == NULL)
 	{
@@ -310,19 +332,35 @@ regime_rate_days(FunctionCallInfo fcinfo, DateADT due, DateADT until,
 	key.regime = (int32) (regime - regimes);
 	key.dc = (int32) dc;
 	entry = (SumEntry *) hash_search(cache->sums, &key, HASH_FIND, NULL);
-	if (entry != NULL)
-		return entry->sum;
-	sum = rate_days(fcinfo, due, until, regime, (Datum) 0, dc);
-	if (hash_get_num_entries(cache->sums) < MAX_SUMS)
+	if (entry == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		Datum		kept = PointerGetDatum(DatumGetNumericCopy(sum));
+		SumEntry	computed;
 
-		MemoryContextSwitchTo(old);
-		entry = (SumEntry *) hash_search(cache->sums, &key, HASH_ENTER, NULL);
-		entry->sum = kept;
+		entry = &computed;
+		entry->sum = rate_days(fcinfo, due, until, regime, (Datum) 0, dc);
+#ifdef HAVE_INT128
+		entry->scaled_ok = scaled_read(entry->sum, &entry->scaled);
+#endif
+		if (hash_get_num_entries(cache->sums) < MAX_SUMS)
+		{
+			MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+			Datum		kept = PointerGetDatum(DatumGetNumericCopy(entry->sum));
+
+			MemoryContextSwitchTo(old);
+			entry = (SumEntry *) hash_search(cache->sums, &key, HASH_ENTER, NULL);
+			entry->sum = kept;
+#ifdef HAVE_INT128
+			entry->scaled_ok = computed.scaled_ok;
+			entry->scaled = computed.scaled;
+#endif
+		}
+		if (found != NULL)
+			*found = computed;
+		return computed.sum;
 	}
-	return sum;
+	if (found != NULL)
+		*found = *entry;
+	return entry->sum;
 }
 
 /*
@@ -350,7 +388,7 @@ interest(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
 		return int_numeric(0);
 
 	sum = regime == NULL ? rate_days(fcinfo, due, until, NULL, annual_rate, dc)
-		: regime_rate_days(fcinfo, due, until, regime, dc);
+		: regime_rate_days(fcinfo, due, until, regime, dc, NULL);
 	basis = int_numeric(dc == DC_ACT_365 ? 36500 : 36000);
 	return DirectFunctionCall2(numeric_div,
 							   DirectFunctionCall2(numeric_mul, amount, sum), basis);
@@ -361,6 +399,194 @@ round_cent(Datum n)
 {
 	return DirectFunctionCall2(numeric_round, n, Int32GetDatum(2));
 }
+
+#ifdef HAVE_INT128
+/*
+ * The interest in integers, to the digit the numeric path gives.  That
+ * path's numeric_mul is exact; its numeric_div rounds the quotient half
+ * away from zero at the scale numeric.c's select_div_scale picks from the
+ * weight and first base-10000 digit of each operand (at least 16
+ * significant digits, and no fewer decimals than the product has).  The
+ * terms of an item, each so rounded, are summed exactly and rounded to the
+ * cent once.  Here each step is done in 128-bit integers at that same
+ * scale and with that same rounding, so the cent is the same; a value the
+ * integers do not hold (more than 8 decimals, as the 'be' regime's rates
+ * have, 10^28 or more, a product or quotient past 128 bits) makes the
+ * caller use the numeric path.  Asserting builds compute both and compare
+ * them byte for byte.
+ */
+
+/* numeric.c's NUMERIC_MIN_SIG_DIGITS and display scale bounds */
+#define DIV_MIN_SIG_DIGITS	16
+#define DIV_MAX_SCALE		1000
+
+static bool
+scaled_read(Datum d, Scaled *out)
+{
+	int128		v;
+	int			dscale;
+	int128		unit;
+
+	if (!fixed_read(d, &v, &dscale) || v < 0)
+		return false;
+	unit = fixed_pow10(FIXED_SCALE - dscale);
+	if (v % unit != 0)
+		return false;
+	out->v = v / unit;
+	out->scale = dscale;
+	return true;
+}
+
+/* decimal digits of v > 0, or FIXED_POW10_MAX + 1 when that many or more */
+static int
+decimal_digits(int128 v)
+{
+	int			n = 1;
+
+	while (n <= FIXED_POW10_MAX && v >= fixed_pow10(n))
+		n++;
+	return n;
+}
+
+/* numeric_div(numeric_mul(amount, sum), basis), basis 36500 or 36000 */
+static bool
+term_scaled(const Scaled *amount, const Scaled *sum, int32 basis, Scaled *term)
+{
+	int128		p;
+	int			ps = amount->scale + sum->scale;
+	int			e,
+				w,
+				k,
+				qweight,
+				rscale,
+				m;
+	int128		first,
+				n,
+				q,
+				r;
+
+	Assert(basis == 36500 || basis == 36000);
+	if (__builtin_mul_overflow(amount->v, sum->v, &p))
+		return false;
+	if (p == 0)
+	{
+		term->v = 0;
+		term->scale = 0;
+		return true;
+	}
+	e = decimal_digits(p) - 1;
+	if (e >= FIXED_POW10_MAX)
+		return false;
+	/* the product is p 10^-ps, at least 10^(e - ps): weight w, first digit */
+	e -= ps;
+	w = e >= 0 ? e / FIXED_DEC_DIGITS : -((-e + FIXED_DEC_DIGITS - 1) / FIXED_DEC_DIGITS);
+	k = ps + FIXED_DEC_DIGITS * w;	/* -3 <= k <= e + ps */
+	first = k >= 0 ? p / fixed_pow10(k) : p * fixed_pow10(-k);
+	Assert(first >= 1 && first < FIXED_NBASE);
+
+	/* select_div_scale: the basis has weight 1 and first digit 3 */
+	qweight = w - 1;
+	if (first <= 3)
+		qweight--;
+	rscale = DIV_MIN_SIG_DIGITS - qweight * FIXED_DEC_DIGITS;
+	rscale = Max(rscale, ps);
+	rscale = Max(rscale, 0);
+	rscale = Min(rscale, DIV_MAX_SCALE);
+
+	/* the quotient at rscale decimals, half away from zero */
+	m = rscale - ps;
+	if (m > FIXED_POW10_MAX || __builtin_mul_overflow(p, fixed_pow10(m), &n))
+		return false;
+	q = n / basis;
+	r = n % basis;
+	if (r >= basis - r)
+		q++;
+	term->v = q;
+	term->scale = rscale;
+	return true;
+}
+
+static bool
+scaled_add(Scaled *acc, const Scaled *t)
+{
+	int			scale = Max(acc->scale, t->scale);
+	int128		a,
+				b;
+
+	if (scale - acc->scale > FIXED_POW10_MAX || scale - t->scale > FIXED_POW10_MAX ||
+		__builtin_mul_overflow(acc->v, fixed_pow10(scale - acc->scale), &a) ||
+		__builtin_mul_overflow(t->v, fixed_pow10(scale - t->scale), &b) ||
+		__builtin_add_overflow(a, b, &acc->v))
+		return false;
+	acc->scale = scale;
+	return true;
+}
+
+/* round_cent of the sum, as a numeric */
+static bool
+scaled_cent(const Scaled *x, Datum *result)
+{
+	int128		cents;
+	int128		micros;
+
+	if (x->scale <= 2)
+	{
+		if (__builtin_mul_overflow(x->v, fixed_pow10(2 - x->scale), &cents))
+			return false;
+	}
+	else
+	{
+		int128		d;
+		int128		r;
+
+		if (x->scale - 2 > FIXED_POW10_MAX)
+			return false;
+		d = fixed_pow10(x->scale - 2);
+		cents = x->v / d;
+		r = x->v % d;
+		if (r >= d - r)
+			cents++;
+	}
+	if (__builtin_mul_overflow(cents, fixed_pow10(FIXED_SCALE - 2), &micros) ||
+		micros >= fixed_pow10(FIXED_POW10_MAX))
+		return false;
+	*result = fixed_numeric(micros, 2);
+	return true;
+}
+
+/* interest() in integers: false where the numeric path must do it */
+static bool
+interest_scaled(FunctionCallInfo fcinfo, Datum amount, DateADT due, DateADT until,
+				const Regime *regime, Datum annual_rate, DayCount dc, Scaled *out)
+{
+	Scaled		a;
+	Scaled		sum;
+
+	if (DATE_NOT_FINITE(due) || DATE_NOT_FINITE(until) || !scaled_read(amount, &a))
+		return false;			/* the numeric path's error */
+	if (until <= due)
+	{
+		out->v = 0;
+		out->scale = 0;
+		return true;
+	}
+	if (regime == NULL)
+	{
+		if (!scaled_read(rate_days(fcinfo, due, until, NULL, annual_rate, dc), &sum))
+			return false;
+	}
+	else
+	{
+		SumEntry	entry;
+
+		(void) regime_rate_days(fcinfo, due, until, regime, dc, &entry);
+		if (!entry.scaled_ok)
+			return false;
+		sum = entry.scaled;
+	}
+	return term_scaled(&a, &sum, dc == DC_ACT_365 ? 36500 : 36000, out);
+}
+#endif							/* HAVE_INT128 */
 
 static void
 require_args(FunctionCallInfo fcinfo, int rate_arg, const char *what)
@@ -485,6 +711,70 @@ dunning_late_interest_exact(PG_FUNCTION_ARGS)
 static SPIPlanPtr last_interest_plan;
 static SPIPlanPtr payments_plan;
 
+/* payment i of the reads' result: its amount and date */
+static Datum
+payment_amount(uint64 i)
+{
+	bool		isnull;
+
+	return SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+}
+
+static DateADT
+payment_on(uint64 i)
+{
+	bool		isnull;
+
+	return DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+}
+
+/*
+ * An item's interest rounded to the cent: on the open amount from the
+ * start to until, and on each of the npaid payments of SPI_tuptable from
+ * the start to its date.  In integers where they hold every value, else
+ * as numerics (asserting builds: both, compared).
+ */
+static Datum
+item_interest(FunctionCallInfo fcinfo, Datum open, DateADT from, DateADT until,
+			  const Regime *regime, Datum rate, DayCount dc, uint64 npaid)
+{
+	Datum		sum;
+	uint64		i;
+#ifdef HAVE_INT128
+	Scaled		acc;
+	Datum		fast = (Datum) 0;
+	bool		ok = interest_scaled(fcinfo, open, from, until, regime, rate, dc, &acc);
+
+	for (i = 0; ok && i < npaid; i++)
+	{
+		Scaled		t;
+
+		ok = interest_scaled(fcinfo, payment_amount(i), from, payment_on(i), regime, rate, dc, &t) &&
+			scaled_add(&acc, &t);
+	}
+	if (ok && scaled_cent(&acc, &fast))
+	{
+#ifndef USE_ASSERT_CHECKING
+		return fast;
+#endif
+	}
+	else
+		fast = (Datum) 0;
+#endif
+	sum = interest(fcinfo, amount_value(open), from, until, regime, rate, dc);
+	for (i = 0; i < npaid; i++)
+		sum = DirectFunctionCall2(numeric_add, sum,
+								  interest(fcinfo, amount_value(payment_amount(i)), from,
+										   payment_on(i), regime, rate, dc));
+	sum = round_cent(sum);
+#ifdef HAVE_INT128
+	Assert(fast == (Datum) 0 ||
+		   (VARSIZE(DatumGetPointer(fast)) == VARSIZE(DatumGetPointer(sum)) &&
+			memcmp(DatumGetPointer(fast), DatumGetPointer(sum), VARSIZE(DatumGetPointer(sum))) == 0));
+#endif
+	return sum;
+}
+
 PG_FUNCTION_INFO_V1(dunning_item_interest);
 Datum
 dunning_item_interest(PG_FUNCTION_ARGS)
@@ -503,7 +793,7 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 	Datum		args[4];
 	Oid			types[4] = {TEXTOID, INT8OID, DATEOID, DATEOID};
 	int			nested = 0;
-	uint64		i;
+	uint64		npaid = 0;
 
 	/*
 	 * something paid by the day: the amount is not the open amount (compared
@@ -570,7 +860,6 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 	regime = fixed ? NULL : regime_arg(fcinfo, 6);
 	rate = fixed ? rate_arg(fcinfo, 7) : (Datum) 0;
 	dc = day_count_arg(fcinfo, 8);
-	sum = interest(fcinfo, amount_arg(fcinfo, 3), from, PG_GETARG_DATEADT(5), regime, rate, dc);
 
 	/* each payment after the start, until its date */
 	if (keyed && paid)
@@ -587,29 +876,21 @@ dunning_item_interest(PG_FUNCTION_ARGS)
 										4, types),
 							 args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "the payments of an item could not be read");
-		for (i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		amount = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-			Datum		on = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
-
-			sum = DirectFunctionCall2(numeric_add, sum,
-									  interest(fcinfo, amount_value(amount), from,
-											   DatumGetDateADT(on), regime, rate, dc));
-		}
+		npaid = SPI_processed;
 	}
+	sum = item_interest(fcinfo, PG_GETARG_DATUM(3), from, PG_GETARG_DATEADT(5), regime, rate,
+						dc, npaid);
 	if (keyed && (post || paid))
 	{
 		/* the result in the caller's context, then the reads' memory freed */
 		MemoryContext old = MemoryContextSwitchTo(caller);
 
-		sum = round_cent(sum);
+		sum = PointerGetDatum(DatumGetNumericCopy(sum));
 		MemoryContextSwitchTo(old);
 		SPI_finish();
 		dunning_nested_reads_end(nested);
-		PG_RETURN_DATUM(sum);
 	}
-	PG_RETURN_DATUM(round_cent(sum));
+	PG_RETURN_DATUM(sum);
 }
 
 /*

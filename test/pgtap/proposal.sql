@@ -10,7 +10,7 @@
 -- interval, interest and compensation already charged.
 \i test/pgtap/setup.psql
 SET LOCAL search_path = public, dunning;
-SELECT plan(36);
+SELECT plan(37);
 
 SELECT setseed(0.25);
 INSERT INTO policy (policy_id, name, currency, interest_regime, interest_rate, compensation, post_charges,
@@ -503,6 +503,35 @@ SELECT is_empty($$(SELECT d, customer_id, entry_id, interest, compensation FROM 
                    EXCEPT ALL
                    SELECT d, customer_id, entry_id, interest, compensation FROM charges_both WHERE way = 'c')$$,
                 'every item is charged the interest and compensation of 0.5.0''s SQL, to the displayed decimals');
+
+-- _item_interest works in 128-bit integers where every value fits, at the
+-- scale and with the rounding of numeric division (src/interest.c); the
+-- public late_interest works in numerics.  Amounts of 0 to 8 decimals
+-- (the integers' limit) and of 9 to 12 (the numerics'), from a cent's
+-- fraction to 10^29, rates of 0 to 8 decimals, periods of up to six
+-- years, every regime ('be': rates of 16 decimals, the numerics') and day
+-- count: the same interest to the digit, written the same.
+SELECT setseed(0.19);
+CREATE TEMP TABLE interest_both AS
+SELECT g, r.amount, r.due, r.until, r.regime, r.rate, r.day_count,
+       dunning._item_interest(NULL, NULL, r.amount, r.amount, r.due, r.until, r.regime, r.rate,
+                              r.day_count, false) AS by_integers,
+       CASE WHEN r.regime = 'fixed' THEN late_interest(r.amount, r.due, r.until, r.rate, r.day_count)
+            ELSE late_interest(r.amount, r.due, r.until, r.regime, r.day_count) END AS by_numerics
+  FROM generate_series(1, 20000) g,
+       LATERAL (SELECT CASE g % 5 WHEN 0 THEN 0
+                                  WHEN 1 THEN 0.00000001 * (g % 997)
+                                  WHEN 2 THEN round((random() * 10 ^ (15 + random() * 14))::numeric, g % 9)
+                                  WHEN 3 THEN round((random() * 10 ^ (random() * 6))::numeric, 9 + g % 4)
+                                  ELSE round((random() * 10 ^ (random() * 9))::numeric, g % 9) END AS amount,
+                       d AS due, d + (random() * 2200)::int - 10 AS until,
+                       (ARRAY['fr', 'eu', 'be', 'de', 'de_b2c', 'fixed'])[1 + g % 6] AS regime,
+                       round((random() * 20)::numeric, (g / 6) % 9) AS rate,
+                       (ARRAY['act/365', 'act/360', '30/360'])[1 + (g / 7) % 3] AS day_count
+                  FROM (SELECT date '2019-01-01' + (random() * 1500)::int AS d) x) r;
+SELECT is((SELECT count(*) FILTER (WHERE by_integers::text IS DISTINCT FROM by_numerics::text)
+             FROM interest_both), 0::bigint,
+          'the interest of an item in integers is the numerics'' to the digit, from a cent''s fraction to 10^29');
 
 SELECT * FROM finish();
 ROLLBACK;
