@@ -61,6 +61,44 @@ END
 $d$ $c$
 $fn$;
 
+-- the statement that gives a node's copies of the extension's sequences
+-- the privileges of the coordinator's (distribute()): Citus carries no
+-- GRANT ... ON SEQUENCE to the workers, where a role's lettering takes
+-- the ids of the rows it writes (the allocations of auto_letter() and
+-- letter(), a write-off entry) from the node's copy
+CREATE FUNCTION @extschema@._sequence_grants_command() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $fn$
+SELECT pg_catalog.format($c$DO $d$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.oid::pg_catalog.regclass AS seq, a.grantee
+               FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+              WHERE c.relkind = 'S' AND c.relnamespace = '@extschema@'::pg_catalog.regnamespace
+                AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON SEQUENCE %%s FROM %%s', r.seq,
+                                  CASE WHEN r.grantee = 0 THEN 'PUBLIC'
+                                       ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);
+    END LOOP;
+    %s
+END
+$d$$c$,
+    pg_catalog.string_agg(pg_catalog.format('GRANT %s ON SEQUENCE %I.%I TO %s%s;', a.privilege_type,
+                                            n.nspname, c.relname,
+                                            CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                                                 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                                            CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END),
+                          ' ' ORDER BY c.relname, a.grantee, a.privilege_type))
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  LEFT JOIN LATERAL pg_catalog.aclexplode(c.relacl) a ON a.grantee OPERATOR(pg_catalog.<>) c.relowner
+ WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
+   AND c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+   AND a.grantee IS NOT NULL
+$fn$;
+
 -- private: the policies of the workers' own copies of the tables, which
 -- CREATE EXTENSION made there in their one-server form (subqueries): a
 -- query that a C function or a policy test makes on a worker, for a role
@@ -287,6 +325,10 @@ BEGIN
     -- the next call.
     PERFORM run_command_on_workers(@extschema@._sequence_range_command());
     EXECUTE @extschema@._sequence_range_command();
+    -- and the privileges granted on them, which Citus does not carry to
+    -- the workers: at every call (README: call it again after a GRANT on
+    -- the sequences)
+    PERFORM run_command_on_workers(@extschema@._sequence_grants_command());
 
     -- a node added since the first call: the policies of its copies of the
     -- tables (below)
