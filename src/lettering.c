@@ -930,7 +930,7 @@ typedef struct Batch
 	Column		a[6];			/* customer, code, debit, credit, amount, allocated_on */
 	Column		e[5];			/* customer, entry, open, code, lettered_on */
 	Column		t[4];			/* the same by row address: tid, open, code, lettered_on */
-	bool		by_row;			/* the ledger is distributed: see ledger_distributed */
+	bool		by_row;			/* the ledger is distributed: one customer a batch, see ledger_distributed */
 } Batch;
 
 #define BATCH_ALLOCS	5000
@@ -1061,52 +1061,15 @@ run_columns(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expe
 }
 
 /*
- * Run a statement once for each row of the columns given, their values as
- * its parameters: the form of run_columns for a distributed ledger.
- */
-static void
-run_rows(SPIPlanPtr *plan, const char *sql, Column *cols, int ncols, int expected)
-{
-	Oid			types[8];
-	Datum		args[8];
-	char		nulls[8];
-	int			i,
-				r;
-
-	for (i = 0; i < ncols; i++)
-		types[i] = cols[i].type;
-	if (*plan == NULL)
-	{
-		*plan = SPI_prepare(sql, ncols, types);
-		if (*plan == NULL || SPI_keepplan(*plan) != 0)
-			elog(ERROR, "SPI_prepare failed: %s", sql);
-	}
-	for (r = 0; r < cols[0].n; r++)
-	{
-		MemoryContext caller = CurrentMemoryContext;
-		int			ret;
-
-		for (i = 0; i < ncols; i++)
-		{
-			args[i] = cols[i].values[r];
-			nulls[i] = cols[i].nulls[r] ? 'n' : ' ';
-		}
-		ret = SPI_execute_plan(*plan, args, nulls, false, 0);
-		MemoryContextSwitchTo(caller);
-		if (ret != expected || SPI_processed != 1)
-			elog(ERROR, "lettering wrote %llu rows for one row of a batch",
-				 (unsigned long long) SPI_processed);
-	}
-}
-
-/*
  * Is the ledger distributed by Citus (dunning.distribute())?  Then the
- * writes go one row at a time, each a statement on one customer that Citus
- * sends to the customer's shard: a statement reading its rows from
- * unnest() is not sent to one shard, and a row address means nothing
- * across shards.  letter() and unletter() run on the node that holds the
- * customer (distribute() registers them), where these statements reach
- * the local shard and its triggers run in this same backend.
+ * writes of a batch, all of one customer, go as statements that name the
+ * customer, which Citus sends to the customer's shard (batch_write_customer):
+ * a statement reading its rows from unnest() alone is not sent to one
+ * shard, and a row address means nothing across shards.  letter(),
+ * unletter() and, in the tasks of the whole ledger's run, auto_letter()
+ * of one customer run on the node that holds the customer, where these
+ * statements reach the local shard and its triggers run in this same
+ * backend.
  */
 static bool
 ledger_distributed(void)
@@ -1124,28 +1087,123 @@ ledger_distributed(void)
 }
 
 /*
- * The batch's writes one row at a time (a distributed ledger).
+ * The one customer all the batch's rows are of, or NULL.
+ */
+static text *
+batch_customer(Batch *batch)
+{
+	Column	   *cols[3] = {&batch->g[0], &batch->a[0], &batch->e[0]};
+	text	   *first = NULL;
+	int			k,
+				r;
+
+	for (k = 0; k < 3; k++)
+		for (r = 0; r < cols[k]->n; r++)
+		{
+			text	   *t = DatumGetTextPP(cols[k]->values[r]);
+
+			if (first == NULL)
+				first = t;
+			else if (VARSIZE_ANY_EXHDR(t) != VARSIZE_ANY_EXHDR(first) ||
+					 memcmp(VARDATA_ANY(t), VARDATA_ANY(first), VARSIZE_ANY_EXHDR(t)) != 0)
+				return NULL;
+		}
+	return first;
+}
+
+/*
+ * An INSERT of the columns' rows as one multi-row VALUES of parameters, a
+ * thousand rows a statement: Citus sends it, rows of one customer, to
+ * that customer's shard as it is.
+ */
+#define VALUES_ROWS		1000
+
+static void
+run_values(const char *prefix, Column *cols, int ncols, int expected)
+{
+	int			from;
+
+	for (from = 0; from < cols[0].n; from += VALUES_ROWS)
+	{
+		int			n = Min(VALUES_ROWS, cols[0].n - from);
+		StringInfoData sql;
+		Oid		   *types = palloc(sizeof(Oid) * n * ncols);
+		Datum	   *args = palloc(sizeof(Datum) * n * ncols);
+		char	   *nulls = palloc(n * ncols);
+		int			r,
+					i,
+					ret;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, prefix);
+		appendStringInfoString(&sql, "VALUES ");
+		for (r = 0; r < n; r++)
+		{
+			appendStringInfoString(&sql, r > 0 ? ", (" : "(");
+			for (i = 0; i < ncols; i++)
+			{
+				int			k = r * ncols + i;
+
+				appendStringInfo(&sql, "%s$%d", i > 0 ? ", " : "", k + 1);
+				types[k] = cols[i].type;
+				args[k] = cols[i].values[from + r];
+				nulls[k] = cols[i].nulls[from + r] ? 'n' : ' ';
+			}
+			appendStringInfoChar(&sql, ')');
+		}
+		ret = SPI_execute_with_args(sql.data, n * ncols, types, args, nulls, false, 0);
+		if (ret != expected || SPI_processed != (uint64) n)
+			elog(ERROR, "lettering wrote %llu rows of %d", (unsigned long long) SPI_processed, n);
+		pfree(sql.data);
+		pfree(types);
+		pfree(args);
+		pfree(nulls);
+	}
+}
+
+/*
+ * The batch's writes when all its rows are of one customer of a
+ * distributed ledger (auto_letter or letter of one customer, on the node
+ * that holds it): one statement a table, each on that customer alone,
+ * which Citus sends to the customer's shard; the new rows as multi-row
+ * INSERTs (an INSERT ... SELECT from arrays Citus would copy, which row
+ * security refuses), the entries as one UPDATE from arrays with the
+ * customer named.  A statement a row cost the distributed whole-ledger
+ * lettering three fifths of its time.
  */
 static void
-batch_write_rows(Batch *batch)
+batch_write_customer(Batch *batch, text *customer)
 {
-	static SPIPlanPtr group_plan = NULL;
-	static SPIPlanPtr alloc_plan = NULL;
-	static SPIPlanPtr entry_plan = NULL;
-
 	Assert(batch->t[0].n == 0);
 	if (batch->g[0].n > 0)
-		run_rows(&group_plan, INSERT_GROUPS "VALUES ($1, $2, $3, $4, $5, $6)",
-				 batch->g, 6, SPI_OK_INSERT);
+		run_values(INSERT_GROUPS, batch->g, 6, SPI_OK_INSERT);
 	if (batch->a[0].n > 0)
-		run_rows(&alloc_plan, INSERT_ALLOCS "VALUES ($1, $2, $3, $4, $5, $6)",
-				 batch->a, 6, SPI_OK_INSERT);
+		run_values(INSERT_ALLOCS, batch->a, 6, SPI_OK_INSERT);
 	if (batch->e[0].n > 0)
-		run_rows(&entry_plan,
-				 "UPDATE " DUNNING_SCHEMA ".entry SET open_amount = $3, letter_code = $4, "
-				 "lettered_on = $5 WHERE customer_id OPERATOR(pg_catalog.=) $1 "
-				 "AND entry_id OPERATOR(pg_catalog.=) $2",
-				 batch->e, 5, SPI_OK_UPDATE);
+	{
+		Oid			types[6];
+		Datum		args[6];
+		int			i,
+					ret;
+
+		for (i = 0; i < 5; i++)
+		{
+			types[i] = get_array_type(batch->e[i].type);
+			args[i] = col_array(&batch->e[i]);
+		}
+		types[5] = TEXTOID;
+		args[5] = PointerGetDatum(customer);
+		ret = SPI_execute_with_args("UPDATE " DUNNING_SCHEMA ".entry e SET open_amount = u.o, "
+									"letter_code = u.c, lettered_on = u.d "
+									"FROM " UNNEST5 ") AS u(k, i, o, c, d) "
+									"WHERE e.customer_id OPERATOR(pg_catalog.=) $6 "
+									"AND e.customer_id OPERATOR(pg_catalog.=) u.k "
+									"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
+									6, types, args, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE || SPI_processed != (uint64) batch->e[0].n)
+			elog(ERROR, "lettering wrote %llu rows of a batch of %d",
+				 (unsigned long long) SPI_processed, batch->e[0].n);
+	}
 }
 
 /*
@@ -1204,8 +1262,12 @@ batch_flush(Batch *batch)
 	dunning_bulk_writes = true;
 	PG_TRY();
 	{
-		if (batch->by_row)
-			batch_write_rows(batch);
+		text	   *customer = batch->by_row ? batch_customer(batch) : NULL;
+
+		if (batch->by_row && customer == NULL)
+			elog(ERROR, "a lettering batch of a distributed ledger holds more than one customer");
+		if (customer != NULL)
+			batch_write_customer(batch, customer);
 		else
 			batch_write_sets(batch);
 	}
@@ -1830,61 +1892,58 @@ letter_portal(Portal portal, LetterOptions *opts, Batch *batch,
 }
 
 /*
- * The whole ledger when it is distributed: Citus does not lock rows across
- * shards (FOR UPDATE), so the customers with an open credit are read a
- * thousand at a time, in order, and each one's lines by a cursor on its
- * shard alone; the same books, groups and rows as one cursor.
+ * The whole ledger when it is distributed: one task a shard, run by Citus
+ * on the shards' nodes in parallel, calls auto_letter of each of its
+ * customers with an open credit there (the call below, for one customer,
+ * on the node that holds the customer's rows), and the rows come back in
+ * one server's order: by customer, then as each call gave them.  The
+ * coordinator's cursor over one customer at a time that this replaces
+ * lettered 20,000 customers in 327 s against 2.5 s on one server
+ * (README "Outgrowing one server").  Read a thousand rows at a time.
  */
 static void
-letter_by_customer(LetterOptions *opts, Batch *batch, Tuplestorestate *ts,
-				   TupleDesc tupdesc, MemoryContext cust_cxt)
+letter_on_shards(FunctionCallInfo fcinfo, Tuplestorestate *ts, TupleDesc tupdesc)
 {
-	MemoryContext list_cxt = AllocSetContextCreate(CurrentMemoryContext, "dunning lettering customers",
-												   ALLOCSET_DEFAULT_SIZES);
-	text	   *last = NULL;
+	Oid			types[4] = {TEXTARRAYOID, NUMERICOID, INT4OID, BOOLOID};
+	Datum		args[4];
+	Portal		portal;
 
+	args[0] = PG_GETARG_DATUM(1);
+	args[1] = PG_GETARG_DATUM(2);
+	args[2] = PG_GETARG_DATUM(3);
+	args[3] = PG_GETARG_DATUM(4);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT r.customer_id, r.letter_code, r.entry_id, r.allocated, "
+									   "r.strategy, r.partial "
+									   "FROM " DUNNING_SCHEMA ".customer c, "
+									   "LATERAL " DUNNING_SCHEMA ".auto_letter(c.customer_id, $1, $2, $3, $4) "
+									   "WITH ORDINALITY r "
+									   "WHERE EXISTS (SELECT 1 FROM " DUNNING_SCHEMA ".entry k "
+									   "  WHERE k.customer_id OPERATOR(pg_catalog.=) c.customer_id "
+									   "  AND k.open_amount OPERATOR(pg_catalog.<) 0) "
+									   "ORDER BY c.customer_id, r.ordinality",
+									   4, types, args, NULL, false, 0);
 	for (;;)
 	{
-		Oid			types[1] = {TEXTOID};
-		Datum		args[1];
-		Datum	   *ids;
-		uint64		n,
-					i;
-		int			ret;
-		MemoryContext old;
+		uint64		i;
 
-		args[0] = last ? PointerGetDatum(last) : (Datum) 0;
-		ret = SPI_execute_with_args("SELECT DISTINCT customer_id FROM " DUNNING_SCHEMA ".entry "
-									"WHERE open_amount OPERATOR(pg_catalog.<) 0 "
-									"AND ($1 IS NULL OR customer_id OPERATOR(pg_catalog.>) $1) "
-									"ORDER BY 1 LIMIT 1000",
-									1, types, args, last ? " " : "n", true, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute_with_args failed: %d", ret);
-		n = SPI_processed;
-		if (n == 0)
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
 			break;
-		/* the thousand ids in memory of their own, emptied for the next */
-		MemoryContextReset(list_cxt);
-		old = MemoryContextSwitchTo(list_cxt);
-		ids = palloc(sizeof(Datum) * n);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < SPI_processed; i++)
 		{
-			bool		isnull;
+			Datum		values[6];
+			bool		nulls[6];
+			int			k;
 
-			ids[i] = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
-																	  SPI_tuptable->tupdesc, 1, &isnull)));
+			for (k = 0; k < 6; k++)
+				values[k] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, k + 1, &nulls[k]);
+			tuplestore_putvalues(ts, tupdesc, values, nulls);
 		}
-		MemoryContextSwitchTo(old);
 		SPI_freetuptable(SPI_tuptable);
-		for (i = 0; i < n; i++)
-		{
-			letter_portal(lines_cursor(ids[i], false), opts, batch, ts, tupdesc, cust_cxt);
-			CHECK_FOR_INTERRUPTS();
-		}
-		last = (text *) DatumGetPointer(ids[n - 1]);
+		CHECK_FOR_INTERRUPTS();
 	}
-	MemoryContextDelete(list_cxt);
+	SPI_cursor_close(portal);
 }
 
 PG_FUNCTION_INFO_V1(dunning_auto_letter);
@@ -1896,6 +1955,7 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	Tuplestorestate *ts;
 	MemoryContext cust_cxt;
 	Batch		batch;
+	int			nested = 0;
 
 	memset(&opts, 0, sizeof(opts));
 	if (PG_ARGISNULL(1))
@@ -1928,17 +1988,26 @@ dunning_auto_letter(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	batch.by_row = ledger_distributed();
+	/*
+	 * one customer of a distributed ledger: called by the task of the
+	 * whole ledger's run on the shard's node, as well as on the
+	 * coordinator; its statements go to that one customer's shard, which
+	 * is local there, so Citus is let run them within the task
+	 */
+	if (!PG_ARGISNULL(0) && batch.by_row)
+		nested = dunning_nested_reads_begin();
 	if (!PG_ARGISNULL(0))
 		check_customer(PG_GETARG_TEXT_PP(0));
 	if (!opts.dry_run)
 		lettering_lock(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0));
 
 	if (PG_ARGISNULL(0) && batch.by_row)
-		letter_by_customer(&opts, &batch, ts, tupdesc, cust_cxt);
+		letter_on_shards(fcinfo, ts, tupdesc);
 	else
 		letter_portal(lines_cursor(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0), PG_ARGISNULL(0)),
 					  &opts, &batch, ts, tupdesc, cust_cxt);
 	batch_flush(&batch);
+	dunning_nested_reads_end(nested);
 	SPI_finish();
 	MemoryContextDelete(cust_cxt);
 	MemoryContextDelete(batch.cxt);
