@@ -1126,6 +1126,7 @@ run_values(const char *prefix, Column *cols, int ncols, int expected)
 	for (from = 0; from < cols[0].n; from += VALUES_ROWS)
 	{
 		int			n = Min(VALUES_ROWS, cols[0].n - from);
+		MemoryContext caller = CurrentMemoryContext;	/* SPI leaves its own */
 		StringInfoData sql;
 		Oid		   *types = palloc(sizeof(Oid) * n * ncols);
 		Datum	   *args = palloc(sizeof(Datum) * n * ncols);
@@ -1152,6 +1153,7 @@ run_values(const char *prefix, Column *cols, int ncols, int expected)
 			appendStringInfoChar(&sql, ')');
 		}
 		ret = SPI_execute_with_args(sql.data, n * ncols, types, args, nulls, false, 0);
+		MemoryContextSwitchTo(caller);
 		if (ret != expected || SPI_processed != (uint64) n)
 			elog(ERROR, "lettering wrote %llu rows of %d", (unsigned long long) SPI_processed, n);
 		pfree(sql.data);
@@ -1181,6 +1183,7 @@ batch_write_customer(Batch *batch, text *customer)
 		run_values(INSERT_ALLOCS, batch->a, 6, SPI_OK_INSERT);
 	if (batch->e[0].n > 0)
 	{
+		MemoryContext caller = CurrentMemoryContext;
 		Oid			types[6];
 		Datum		args[6];
 		int			i,
@@ -1200,6 +1203,7 @@ batch_write_customer(Batch *batch, text *customer)
 									"AND e.customer_id OPERATOR(pg_catalog.=) u.k "
 									"AND e.entry_id OPERATOR(pg_catalog.=) u.i",
 									6, types, args, NULL, false, 0);
+		MemoryContextSwitchTo(caller);
 		if (ret != SPI_OK_UPDATE || SPI_processed != (uint64) batch->e[0].n)
 			elog(ERROR, "lettering wrote %llu rows of a batch of %d",
 				 (unsigned long long) SPI_processed, batch->e[0].n);
