@@ -4766,11 +4766,11 @@ $d$$c$,
                                             CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END),
                           ' ' ORDER BY c.relname, a.grantee, a.privilege_type))
   FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-  LEFT JOIN LATERAL pg_catalog.aclexplode(c.relacl) a ON a.grantee OPERATOR(pg_catalog.<>) c.relowner
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace,
+       pg_catalog.aclexplode(c.relacl) a
  WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
    AND c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
-   AND a.grantee IS NOT NULL
+   AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
 $fn$;
 
 -- private: the policies of the workers' own copies of the tables, which
