@@ -32,4 +32,32 @@ SELECT customer_id FROM dunning.customer ORDER BY 1;
 -- policies of one server: row security off, every row passes
 SELECT dunning._rls_all() AS all_pass, dunning._rls_manager(NULL) AS no_manager,
        dunning._rls_customer('A1') AS a1;
+-- JIT: a plan that calls dunning's functions is compiled only when
+-- dunning.jit is on; other plans as the server's settings say
+CREATE FUNCTION pg_temp.jit_functions(query text) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
+    RETURN coalesce((plan -> 0 -> 'JIT' ->> 'Functions')::integer, 0);
+END
+$$;
+SET jit = on;
+SET jit_above_cost = 0;
+SHOW dunning.jit;
+SELECT pg_temp.jit_functions('SELECT * FROM dunning.aged_balance') AS aged_balance,
+       pg_temp.jit_functions('SELECT * FROM dunning.open_items') AS open_items,
+       pg_temp.jit_functions('SELECT * FROM dunning.item_status') AS item_status,
+       pg_temp.jit_functions('SELECT * FROM dunning.reminder_proposal') AS proposal,
+       pg_temp.jit_functions('SELECT customer_id, sum(open_amount) FROM dunning.entry GROUP BY 1') > 0
+           AS plain_query_compiled;
+SET dunning.jit = on;
+SELECT pg_temp.jit_functions('SELECT * FROM dunning.aged_balance') > 0 AS aged_balance,
+       pg_temp.jit_functions('SELECT * FROM dunning.open_items') > 0 AS open_items,
+       pg_temp.jit_functions('SELECT * FROM dunning.item_status') > 0 AS item_status,
+       pg_temp.jit_functions('SELECT * FROM dunning.reminder_proposal') > 0 AS proposal;
+SET dunning.jit = maybe;
+RESET dunning.jit;
+RESET jit_above_cost;
+RESET jit;
 DROP EXTENSION dunning;

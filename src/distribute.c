@@ -29,6 +29,16 @@
  * (hide_null_customer).  On one server, and for every query that calls
  * none of dunning's functions in FROM, the query is planned as it was
  * written.
+ *
+ * And on any database, an executor hook: a plan that calls one of
+ * dunning's functions (the views' plans all do) is not compiled by JIT
+ * unless dunning.jit is on.  The whole ledger's proposal or item status
+ * costs more than the server's jit_above_cost, and compiling their
+ * hundreds of expressions, in the leader and in each parallel worker,
+ * costs more than it saves (bench/README.md, "JIT").  At the executor's
+ * start rather than in the planner: a session's first query is planned
+ * before dunning's library is loaded (it loads when the planner first
+ * evaluates one of its functions).
  */
 #include "postgres.h"
 
@@ -43,6 +53,8 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "executor/executor.h"
+#include "jit/jit.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -61,6 +73,7 @@
 #include "dunning.h"
 
 static planner_hook_type prev_planner_hook = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
 
 /* true once this backend folded dunning.as_of() into a plan */
 static bool folded_as_of = false;
@@ -580,12 +593,125 @@ dunning_nested_reads_end(int level)
 		AtEOXact_GUC(true, level);
 }
 
+/* does the expression call a function or aggregate of dunning's schema? */
+static bool
+expr_calls_dunning(Node *node, Oid *namespace)
+{
+	Oid			fn = InvalidOid;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+		fn = ((FuncExpr *) node)->funcid;
+	else if (IsA(node, Aggref))
+		fn = ((Aggref *) node)->aggfnoid;
+	else if (IsA(node, WindowFunc))
+		fn = ((WindowFunc *) node)->winfnoid;
+	if (OidIsValid(fn) && get_func_namespace(fn) == *namespace)
+		return true;
+	return expression_tree_walker(node, expr_calls_dunning, namespace);
+}
+
 /*
- * Module load: install the hook.
+ * Does a node of the plan call one of dunning's functions in its output,
+ * its filters or its function scans?  (Only the nodes' general
+ * expressions and children: a plan that calls them only elsewhere, in an
+ * index condition for instance, is left to the server's settings.)
+ */
+static bool
+plan_calls_dunning(Plan *plan, Oid *namespace)
+{
+	ListCell   *lc;
+	List	   *children = NIL;
+
+	if (plan == NULL)
+		return false;
+	if (expr_calls_dunning((Node *) plan->targetlist, namespace) ||
+		expr_calls_dunning((Node *) plan->qual, namespace))
+		return true;
+	switch (nodeTag(plan))
+	{
+		case T_FunctionScan:
+			if (expr_calls_dunning((Node *) ((FunctionScan *) plan)->functions, namespace))
+				return true;
+			break;
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+			if (expr_calls_dunning((Node *) ((Join *) plan)->joinqual, namespace))
+				return true;
+			break;
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_SubqueryScan:
+			children = list_make1(((SubqueryScan *) plan)->subplan);
+			break;
+		case T_CustomScan:
+			children = ((CustomScan *) plan)->custom_plans;
+			break;
+		default:
+			break;
+	}
+	foreach(lc, children)
+		if (plan_calls_dunning(lfirst(lc), namespace))
+			return true;
+	return plan_calls_dunning(plan->lefttree, namespace) ||
+		plan_calls_dunning(plan->righttree, namespace);
+}
+
+/*
+ * The executor hook: a plan the planner chose to compile by JIT is run
+ * without it when it calls dunning's functions and dunning.jit is off.
+ * The statement is copied, not changed: a cached plan keeps its flags for
+ * the day dunning.jit is on.
+ */
+static void
+dunning_executor_start(QueryDesc *queryDesc, int eflags)
+{
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+
+	if (!dunning_jit && stmt != NULL && stmt->jitFlags != PGJIT_NONE &&
+		IsTransactionState())
+	{
+		Oid			namespace = get_namespace_oid(DUNNING_SCHEMA, true);
+		bool		calls = false;
+		ListCell   *lc;
+
+		if (OidIsValid(namespace))
+		{
+			calls = plan_calls_dunning(stmt->planTree, &namespace);
+			foreach(lc, stmt->subplans)
+				if (!calls)
+					calls = plan_calls_dunning(lfirst(lc), &namespace);
+		}
+		if (calls)
+		{
+			PlannedStmt *copy = MemoryContextAlloc(GetMemoryChunkContext(queryDesc),
+												   sizeof(PlannedStmt));
+
+			*copy = *stmt;
+			copy->jitFlags = PGJIT_NONE;
+			queryDesc->plannedstmt = copy;
+		}
+	}
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * Module load: install the hooks.
  */
 void
 dunning_distribute_init(void)
 {
 	prev_planner_hook = planner_hook;
 	planner_hook = dunning_planner;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = dunning_executor_start;
 }

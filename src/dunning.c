@@ -176,6 +176,8 @@ static int	smtp_retry_minutes_setting = 5;
 static int	smtp_timeout_setting = 30;
 static char *daily_strategies_setting = NULL;
 static char *language_setting = NULL;
+/* src/distribute.c's planner hook reads it */
+bool		dunning_jit = false;
 
 /*
  * dunning.smtp_url: empty, or smtp://host[:port] or smtps://host[:port]
@@ -338,6 +340,11 @@ _PG_init(void)
 							   "en or fr.",
 							   &language_setting, "en", PGC_USERSET, 0,
 							   check_language, assign_language, NULL);
+	DefineCustomBoolVariable("dunning.jit",
+							 "Whether plans that read dunning's functions and views may be compiled by JIT.",
+							 "Off: they are never compiled. On: the server's jit settings decide, as for any query.",
+							 &dunning_jit, false, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	/* daily_run (src/daily.sql) checks the names when it starts */
 	DefineCustomStringVariable("dunning.daily_strategies",
 							   "Lettering strategies of daily_run, in order.",

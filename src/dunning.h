@@ -23,6 +23,7 @@ extern struct _SPI_plan *dunning_saved_plan(struct _SPI_plan **plan, const char 
 
 /* distribute.c: the planner hook of a distributed ledger */
 extern void dunning_distribute_init(void);
+extern bool dunning_jit;
 extern void dunning_day_changed(void);
 extern int	dunning_nested_reads_begin(void);
 extern void dunning_nested_reads_end(int level);
